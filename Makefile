@@ -1,0 +1,41 @@
+# Thin wrapper over CMake: `make demo` and `make test` are the README's two commands.  Both first
+# install missing Debian packages (tools/deps.sh), then configure and build.
+JOBS ?= $(shell nproc)
+HETERO = build/release/hetero
+
+.PHONY: all deps build demo test test-release test-asan test-tsan bench clean
+
+all: build
+
+deps:
+	tools/deps.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+# The main job: vecadd on every backend, on a GPU if there is one, else on PoCL's CPU device.
+demo: build
+	$(HETERO) run vecadd
+
+# The test suite, on the release build and again under AddressSanitizer + UBSan.
+test: test-release test-asan
+
+test-release: build
+	ctest --preset release
+
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
+bench: build
+	tools/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,11 @@
+/*
+ * commands.h - the subcommands; each takes (argc, argv) with argv[0] = its own name and returns
+ * an exit status (0, 1, 2 or 3; see error.h), having printed any error itself.
+ */
+#ifndef HETERO_COMMANDS_H
+#define HETERO_COMMANDS_H
+
+int hx_cmd_list(int argc, char **argv);
+int hx_cmd_run(int argc, char **argv);
+
+#endif

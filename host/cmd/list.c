@@ -1,0 +1,142 @@
+/*
+ * list.c - `hetero list`: the workloads, what --size counts for each, their parameters, and which
+ * backends each one implements in this build.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "hetero/args.h"
+#include "hetero/error.h"
+#include "hetero/json.h"
+#include "hetero/output.h"
+#include "hetero/table.h"
+#include "hetero/workload.h"
+
+static const hx_opt list_opts[] = {
+    {"format", 'f', "FMT", "table (default) or json"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+static void list_json(FILE *out) {
+    hx_json j;
+    hx_json_init(&j, out, true);
+    hx_json_object_begin(&j);
+    hx_json_kv_string(&j, "schema", "hetero.list/1");
+    hx_json_key(&j, "workloads");
+    hx_json_array_begin(&j);
+    for (size_t i = 0; i < hx_workload_count(); i++) {
+        const hx_workload *w = hx_workload_at(i);
+        hx_json_object_begin(&j);
+        hx_json_kv_string(&j, "name", w->name);
+        hx_json_kv_string(&j, "summary", w->summary);
+        hx_json_kv_string(&j, "lesson", w->lesson);
+        hx_json_kv_string(&j, "size_unit", w->size_unit);
+        hx_json_kv_int(&j, "default_size", (int64_t)hx_workload_default_size(w));
+        hx_json_key(&j, "backends");
+        hx_json_array_begin(&j);
+        for (int b = 0; b < HX_BACKEND_COUNT; b++)
+            if (hx_workload_has(w, (hx_backend)b))
+                hx_json_string(&j, hx_backend_name((hx_backend)b));
+        hx_json_array_end(&j);
+        hx_json_key(&j, "params");
+        hx_json_array_begin(&j);
+        for (size_t k = 0; k < w->nparams; k++) {
+            hx_json_object_begin(&j);
+            hx_json_kv_string(&j, "name", w->params[k].name);
+            hx_json_kv_number(&j, "default", w->params[k].def);
+            hx_json_kv_number(&j, "min", w->params[k].min);
+            hx_json_kv_number(&j, "max", w->params[k].max);
+            hx_json_kv_string(&j, "help", w->params[k].help);
+            hx_json_object_end(&j);
+        }
+        hx_json_array_end(&j);
+        hx_json_object_end(&j);
+    }
+    hx_json_array_end(&j);
+    hx_json_object_end(&j);
+    hx_json_end(&j);
+}
+
+static void list_table(FILE *out) {
+    const char *headers[3 + HX_BACKEND_COUNT];
+    char align[4 + HX_BACKEND_COUNT];
+    size_t ncols = 0;
+    headers[ncols] = "workload";
+    align[ncols++] = 'l';
+    headers[ncols] = "--size counts";
+    align[ncols++] = 'l';
+    headers[ncols] = "default";
+    align[ncols++] = 'r';
+    for (int b = 0; b < HX_BACKEND_COUNT; b++)
+        if (hx_backend_built((hx_backend)b)) {
+            headers[ncols] = hx_backend_name((hx_backend)b);
+            align[ncols++] = 'l';
+        }
+    align[ncols] = '\0';
+    hx_table *t = hx_table_new(ncols, headers, align);
+    if (!t)
+        return;
+    for (size_t i = 0; i < hx_workload_count(); i++) {
+        const hx_workload *w = hx_workload_at(i);
+        hx_table_row(t);
+        hx_table_cell(t, "%s", w->name);
+        hx_table_cell(t, "%s", w->size_unit);
+        hx_table_cell(t, "%llu", (unsigned long long)hx_workload_default_size(w));
+        for (int b = 0; b < HX_BACKEND_COUNT; b++)
+            if (hx_backend_built((hx_backend)b))
+                hx_table_cell(t, "%s", hx_workload_has(w, (hx_backend)b) ? "yes" : "-");
+    }
+    hx_table_print(t, out);
+    hx_table_free(t);
+    fputc('\n', out);
+    for (size_t i = 0; i < hx_workload_count(); i++) {
+        const hx_workload *w = hx_workload_at(i);
+        fprintf(out, "%-11s %s\n            lesson: %s\n", w->name, w->summary, w->lesson);
+        for (size_t k = 0; k < w->nparams; k++)
+            fprintf(out, "            --%s=%g  %s (%g to %g)\n", w->params[k].name,
+                    w->params[k].def, w->params[k].help, w->params[k].min, w->params[k].max);
+    }
+    fputs("\nbackends:\n", out);
+    for (int b = 0; b < HX_BACKEND_COUNT; b++) {
+        const hx_backend_info *info = hx_backend_get((hx_backend)b);
+        fprintf(out, "  %-9s %-13s %s%s\n", info->name, info->flynn, info->what,
+                hx_backend_built((hx_backend)b) ? "" : " [not in this build]");
+    }
+}
+
+int hx_cmd_list(int argc, char **argv) {
+    hx_argparse ap;
+    hx_args_init(&ap, argc, argv, list_opts, "list");
+    hx_format fmt = HX_FORMAT_TABLE;
+    for (;;) {
+        hx_arg a;
+        int status = hx_args_next(&ap, &a);
+        if (status != HX_OK)
+            return hx_report_error(status);
+        if (a.kind == HX_ARG_END)
+            break;
+        if (a.kind == HX_ARG_UNKNOWN)
+            return hx_report_error(hx_args_unknown(&ap, &a));
+        if (a.kind == HX_ARG_POSITIONAL)
+            return hx_report_error(hx_fail(HX_ERR_USAGE, "'hetero list' takes no argument (got '%s')", a.value));
+        if (strcmp(a.opt->name, "help") == 0) {
+            hx_args_help(stdout, "hetero list [--format=table|json]",
+                         "List the workloads, what --size means for each, their parameters and "
+                         "the backends\neach implements in this build.",
+                         list_opts);
+            return HX_OK;
+        }
+        status = hx_parse_format(a.value, &fmt);
+        if (status == HX_OK && fmt == HX_FORMAT_CSV)
+            status = hx_fail(HX_ERR_USAGE, "unknown --format 'csv' for list; accepted: table, json");
+        if (status != HX_OK)
+            return hx_report_error(status);
+    }
+    if (fmt == HX_FORMAT_JSON)
+        list_json(stdout);
+    else
+        list_table(stdout);
+    return HX_OK;
+}

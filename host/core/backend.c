@@ -1,0 +1,61 @@
+/*
+ * backend.c - the table of backends: names, Flynn classes, one-line descriptions.
+ */
+#include "hetero/backend.h"
+
+#include <string.h>
+
+#include "hetero/error.h"
+#include "hetero/parse.h"
+
+static const hx_backend_info backends[HX_BACKEND_COUNT] = {
+    [HX_BACKEND_SERIAL] = {"serial", "SISD", "one thread, scalar code, not vectorised: the baseline"},
+    [HX_BACKEND_SIMD] = {"simd", "SIMD", "one thread, AVX-512/AVX2 intrinsics chosen by cpuid"},
+    [HX_BACKEND_OMP] = {"omp", "MIMD", "OpenMP threads running the scalar body"},
+    [HX_BACKEND_OMP_SIMD] = {"omp-simd", "MIMD of SIMD", "OpenMP threads x SIMD vectors"},
+    [HX_BACKEND_BLAS] = {"blas", "MIMD of SIMD", "the tuned library call (OpenBLAS CBLAS)"},
+    [HX_BACKEND_OPENCL] = {"opencl", "SIMT", "an OpenCL kernel on the chosen device"},
+    [HX_BACKEND_CUDA] = {"cuda", "SIMT", "a CUDA kernel on an NVIDIA GPU"},
+};
+
+const hx_backend_info *hx_backend_get(hx_backend b) {
+    return (unsigned)b < HX_BACKEND_COUNT ? &backends[b] : NULL;
+}
+
+const char *hx_backend_name(hx_backend b) {
+    return (unsigned)b < HX_BACKEND_COUNT ? backends[b].name : "?";
+}
+
+int hx_backend_parse(const char *text, hx_backend *out) {
+    const char *names[HX_BACKEND_COUNT + 1];
+    for (int i = 0; i < HX_BACKEND_COUNT; i++)
+        names[i] = backends[i].name;
+    names[HX_BACKEND_COUNT] = NULL;
+    int i;
+    HX_TRY(hx_parse_choice("backend", text, names, &i));
+    *out = (hx_backend)i;
+    return HX_OK;
+}
+
+bool hx_backend_built(hx_backend b) {
+    switch (b) {
+    case HX_BACKEND_BLAS:
+#ifdef HETERO_HAVE_BLAS
+        return true;
+#else
+        return false;
+#endif
+    case HX_BACKEND_CUDA:
+#ifdef HETERO_HAVE_CUDA
+        return true;
+#else
+        return false;
+#endif
+    default:
+        return (unsigned)b < HX_BACKEND_COUNT;
+    }
+}
+
+bool hx_backend_is_cpu(hx_backend b) {
+    return b < HX_BACKEND_OPENCL;
+}

@@ -1,0 +1,77 @@
+/*
+ * main.c - `hetero SUBCOMMAND ...`: find the subcommand and hand it argv.
+ *
+ * Each subcommand lives in host/cmd/NAME.c and prints its own errors; main only dispatches and
+ * answers --help and --version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "hetero/error.h"
+
+#ifndef HETERO_VERSION
+#define HETERO_VERSION "0.0.0"
+#endif
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", hx_cmd_run, "run workloads on every backend, verified and timed"},
+    {"list", hx_cmd_list, "list workloads, their sizes and backends"},
+};
+
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void usage(FILE *out) {
+    fputs("Usage: hetero COMMAND [OPTIONS]\n\n"
+          "hetero runs one data-parallel workload as serial (SISD), SIMD, OpenMP (MIMD),\n"
+          "OpenMP+SIMD and OpenCL code, verifies each result against serial and reports\n"
+          "the time and the speedup over serial.\n\nCommands:\n",
+          out);
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'hetero COMMAND --help' for a command's options.\n"
+          "Examples:\n"
+          "  hetero run --device=cpu vecadd\n"
+          "  hetero run --backend=serial,omp-simd,opencl --size=64M --format=json vecadd\n"
+          "  hetero list\n",
+          out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return HX_ERR_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            char *help_argv[] = {argv[2], "--help", NULL};
+            for (size_t i = 0; i < ncommands; i++)
+                if (strcmp(commands[i].name, argv[2]) == 0)
+                    return commands[i].run(2, help_argv);
+        }
+        usage(stdout);
+        return HX_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("hetero %s\n", HETERO_VERSION);
+        return HX_OK;
+    }
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, cmd) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    char names[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < ncommands; i++)
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                commands[i].name);
+    fprintf(stderr, "hetero: unknown command '%s'; accepted: %s (see 'hetero --help')\n", cmd,
+            names);
+    return HX_ERR_USAGE;
+}

@@ -1,0 +1,248 @@
+/*
+ * job.c - one workload's OpenCL run: memory in the chosen mode, kernels, timed launches.
+ *
+ * The job owns every kernel, memory object and event its binding creates, and releases them in
+ * reverse order in hx_ocl_job_finish(), so a binding holds no cleanup code and an error half way
+ * through prepare leaks nothing.
+ *
+ * How each mode moves data (what the e2e time of a run includes):
+ *   buffer      upload = clEnqueueWriteBuffer, download = clEnqueueReadBuffer (the copies over
+ *               the bus on a discrete GPU; memcpy inside the runtime on a CPU device);
+ *   svm-coarse  upload/download = clEnqueueSVMMap, memcpy, clEnqueueSVMUnmap: the map hands the
+ *               region to the host, the unmap hands it back;
+ *   svm-fine    upload/download = plain memcpy into/out of the shared allocation: no runtime call
+ *               at all, the device sees the host's stores (after the queue is idle).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetero/error.h"
+#include "hetero/ocl.h"
+#include "hetero/parse.h"
+#include "hetero/timer.h"
+
+size_t hx_round_up(size_t n, size_t m) {
+    return m ? (n + m - 1) / m * m : n;
+}
+
+static void release_events(hx_ocl_job *job) {
+    for (size_t i = 0; i < job->nevents; i++)
+        clReleaseEvent(job->events[i]);
+    job->nevents = 0;
+}
+
+static void release_mem(hx_ocl_job *job, hx_ocl_mem *m) {
+    if (m->buffer)
+        clReleaseMemObject(m->buffer);
+    if (m->svm)
+        clSVMFree(job->session->context, m->svm);
+    m->buffer = NULL;
+    m->svm = NULL;
+}
+
+void hx_ocl_job_finish(hx_ocl_job *job, const hx_ocl_binding *b) {
+    if (job->session && job->session->queue)
+        clFinish(job->session->queue);
+    release_events(job);
+    if (b && b->release)
+        b->release(job);
+    while (job->nkernels > 0)
+        clReleaseKernel(job->kernels[--job->nkernels]);
+    while (job->nmems > 0)
+        release_mem(job, &job->mems[--job->nmems]);
+    free(job->state);
+    job->state = NULL;
+}
+
+int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b,
+                     const hx_problem *p, hx_mem_mode mem) {
+    memset(job, 0, sizeof *job);
+    job->session = s;
+    job->problem = p;
+    job->mem = mem;
+    const hx_ocl_device *d = s->dev;
+    if (b->needs_fp64 && !d->fp64)
+        return hx_fail(HX_ERR_MISSING, "device '%s' has no fp64 (cl_khr_fp64), which %s needs",
+                       d->name, b->file);
+    if (b->needs_c11_atomics && !d->c11_atomics)
+        return hx_fail(HX_ERR_MISSING,
+                       "device '%s' (%s) has no OpenCL C 3.0 device-scope atomics, which %s needs",
+                       d->name, d->c_version, b->file);
+    if (!hx_mem_supported(d, mem)) {
+        char caps[128];
+        return hx_fail(HX_ERR_MISSING, "device '%s' has no %s memory; its SVM capabilities: %s",
+                       d->name, hx_mem_name(mem), hx_ocl_svm_describe(d->svm, caps, sizeof caps));
+    }
+    HX_TRY(hx_ocl_program(s, b->file, b->options, &job->program));
+    int status = b->prepare ? b->prepare(job) : HX_OK;
+    if (status != HX_OK)
+        hx_ocl_job_finish(job, b);
+    return status;
+}
+
+static double event_seconds(cl_event e, int *status) {
+    cl_ulong start = 0, end = 0;
+    cl_int err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+    if (err == CL_SUCCESS)
+        err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+    if (err != CL_SUCCESS) {
+        *status = hx_ocl_fail(err, "clGetEventProfilingInfo");
+        return 0.0;
+    }
+    return end > start ? (double)(end - start) * 1e-9 : 0.0;
+}
+
+int hx_ocl_job_run(hx_ocl_job *job, const hx_ocl_binding *b, void *out, double *kernel_s,
+                   double *e2e_s) {
+    release_events(job);
+    double t0 = hx_now();
+    int status = b->run(job, out);
+    cl_int err = clFinish(job->session->queue);
+    double t1 = hx_now();
+    if (status == HX_OK && err != CL_SUCCESS)
+        status = hx_ocl_fail(err, "clFinish");
+    double k = 0.0;
+    for (size_t i = 0; status == HX_OK && i < job->nevents; i++)
+        k += event_seconds(job->events[i], &status);
+    release_events(job);
+    *kernel_s = k;
+    *e2e_s = t1 - t0;
+    return status;
+}
+
+int hx_ocl_state(hx_ocl_job *job, size_t bytes, void **out) {
+    free(job->state);
+    job->state = calloc(1, bytes ? bytes : 1);
+    if (!job->state)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    *out = job->state;
+    return HX_OK;
+}
+
+size_t hx_ocl_stream_local_size(const hx_ocl_device *d) {
+    size_t want = (d->type & CL_DEVICE_TYPE_CPU) ? 1024 : 256;
+    size_t max = d->max_work_group ? d->max_work_group : 1;
+    while (want > max)
+        want /= 2;
+    return want ? want : 1;
+}
+
+int hx_ocl_kernel(hx_ocl_job *job, const char *name, cl_kernel *out) {
+    if (job->nkernels == HX_OCL_MAX_KERNELS)
+        return hx_fail(HX_ERR_RUNTIME, "too many kernels in one OpenCL job");
+    cl_int err;
+    cl_kernel k = clCreateKernel(job->program, name, &err);
+    if (err != CL_SUCCESS)
+        return hx_fail(HX_ERR_RUNTIME, "OpenCL call clCreateKernel(%s) failed: %s", name,
+                       hx_ocl_error_name(err));
+    job->kernels[job->nkernels++] = k;
+    *out = k;
+    return HX_OK;
+}
+
+static cl_mem_flags access_flags(hx_mem_access a) {
+    return a == HX_MEM_READ ? CL_MEM_READ_ONLY
+           : a == HX_MEM_WRITE ? CL_MEM_WRITE_ONLY
+                               : CL_MEM_READ_WRITE;
+}
+
+int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem **out) {
+    const hx_ocl_device *d = job->session->dev;
+    char need[32], have[32];
+    if (bytes > d->max_alloc)
+        return hx_fail(HX_ERR_USAGE,
+                       "--size %llu needs a %s buffer, more than device '%s' allows in one "
+                       "allocation (%s)",
+                       (unsigned long long)job->problem->size,
+                       hx_format_bytes(bytes, need, sizeof need), d->name,
+                       hx_format_bytes(d->max_alloc, have, sizeof have));
+    if (job->nmems == HX_OCL_MAX_MEMS)
+        return hx_fail(HX_ERR_RUNTIME, "too many memory objects in one OpenCL job");
+    hx_ocl_mem *m = &job->mems[job->nmems];
+    memset(m, 0, sizeof *m);
+    m->mode = job->mem;
+    m->access = access;
+    m->bytes = bytes;
+    cl_int err = CL_SUCCESS;
+    if (job->mem == HX_MEM_BUFFER) {
+        m->buffer = clCreateBuffer(job->session->context, access_flags(access), bytes ? bytes : 1,
+                                   NULL, &err);
+        if (err != CL_SUCCESS)
+            return hx_ocl_fail(err, "clCreateBuffer");
+    } else {
+        cl_svm_mem_flags flags = CL_MEM_READ_WRITE;
+        if (job->mem == HX_MEM_SVM_FINE)
+            flags |= CL_MEM_SVM_FINE_GRAIN_BUFFER;
+        m->svm = clSVMAlloc(job->session->context, flags, bytes ? bytes : 1, 0);
+        if (!m->svm)
+            return hx_fail(HX_ERR_RUNTIME, "clSVMAlloc of %s (%s) failed on '%s'",
+                           hx_format_bytes(bytes, need, sizeof need), hx_mem_name(job->mem),
+                           d->name);
+    }
+    job->nmems++;
+    *out = m;
+    return HX_OK;
+}
+
+int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, const hx_ocl_mem *m) {
+    if (m->mode == HX_MEM_BUFFER)
+        HX_CL(clSetKernelArg(k, idx, sizeof(cl_mem), &m->buffer));
+    else
+        HX_CL(clSetKernelArgSVMPointer(k, idx, m->svm));
+    return HX_OK;
+}
+
+int hx_ocl_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src) {
+    cl_command_queue q = job->session->queue;
+    switch (m->mode) {
+    case HX_MEM_BUFFER:
+        /* non-blocking: src is problem input and outlives the run; the in-order queue puts the
+         * copy before the kernels */
+        HX_CL(clEnqueueWriteBuffer(q, m->buffer, CL_FALSE, 0, m->bytes, src, 0, NULL, NULL));
+        return HX_OK;
+    case HX_MEM_SVM_COARSE:
+        HX_CL(clEnqueueSVMMap(q, CL_TRUE, CL_MAP_WRITE_INVALIDATE_REGION, m->svm, m->bytes, 0, NULL,
+                              NULL));
+        memcpy(m->svm, src, m->bytes);
+        HX_CL(clEnqueueSVMUnmap(q, m->svm, 0, NULL, NULL));
+        return HX_OK;
+    case HX_MEM_SVM_FINE:
+        HX_CL(clFinish(q)); /* the device must be done with the region before the host writes */
+        memcpy(m->svm, src, m->bytes);
+        return HX_OK;
+    default:
+        return hx_fail(HX_ERR_RUNTIME, "unknown memory mode");
+    }
+}
+
+int hx_ocl_download(hx_ocl_job *job, hx_ocl_mem *m, void *dst) {
+    cl_command_queue q = job->session->queue;
+    switch (m->mode) {
+    case HX_MEM_BUFFER:
+        HX_CL(clEnqueueReadBuffer(q, m->buffer, CL_TRUE, 0, m->bytes, dst, 0, NULL, NULL));
+        return HX_OK;
+    case HX_MEM_SVM_COARSE:
+        HX_CL(clEnqueueSVMMap(q, CL_TRUE, CL_MAP_READ, m->svm, m->bytes, 0, NULL, NULL));
+        memcpy(dst, m->svm, m->bytes);
+        HX_CL(clEnqueueSVMUnmap(q, m->svm, 0, NULL, NULL));
+        return HX_OK;
+    case HX_MEM_SVM_FINE:
+        HX_CL(clFinish(q)); /* kernels done: their stores are visible to the host */
+        memcpy(dst, m->svm, m->bytes);
+        return HX_OK;
+    default:
+        return hx_fail(HX_ERR_RUNTIME, "unknown memory mode");
+    }
+}
+
+int hx_ocl_launch(hx_ocl_job *job, cl_kernel k, cl_uint dims, const size_t *global,
+                  const size_t *local) {
+    if (job->nevents == HX_OCL_MAX_EVENTS)
+        return hx_fail(HX_ERR_RUNTIME, "more than %d kernel launches in one run",
+                       HX_OCL_MAX_EVENTS);
+    cl_event e;
+    HX_CL(clEnqueueNDRangeKernel(job->session->queue, k, dims, NULL, global, local, 0, NULL, &e));
+    job->events[job->nevents++] = e;
+    return HX_OK;
+}

@@ -1,0 +1,59 @@
+/*
+ * registry.c - the table of workloads, built from list.h.
+ */
+#include <string.h>
+
+#include "hetero/parse.h"
+#include "hetero/error.h"
+#include "hetero/workload.h"
+
+#define HX_WORKLOAD(name) extern const hx_workload hx_workload_##name;
+#include "list.h"
+#undef HX_WORKLOAD
+
+static const hx_workload *const registry[] = {
+#define HX_WORKLOAD(name) &hx_workload_##name,
+#include "list.h"
+#undef HX_WORKLOAD
+};
+
+size_t hx_workload_count(void) {
+    return sizeof registry / sizeof registry[0];
+}
+
+const hx_workload *hx_workload_at(size_t i) {
+    return i < hx_workload_count() ? registry[i] : NULL;
+}
+
+const hx_workload *hx_workload_find(const char *name) {
+    for (size_t i = 0; i < hx_workload_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+int hx_workload_parse(const char *name, const hx_workload **out) {
+    const char *names[64];
+    size_t n = hx_workload_count() < 63 ? hx_workload_count() : 63;
+    for (size_t i = 0; i < n; i++)
+        names[i] = registry[i]->name;
+    names[n] = NULL;
+    int idx;
+    HX_TRY(hx_parse_choice("workload", name, names, &idx));
+    *out = registry[idx];
+    return HX_OK;
+}
+
+bool hx_workload_has(const hx_workload *w, hx_backend b) {
+    if (!hx_backend_built(b))
+        return false;
+    if (b == HX_BACKEND_OPENCL)
+        return w->ocl != NULL;
+    if (b == HX_BACKEND_CUDA)
+        return w->cuda != NULL;
+    return w->cpu[b] != NULL;
+}
+
+uint64_t hx_workload_default_size(const hx_workload *w) {
+    return w->default_size_fn ? w->default_size_fn() : w->default_size;
+}

@@ -1,0 +1,41 @@
+/*
+ * backend.h - the ways hetero runs a workload, and what each one is in Flynn's taxonomy.
+ *
+ * serial is the SISD baseline every other row is verified against and divided into.  Adding a
+ * backend means one enum value here, one row in backend.c, and one dispatch slot in run.c.
+ */
+#ifndef HETERO_BACKEND_H
+#define HETERO_BACKEND_H
+
+#include <stdbool.h>
+
+typedef enum {
+    HX_BACKEND_SERIAL = 0,
+    HX_BACKEND_SIMD,
+    HX_BACKEND_OMP,
+    HX_BACKEND_OMP_SIMD,
+    HX_BACKEND_BLAS,
+    HX_BACKEND_OPENCL,
+    HX_BACKEND_CUDA,
+    HX_BACKEND_COUNT
+} hx_backend;
+
+typedef struct hx_backend_info {
+    const char *name;  /* command-line name */
+    const char *flynn; /* SISD, SIMD, MIMD, ... */
+    const char *what;  /* one line for `hetero list` and --help */
+} hx_backend_info;
+
+const hx_backend_info *hx_backend_get(hx_backend b);
+const char *hx_backend_name(hx_backend b);
+
+/* Parse one backend name; on failure the message lists every backend. */
+int hx_backend_parse(const char *text, hx_backend *out);
+
+/* Whether this build contains the backend at all (blas and cuda are optional). */
+bool hx_backend_built(hx_backend b);
+
+/* True for the backends that run on the host CPU through plain function calls. */
+bool hx_backend_is_cpu(hx_backend b);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * workload.h - what a workload is, and the registry of them.
+ *
+ * A workload is a table of data and function pointers (the BabelStream habit): its name and
+ * lesson, what --size counts, its cost model (bytes moved and flops, from which GB/s and GFLOP/s
+ * are computed in one place), how to set up inputs, one plain C function per CPU backend, an
+ * OpenCL binding, and how to verify an output against the serial reference.
+ *
+ * The life of one run (host/cmd/run.c drives it):
+ *
+ *     setup(p)                   inputs from --seed; p->out_bytes says how big an output is
+ *     serial -> ref              the reference output and the baseline time
+ *     for each other backend:    out poisoned (all bits set: NaN floats, -1 ints), run, verify
+ *     teardown(p)
+ *
+ * Backends write only into `out` and never modify the inputs, so every backend sees the same
+ * problem.  CPU functions get the thread count through OpenMP (the caller has set it).
+ */
+#ifndef HETERO_WORKLOAD_H
+#define HETERO_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hetero/backend.h"
+#include "hetero/verify.h"
+
+#define HX_MAX_PARAMS 4
+
+/* A workload's own numeric parameter, given on the command line as --NAME=VALUE. */
+typedef struct hx_param_def {
+    const char *name;  /* "iters" */
+    double def;        /* default */
+    double min, max;   /* accepted range */
+    bool integer;      /* must be a whole number */
+    const char *help;  /* one line */
+} hx_param_def;
+
+typedef struct hx_workload hx_workload;
+
+typedef struct hx_problem {
+    const hx_workload *workload;
+    uint64_t size;       /* the natural size (--size): elements, matrix order, grid side, ... */
+    uint64_t seed;       /* --seed */
+    int threads;         /* threads for the omp backends */
+    double param[HX_MAX_PARAMS]; /* workload parameters, in the order of workload->params */
+    void *data;          /* workload-private inputs and scratch, made by setup */
+    size_t out_bytes;    /* bytes of one output, set by setup */
+} hx_problem;
+
+/* One CPU backend: compute the output of problem p into out. */
+typedef void (*hx_cpu_fn)(const hx_problem *p, void *out);
+
+struct hx_ocl_binding; /* ocl.h */
+struct hx_cuda_binding; /* cuda.h */
+
+struct hx_workload {
+    const char *name;      /* command-line name */
+    const char *summary;   /* what it computes, one line */
+    const char *lesson;    /* the lesson it carries, one line */
+    const char *size_unit; /* what --size counts: "elements", "matrix order n", ... */
+    uint64_t default_size; /* used when --size is not given; see default_size_fn */
+    uint64_t (*default_size_fn)(void); /* optional: a default that depends on the machine */
+    uint64_t min_size, max_size;       /* accepted --size range */
+    const hx_param_def *params;        /* optional, nparams entries */
+    size_t nparams;
+    int default_reps, default_warmup;  /* 0: the command's defaults (long-running workloads
+                                          such as sgemm ask for fewer) */
+
+    /* Cost model of one run, for GB/s and GFLOP/s: the bytes a run must move to and from memory
+     * (each input read once, each output written once) and its floating-point operations. */
+    double (*bytes)(const hx_problem *p);
+    double (*flops)(const hx_problem *p); /* NULL: no floating-point work (integer workloads) */
+    /* Host bytes setup and the run will allocate for this size (inputs, output, reference), so
+     * a size too large is refused before anything is allocated. */
+    double (*host_bytes)(uint64_t size);
+
+    int (*setup)(hx_problem *p);      /* HX_OK or an error status (hx_fail) */
+    void (*teardown)(hx_problem *p);
+
+    /* CPU backends, indexed by hx_backend (serial, simd, omp, omp-simd, blas); NULL = none. */
+    hx_cpu_fn cpu[HX_BACKEND_OPENCL];
+    const struct hx_ocl_binding *ocl;   /* NULL = no OpenCL backend */
+    const struct hx_cuda_binding *cuda; /* NULL = no CUDA backend */
+
+    /* Compare out with the serial reference ref; fill v (v->ok decides). */
+    void (*verify)(const hx_problem *p, const void *out, const void *ref, hx_verdict *v);
+};
+
+/* The registry: every workload, in the order `hetero list` shows them. */
+size_t hx_workload_count(void);
+const hx_workload *hx_workload_at(size_t i);
+const hx_workload *hx_workload_find(const char *name);
+
+/* Look up a workload; on a miss, fail (HX_ERR_USAGE) listing every workload. */
+int hx_workload_parse(const char *name, const hx_workload **out);
+
+/* Whether the workload implements backend b (and this build has it). */
+bool hx_workload_has(const hx_workload *w, hx_backend b);
+
+/* The default --size for w on this machine. */
+uint64_t hx_workload_default_size(const hx_workload *w);
+
+#endif
