@@ -23,6 +23,9 @@ typedef struct command {
 static const command commands[] = {
     {"run", hx_cmd_run, "run workloads on every backend, verified and timed"},
     {"list", hx_cmd_list, "list workloads, their sizes and backends"},
+    {"devices", hx_cmd_devices, "survey the host CPU and every OpenCL device"},
+    {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
+    {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
