@@ -4,3 +4,5 @@
  */
 HX_WORKLOAD(vecadd)
 HX_WORKLOAD(triad)
+HX_WORKLOAD(reduce)
+HX_WORKLOAD(dot)
