@@ -4,3 +4,4 @@
  */
 HX_WORKLOAD(vecadd)
 HX_WORKLOAD(mandelbrot)
+HX_WORKLOAD(histogram)

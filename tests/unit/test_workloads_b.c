@@ -5,6 +5,7 @@
  * workload a proof that its tolerance rejects a result with one element corrupted.
  */
 #include "hetero/cpu.h"
+#include "hetero/histogram.h"
 #include "hetero/mandelbrot.h"
 #include "hetero/measure.h"
 #include "hx_test.h"
@@ -166,6 +167,59 @@ static void mandelbrot_tolerance_rejects_one_wrong_pixel(void **state) {
     hx_instance_free(&in);
 }
 
+/* ---- histogram ------------------------------------------------------------------------------ */
+
+/* The bins of in->out must sum to n and match counts made here from the input itself. */
+static void histogram_spot_check(const hx_instance *in) {
+    hx_histogram_input input;
+    hx_histogram_input_of(&in->problem, &input);
+    assert_int_equal(input.n, in->problem.size);
+    const uint32_t *bins = in->out;
+    uint64_t sum = 0;
+    for (int b = 0; b < HX_HISTOGRAM_BINS; b++)
+        sum += bins[b];
+    assert_int_equal(sum, input.n);
+    const int probe[] = {0, 0x2A, 255};
+    for (size_t k = 0; k < 3; k++) {
+        uint32_t count = 0;
+        for (size_t i = 0; i < input.n; i++)
+            count += input.bytes[i] == probe[k];
+        assert_int_equal(bins[probe[k]], count);
+    }
+}
+
+static void histogram_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {1, 31, 33, 1000, 65536 + 13};
+    const double variants[][2] = {{0, 0}, {0.9, 0}, {0, 1}, {1, 1}}; /* skew, shared-bins */
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            hx_instance in;
+            every_backend(&in, "histogram", sizes[s], variants[v]);
+            histogram_spot_check(&in);
+            hx_instance_free(&in);
+        }
+}
+
+static void histogram_full_skew_fills_one_bin(void **state) {
+    (void)state;
+    hx_instance in;
+    const double all_hot[] = {1, 0};
+    init_with_reference(&in, "histogram", 4096, all_hot);
+    const uint32_t *bins = in.ref;
+    for (int b = 0; b < HX_HISTOGRAM_BINS; b++)
+        assert_int_equal(bins[b], b == 0x2A ? 4096 : 0);
+    hx_instance_free(&in);
+}
+
+static void histogram_tolerance_rejects_one_wrong_bin(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "histogram", 10000, NULL);
+    check_verdicts(&in, add_one_count, 77);
+    hx_instance_free(&in);
+}
+
 /* ---- the suite --------------------------------------------------------------------------------
  */
 
@@ -187,6 +241,9 @@ int main(void) {
         cmocka_unit_test(mandelbrot_known_points),
         cmocka_unit_test(mandelbrot_rows_compute_a_chunk_in_place),
         cmocka_unit_test(mandelbrot_tolerance_rejects_one_wrong_pixel),
+        cmocka_unit_test(histogram_every_backend),
+        cmocka_unit_test(histogram_full_skew_fills_one_bin),
+        cmocka_unit_test(histogram_tolerance_rejects_one_wrong_bin),
     };
     return cmocka_run_group_tests(tests, open_ocl, close_ocl);
 }
