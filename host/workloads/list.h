@@ -5,3 +5,4 @@
 HX_WORKLOAD(vecadd)
 HX_WORKLOAD(mandelbrot)
 HX_WORKLOAD(histogram)
+HX_WORKLOAD(stencil2d)

@@ -65,6 +65,11 @@ static void histogram_runs_verified(void **state) {
     every_row_verified("histogram", "--size=100K --skew=1 --shared-bins=1", 102400.0 + 1024.0);
 }
 
+static void stencil2d_runs_verified(void **state) {
+    (void)state;
+    every_row_verified("stencil2d", "--size=130 --sweeps=4", 8.0 * 130 * 130 * 4);
+}
+
 static void list_says_what_size_counts(void **state) {
     (void)state;
     hx_proc p;
@@ -74,8 +79,8 @@ static void list_says_what_size_counts(void **state) {
     jv *doc = jv_parse(p.out, err, sizeof err);
     assert_non_null(doc);
     const jv *ws = jv_get(doc, "workloads");
-    const char *names[] = {"mandelbrot", "histogram"};
-    const char *units[] = {"pixels", "bytes"};
+    const char *names[] = {"mandelbrot", "histogram", "stencil2d"};
+    const char *units[] = {"pixels", "bytes", "grid side"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         const jv *found = NULL;
         for (size_t i = 0; i < ws->len; i++)
@@ -101,6 +106,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mandelbrot_runs_verified),
         cmocka_unit_test(histogram_runs_verified),
+        cmocka_unit_test(stencil2d_runs_verified),
         cmocka_unit_test(list_says_what_size_counts),
         cmocka_unit_test(a_bad_parameter_value_is_a_usage_error),
     };

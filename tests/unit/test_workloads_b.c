@@ -8,6 +8,7 @@
 #include "hetero/histogram.h"
 #include "hetero/mandelbrot.h"
 #include "hetero/measure.h"
+#include "hetero/rng.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
@@ -220,6 +221,82 @@ static void histogram_tolerance_rejects_one_wrong_bin(void **state) {
     hx_instance_free(&in);
 }
 
+/* ---- stencil2d ------------------------------------------------------------------------------ */
+
+/* The initial grid, as setup makes it: uniform in [-1, 1) from stream 1 of the seed. */
+static float grid0(const hx_instance *in, size_t i, size_t j) {
+    return hx_rng_float(in->problem.seed, 1, i * in->problem.size + j, -1.0f, 1.0f);
+}
+
+/* One sweep: every interior point is the average of its neighbours in the initial grid, the
+ * boundary is the initial one, and nothing leaves [-M, M] (maximum principle). */
+static void stencil2d_one_sweep_spot_check(const hx_instance *in) {
+    const size_t n = in->problem.size;
+    const float *u = in->out;
+    float m = 0.0f;
+    for (size_t k = 0; k < n * n; k++)
+        m = fmaxf(m, fabsf(grid0(in, k / n, k % n)));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            float expect = grid0(in, i, j);
+            if (i > 0 && j > 0 && i + 1 < n && j + 1 < n)
+                expect = 0.25f * ((grid0(in, i - 1, j) + grid0(in, i + 1, j)) +
+                                  (grid0(in, i, j - 1) + grid0(in, i, j + 1)));
+            assert_near(u[i * n + j], expect, 0.0);
+            assert_true(fabsf(u[i * n + j]) <= m);
+        }
+}
+
+static void stencil2d_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {3, 4, 17, 33, 70};
+    const double sweeps[][1] = {{1}, {2}, {5}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t k = 0; k < sizeof sweeps / sizeof sweeps[0]; k++) {
+            hx_instance in;
+            every_backend(&in, "stencil2d", sizes[s], sweeps[k]);
+            if (sweeps[k][0] == 1)
+                stencil2d_one_sweep_spot_check(&in);
+            hx_instance_free(&in);
+        }
+}
+
+static void stencil2d_many_sweeps_approach_the_boundary_mean(void **state) {
+    (void)state;
+    /* Jacobi converges to the discrete harmonic function of the boundary: after many sweeps on
+     * a small grid, each interior point is (nearly) the average of its neighbours */
+    hx_instance in;
+    const double sweeps[] = {2000};
+    init_with_reference(&in, "stencil2d", 8, sweeps);
+    const float *u = in.ref;
+    for (size_t i = 1; i < 7; i++)
+        for (size_t j = 1; j < 7; j++)
+            assert_near(u[i * 8 + j],
+                        0.25 * (u[(i - 1) * 8 + j] + u[(i + 1) * 8 + j] + u[i * 8 + j - 1] +
+                                u[i * 8 + j + 1]),
+                        1e-5);
+    hx_instance_free(&in);
+}
+
+static float stencil2d_bad_by;
+
+static void shift_float(void *out, size_t k) {
+    ((float *)out)[k] += stencil2d_bad_by;
+}
+
+static void stencil2d_tolerance_rejects_one_wrong_point(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "stencil2d", 40, NULL);
+    memcpy(in.out, in.ref, in.problem.out_bytes);
+    hx_verdict v;
+    in.problem.workload->verify(&in.problem, in.out, in.ref, &v);
+    /* twice the allowed absolute difference (tolerance x M, M <= 1) */
+    stencil2d_bad_by = (float)(2.0 * v.tolerance);
+    check_verdicts(&in, shift_float, 20 * 40 + 13);
+    hx_instance_free(&in);
+}
+
 /* ---- the suite --------------------------------------------------------------------------------
  */
 
@@ -244,6 +321,9 @@ int main(void) {
         cmocka_unit_test(histogram_every_backend),
         cmocka_unit_test(histogram_full_skew_fills_one_bin),
         cmocka_unit_test(histogram_tolerance_rejects_one_wrong_bin),
+        cmocka_unit_test(stencil2d_every_backend),
+        cmocka_unit_test(stencil2d_many_sweeps_approach_the_boundary_mean),
+        cmocka_unit_test(stencil2d_tolerance_rejects_one_wrong_point),
     };
     return cmocka_run_group_tests(tests, open_ocl, close_ocl);
 }
