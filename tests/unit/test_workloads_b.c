@@ -297,6 +297,90 @@ static void stencil2d_tolerance_rejects_one_wrong_point(void **state) {
     hx_instance_free(&in);
 }
 
+/* ---- nbody ---------------------------------------------------------------------------------- */
+
+typedef struct body {
+    double x, y, z, m;
+} body;
+
+/* Body i as setup makes it from the generator: positions in [-1, 1)^3, mass in [0.5, 1.5). */
+static body body_at(const hx_instance *in, size_t i) {
+    uint64_t seed = in->problem.seed;
+    return (body){hx_rng_float(seed, 1, i, -1.0f, 1.0f), hx_rng_float(seed, 2, i, -1.0f, 1.0f),
+                  hx_rng_float(seed, 3, i, -1.0f, 1.0f), hx_rng_float(seed, 4, i, 0.5f, 1.5f)};
+}
+
+/* The force on body i in double (acc[3]) and the sum of the term magnitudes S_i. */
+static double exact_force(const hx_instance *in, size_t i, double acc[3]) {
+    const double eps2 = (double)0.01f;
+    body bi = body_at(in, i);
+    double s = 0.0;
+    acc[0] = acc[1] = acc[2] = 0.0;
+    for (size_t j = 0; j < in->problem.size; j++) {
+        body bj = body_at(in, j);
+        double d[3] = {bj.x - bi.x, bj.y - bi.y, bj.z - bi.z};
+        double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        double w = bj.m / pow(r2 + eps2, 1.5);
+        for (int c = 0; c < 3; c++)
+            acc[c] += w * d[c];
+        s += w * sqrt(r2);
+    }
+    return s;
+}
+
+/* A few bodies against double precision, within one backend's share of the tolerance, and
+ * momentum conservation: sum_i m_i a_i = 0 up to rounding (every pair acts equal and opposite). */
+static void nbody_spot_check(const hx_instance *in) {
+    const size_t n = in->problem.size;
+    const float *a = in->out;
+    const double one_backend = hx_gamma((double)n + 40.0);
+    for (size_t i = 0; i < n; i += 1 + n / 5) {
+        double acc[3];
+        double s = exact_force(in, i, acc);
+        for (int c = 0; c < 3; c++)
+            assert_true(fabs(a[c * n + i] - acc[c]) <= one_backend * s + 1e-30);
+    }
+    double p[3] = {0, 0, 0}, scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double acc[3], m = body_at(in, i).m;
+        if (n <= 300)
+            scale += m * exact_force(in, i, acc);
+        for (int c = 0; c < 3; c++)
+            p[c] += m * a[c * n + i];
+    }
+    for (int c = 0; c < 3 && n <= 300; c++)
+        assert_true(fabs(p[c]) <= 2.0 * one_backend * scale + 1e-30);
+}
+
+static void nbody_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {1, 2, 7, 17, 100, 300};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        hx_instance in;
+        every_backend(&in, "nbody", sizes[s], NULL);
+        nbody_spot_check(&in);
+        hx_instance_free(&in);
+    }
+}
+
+static float nbody_bad_by;
+
+static void shift_nbody(void *out, size_t k) {
+    ((float *)out)[k] += nbody_bad_by;
+}
+
+static void nbody_tolerance_rejects_one_wrong_component(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "nbody", 64, NULL);
+    double acc[3];
+    const size_t which = 21, component = 1; /* ay of body 21 */
+    double s = exact_force(&in, which, acc);
+    nbody_bad_by = (float)(2.0 * 2.0 * hx_gamma(64 + 40) * s); /* twice the tolerance */
+    check_verdicts(&in, shift_nbody, component * 64 + which);
+    hx_instance_free(&in);
+}
+
 /* ---- the suite --------------------------------------------------------------------------------
  */
 
@@ -324,6 +408,8 @@ int main(void) {
         cmocka_unit_test(stencil2d_every_backend),
         cmocka_unit_test(stencil2d_many_sweeps_approach_the_boundary_mean),
         cmocka_unit_test(stencil2d_tolerance_rejects_one_wrong_point),
+        cmocka_unit_test(nbody_every_backend),
+        cmocka_unit_test(nbody_tolerance_rejects_one_wrong_component),
     };
     return cmocka_run_group_tests(tests, open_ocl, close_ocl);
 }
