@@ -8,9 +8,9 @@
  */
 #pragma OPENCL FP_CONTRACT OFF
 
-#define A 0.75f
+#define A     0.75f
 #define CHAIN 1024u
-#define MASK 4095u
+#define MASK  4095u
 
 __kernel void amdahl_serial(__global const float *restrict t, __global const float *restrict start,
                             __global float *restrict out, const uint chains, const ulong steps) {
