@@ -1201,13 +1201,23 @@ static void plot_sizes(FILE *f, const scale_config *c, const scale_run *run) {
     fputs("set logscale x 2\nset logscale y 10\nset grid\nset key bottom right\n"
           "set format x \"%.0b%B\"\nset xlabel \"working set (bytes)\"\n",
           f);
+    /* a fixed x range for both panels, and only the cache sizes inside it */
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        lo = fmin(lo, run->points[i].working_set);
+        hi = fmax(hi, run->points[i].working_set);
+    }
+    if (run->n > 0)
+        fprintf(f, "set xrange [%.9g:%.9g]\n", lo / 1.5, hi * 1.5);
     for (size_t i = 0; i < run->ncaches; i++)
-        fprintf(f,
-                "set arrow from %llu, graph 0 to %llu, graph 1 nohead dashtype 2 lc rgb "
-                "\"gray50\"\nset label \"L%d\" at %llu, graph 0.97 offset 0.3,0\n",
-                (unsigned long long)run->caches[i].bytes, (unsigned long long)run->caches[i].bytes,
-                run->caches[i].level, (unsigned long long)run->caches[i].bytes);
-    fputs("set ylabel \"time (s), median\"\nplot ", f);
+        if ((double)run->caches[i].bytes >= lo / 1.5 && (double)run->caches[i].bytes <= hi * 1.5)
+            fprintf(f,
+                    "set arrow from %llu, graph 0 to %llu, graph 1 nohead dashtype 2 lc rgb "
+                    "\"gray50\"\nset label \"L%d\" at %llu, graph 0.97 offset 0.3,0\n",
+                    (unsigned long long)run->caches[i].bytes,
+                    (unsigned long long)run->caches[i].bytes, run->caches[i].level,
+                    (unsigned long long)run->caches[i].bytes);
+    fputs("set format y \"10^{%T}\"\nset ylabel \"time (s), median\"\nplot ", f);
     bool first = true;
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
         if (!seen[b])
@@ -1222,7 +1232,9 @@ static void plot_sizes(FILE *f, const scale_config *c, const scale_run *run) {
                     block((hx_backend)b), b + 1);
         first = false;
     }
-    fprintf(f, "\nunset logscale y\nset yrange [0:*]\nset key top right\nset ylabel \"%s\"\nplot ",
+    fprintf(f,
+            "\nunset logscale y\nset format y \"%%g\"\nset yrange [0:*]\nset key top right\n"
+            "set ylabel \"%s\"\nplot ",
             by_bytes ? "GB/s" : "GFLOP/s");
     first = true;
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
