@@ -428,30 +428,19 @@ static double work_of(const scale_config *c, uint64_t size) {
     return c->w->flops ? c->w->flops(&p) : c->w->bytes(&p);
 }
 
-/* Smallest size >= base whose work reaches p x work(base): base * p for linear work, n * p^(1/3)
- * for sgemm's n^3, n * sqrt(p) for an n^2 grid.  The cost model is monotone in the size. */
+static double work_at(uint64_t size, const void *ctx) {
+    return work_of(ctx, size);
+}
+
+/* The weak-scaling size at p (hx_scaled_size), with a message naming the options on failure. */
 static int weak_size(const scale_config *c, uint64_t base, uint64_t p, uint64_t *out) {
-    double target = (double)p * work_of(c, base) * (1.0 - 1e-12);
-    uint64_t lo = base, hi = base;
-    while (work_of(c, hi) < target) {
-        if (hi >= c->w->max_size)
-            return hx_fail(HX_ERR_USAGE,
-                           "weak scaling from --size %llu to p=%llu needs more than %s's largest "
-                           "size %llu; use a smaller --size or fewer --threads",
-                           (unsigned long long)base, (unsigned long long)p, c->w->name,
-                           (unsigned long long)c->w->max_size);
-        lo = hi;
-        hi = hi > c->w->max_size / 2 ? c->w->max_size : hi * 2;
-    }
-    while (lo < hi) { /* smallest in (lo, hi] with enough work */
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (work_of(c, mid) >= target)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    *out = hi;
-    return HX_OK;
+    if (hx_scaled_size(work_at, c, base, (double)p, c->w->max_size, out))
+        return HX_OK;
+    return hx_fail(HX_ERR_USAGE,
+                   "weak scaling from --size %llu to p=%llu needs more than %s's largest size "
+                   "%llu; use a smaller --size or fewer --threads",
+                   (unsigned long long)base, (unsigned long long)p, c->w->name,
+                   (unsigned long long)c->w->max_size);
 }
 
 /* ---- OpenCL --------------------------------------------------------------------------------- */

@@ -113,3 +113,26 @@ hx_fit hx_fit_gustafson(const double *p, const double *s, size_t n) {
     f.residual = sqrt(sum / (double)f.points);
     return f;
 }
+
+bool hx_scaled_size(double (*work)(uint64_t size, const void *ctx), const void *ctx, uint64_t base,
+                    double factor, uint64_t max, uint64_t *out) {
+    /* a relative slack of 1e-12 so that rounding in the cost model cannot push an exact
+     * multiple (2 x base for linear work) one size further */
+    double target = factor * work(base, ctx) * (1.0 - 1e-12);
+    uint64_t lo = base, hi = base;
+    while (work(hi, ctx) < target) { /* doubling: find an upper bound */
+        if (hi >= max)
+            return false;
+        lo = hi;
+        hi = hi > max / 2 ? max : hi * 2;
+    }
+    while (lo < hi) { /* bisection: the smallest size in [lo, hi] with enough work */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (work(mid, ctx) >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *out = hi;
+    return true;
+}

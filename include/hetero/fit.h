@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* S = 1 / ((1 - P) + P / p) */
 double hx_amdahl_speedup(double P, double p);
@@ -40,5 +41,12 @@ typedef struct hx_fit {
 hx_fit hx_fit_amdahl(const double *p, const double *speedup, size_t n);
 /* Fit Gustafson's a to n points (p_i, S_i) of a weak-scaling run. */
 hx_fit hx_fit_gustafson(const double *p, const double *speedup, size_t n);
+
+/* Weak scaling: the smallest size >= base whose work reaches factor x work(base), where work is a
+ * cost model non-decreasing in the size (a workload's flops or bytes).  Linear work gives
+ * base x factor; n^3 work (sgemm) base x factor^(1/3); n^2 work base x sqrt(factor), each rounded
+ * up to a whole size.  False when no size up to max has that much work. */
+bool hx_scaled_size(double (*work)(uint64_t size, const void *ctx), const void *ctx, uint64_t base,
+                    double factor, uint64_t max, uint64_t *out);
 
 #endif

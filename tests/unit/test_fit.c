@@ -94,6 +94,41 @@ static void gustafson_fit_is_least_squares(void **state) {
     assert_near(f.residual, sqrt((r1 * r1 + r2 * r2) / 2), 1e-14);
 }
 
+static double linear(uint64_t n, const void *ctx) {
+    (void)ctx;
+    return 12.0 * (double)n;
+}
+static double cubic(uint64_t n, const void *ctx) {
+    (void)ctx;
+    return 2.0 * (double)n * (double)n * (double)n;
+}
+static double square(uint64_t n, const void *ctx) {
+    (void)ctx;
+    return 10.0 * (double)n * (double)n;
+}
+
+static void weak_scaling_sizes_grow_the_work_by_p(void **state) {
+    (void)state;
+    uint64_t n;
+    assert_true(hx_scaled_size(linear, NULL, 1000, 4, 1 << 30, &n));
+    assert_int_equal(n, 4000);
+    assert_true(hx_scaled_size(linear, NULL, 1000, 1, 1 << 30, &n));
+    assert_int_equal(n, 1000);
+    /* sgemm-like n^3: 512 x 8^(1/3) = 1024 exactly; x 2 -> ceil(512 x 1.2599) = 646 */
+    assert_true(hx_scaled_size(cubic, NULL, 512, 8, 1 << 20, &n));
+    assert_int_equal(n, 1024);
+    assert_true(hx_scaled_size(cubic, NULL, 512, 2, 1 << 20, &n));
+    assert_int_equal(n, 646);
+    assert_true(cubic(n, NULL) >= 2 * cubic(512, NULL) &&
+                cubic(n - 1, NULL) < 2 * cubic(512, NULL));
+    /* stencil-like n^2: 1000 x sqrt(4) = 2000 */
+    assert_true(hx_scaled_size(square, NULL, 1000, 4, 1 << 20, &n));
+    assert_int_equal(n, 2000);
+    /* beyond the largest size */
+    assert_false(hx_scaled_size(linear, NULL, 1000, 4, 3999, &n));
+    assert_true(hx_scaled_size(linear, NULL, 1000, 4, 4000, &n));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(amdahl_and_gustafson_formulas),
@@ -103,6 +138,7 @@ int main(void) {
         cmocka_unit_test(amdahl_fit_needs_a_point_above_one),
         cmocka_unit_test(gustafson_fit_recovers_a_exactly),
         cmocka_unit_test(gustafson_fit_is_least_squares),
+        cmocka_unit_test(weak_scaling_sizes_grow_the_work_by_p),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
