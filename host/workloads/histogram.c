@@ -264,10 +264,14 @@ static int histogram_ocl_prepare(hx_ocl_job *job) {
     HX_TRY(hx_ocl_alloc(job, d->n, HX_MEM_READ, &s->bytes));
     HX_TRY(hx_ocl_alloc(job, sizeof zero_bins, HX_MEM_READ_WRITE, &s->bins));
     HX_TRY(hx_ocl_kernel(job, d->shared_bins ? "histogram_global" : "histogram_local", &s->kernel));
-    /* groups of 256 (the bin count: one bin per work-item to clear and merge), eight groups per
-     * compute unit, fewer when the input is small; each group counts one contiguous chunk */
+    /* Groups of 256 work-items (the bin count: one bin each to clear and merge), each counting
+     * one contiguous chunk.  A GPU gets eight groups per compute unit.  A CPU device runs a
+     * group's work-items one after another, each striding through the whole chunk, so there
+     * the chunk is kept to 64 KiB, small enough to stay in cache until the last work-item has
+     * read it (with a few large chunks every work-item would fetch them from memory again). */
     s->local = dev->max_work_group < 256 ? dev->max_work_group : 256;
-    size_t groups = (size_t)dev->compute_units * 8;
+    size_t groups =
+        (dev->type & CL_DEVICE_TYPE_CPU) ? (d->n + 65535) / 65536 : (size_t)dev->compute_units * 8;
     size_t needed = (d->n + s->local - 1) / s->local;
     if (groups > needed)
         groups = needed;
