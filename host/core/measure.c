@@ -121,7 +121,7 @@ static int measure_cpu(hx_instance *in, hx_backend b, void *dst, const hx_measur
 }
 
 static int measure_ocl(hx_instance *in, const hx_target *t, void *dst, const hx_measure_opts *o,
-                       double *kernel, double *e2e) {
+                       double *kernel, double *e2e, hx_result *r) {
     const hx_ocl_binding *b = in->problem.workload->ocl;
     hx_ocl_job job;
     HX_TRY(hx_ocl_job_start(&job, t->session, b, &in->problem, t->mem));
@@ -131,6 +131,8 @@ static int measure_ocl(hx_instance *in, const hx_target *t, void *dst, const hx_
         status = hx_ocl_job_run(&job, b, dst, &k, &e);
     for (int i = 0; status == HX_OK && i < o->reps; i++)
         status = hx_ocl_job_run(&job, b, dst, &kernel[i], &e2e[i]);
+    if (status == HX_OK && b->extras)
+        b->extras(&job, r);
     hx_ocl_job_finish(&job, b);
     return status;
 }
@@ -156,7 +158,7 @@ int hx_measure(hx_instance *in, hx_backend b, const hx_target *target, const hx_
     if (hx_backend_is_cpu(b)) {
         status = measure_cpu(in, b, dst, o, samples);
     } else if (b == HX_BACKEND_OPENCL) {
-        status = measure_ocl(in, target, dst, o, samples, e2e);
+        status = measure_ocl(in, target, dst, o, samples, e2e, r);
         r->has_e2e = true;
 #ifdef HETERO_HAVE_CUDA
     } else if (b == HX_BACKEND_CUDA) {

@@ -150,6 +150,7 @@ typedef struct hx_ocl_mem {
 } hx_ocl_mem;
 
 typedef struct hx_ocl_job hx_ocl_job;
+struct hx_result; /* report.h */
 
 /* What a workload gives to run on OpenCL. */
 typedef struct hx_ocl_binding {
@@ -164,6 +165,9 @@ typedef struct hx_ocl_binding {
     int (*run)(hx_ocl_job *job, void *out);
     /* Free what prepare allocated outside the job (may be NULL). */
     void (*release)(hx_ocl_job *job);
+    /* Add the binding's own figures to the result after the timed runs (may be NULL); the last
+     * r->reps runs were the timed ones. */
+    void (*extras)(hx_ocl_job *job, struct hx_result *r);
 } hx_ocl_binding;
 
 struct hx_ocl_job {
