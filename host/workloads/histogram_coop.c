@@ -135,6 +135,7 @@ static void coop_omp(const hx_problem *p, void *out) {
 typedef struct coop_ocl {
     hx_ocl_mem *values;     /* the device's share of the input, in the job's memory mode */
     _Atomic uint32_t *bins; /* fine-grain SVM with atomics, shared by host and device */
+    uint32_t *expect;       /* the serial histogram: every run is checked, not only the last */
     cl_kernel kernel;
     size_t n_dev; /* values [0, n_dev) go to the device, [n_dev, n) to the host */
     size_t global, local;
@@ -177,6 +178,10 @@ static int coop_ocl_prepare(hx_ocl_job *job) {
     if (s->n_dev > d->n)
         s->n_dev = d->n;
     s->host_threads = p->threads > 0 ? (unsigned)p->threads : 1;
+    s->expect = malloc(d->nbins * sizeof *s->expect);
+    if (!s->expect)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    coop_serial(p, s->expect);
     HX_TRY(hx_ocl_alloc(job, s->n_dev * sizeof(uint32_t), HX_MEM_READ, &s->values));
     void *bins;
     HX_TRY(hx_svm_alloc_atomic(job->session->context, d->nbins * sizeof(uint32_t), &bins));
@@ -192,6 +197,18 @@ static int coop_ocl_prepare(hx_ocl_job *job) {
     s->global = hx_round_up(s->n_dev ? s->n_dev : 1, s->local);
     if (s->global > groups * s->local)
         s->global = groups * s->local; /* the grid-stride loop covers the rest */
+    return HX_OK;
+}
+
+/* A race shows up in one run among many, so each run is held to the serial histogram (the
+ * measuring loop verifies only the last output). */
+static int coop_check_run(const coop_ocl *s, const uint32_t *bins, uint32_t nbins) {
+    for (uint32_t b = 0; b < nbins; b++)
+        if (bins[b] != s->expect[b])
+            return hx_fail(HX_ERR_RUNTIME,
+                           "histogram-coop run %zu: bin %u holds %u, the serial count is %u (an "
+                           "atomic update was lost or doubled)",
+                           s->nsamples, b, bins[b], s->expect[b]);
     return HX_OK;
 }
 
@@ -219,17 +236,21 @@ static int coop_ocl_run(hx_ocl_job *job, void *out) {
     size_t k = s->nsamples++ % COOP_MAX_SAMPLES;
     s->host_busy[k] = t_host - t0;
     s->coop[k] = t_end - t0;
+    uint32_t *bins = out;
     for (uint32_t b = 0; b < d->nbins; b++)
-        ((uint32_t *)out)[b] = atomic_load_explicit(&s->bins[b], memory_order_relaxed);
-    return HX_OK;
+        bins[b] = atomic_load_explicit(&s->bins[b], memory_order_relaxed);
+    return coop_check_run(s, bins, d->nbins);
 }
 
 static void coop_ocl_release(hx_ocl_job *job) {
     coop_ocl *s = job->state;
-    if (s && s->bins)
+    if (!s)
+        return;
+    if (s->bins)
         clSVMFree(job->session->context, (void *)s->bins);
-    if (s)
-        s->bins = NULL;
+    s->bins = NULL;
+    free(s->expect);
+    s->expect = NULL;
 }
 
 /* Median of the last `reps` samples of a ring of COOP_MAX_SAMPLES. */
