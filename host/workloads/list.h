@@ -3,4 +3,5 @@
  * Each name refers to `const hx_workload hx_workload_NAME` defined in host/workloads/NAME.c.
  */
 HX_WORKLOAD(vecadd)
+HX_WORKLOAD(mandelbrot)
 HX_WORKLOAD(histogram_coop)
