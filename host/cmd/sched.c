@@ -67,6 +67,9 @@ typedef enum {
 
 static const char *const policy_names[] = {"device-only",   "host-only",   "static",
                                            "dynamic-proxy", "dynamic-svm", NULL};
+/* what --policy accepts: the policies, and "all" (index POLICY_COUNT) */
+static const char *const policy_choices[] = {"device-only", "host-only", "static", "dynamic-proxy",
+                                             "dynamic-svm", "all",       NULL};
 
 typedef struct sched_config {
     bool want[POLICY_COUNT];
@@ -127,15 +130,10 @@ static int parse_policies(sched_config *c, const char *text) {
     memset(c->want, 0, sizeof c->want);
     int status = hx_split_list("--policy", copy, items, sizeof items / sizeof items[0], &n);
     for (size_t i = 0; status == HX_OK && i < n; i++) {
-        if (strcmp(items[i], "all") == 0) {
-            for (int p = 0; p < POLICY_COUNT; p++)
-                c->want[p] = true;
-            continue;
-        }
         int p;
-        status = hx_parse_choice("--policy", items[i], policy_names, &p);
-        if (status == HX_OK)
-            c->want[p] = true;
+        status = hx_parse_choice("--policy", items[i], policy_choices, &p);
+        for (int q = 0; status == HX_OK && q < POLICY_COUNT; q++)
+            c->want[q] |= p == q || p == POLICY_COUNT;
     }
     free(copy);
     return status;
@@ -213,7 +211,7 @@ static int parse_args(sched_config *c, int argc, char **argv, bool *help) {
         if (a.kind == HX_ARG_POSITIONAL) {
             if (strcmp(a.value, "mandelbrot") != 0)
                 return hx_fail(HX_ERR_USAGE,
-                               "hetero sched co-schedules the workload 'mandelbrot', not '%s'",
+                               "'sched' co-schedules the workload mandelbrot only, not '%s'",
                                a.value);
             continue;
         }
