@@ -1,10 +1,10 @@
 /*
  * test_svm.c - memory modes and shared virtual memory with atomics, end to end.
  *
- * Every memory mode the OpenCL CPU device reports runs and verifies vecadd and histogram-coop,
- * each row carrying its mode and an end-to-end time next to its kernel time; the coop histogram
- * (device and host threads incrementing the same SVM bins) is exact in every run, whatever the
- * split.  Without an OpenCL CPU device the tests are skipped (exit 77).
+ * Every memory mode the OpenCL CPU device reports runs and verifies vecadd, histogram and
+ * histogram-coop, each row carrying its mode and an end-to-end time next to its kernel time; the
+ * coop histogram (device and host threads incrementing the same SVM bins) is exact in every run,
+ * whatever the split.  Without an OpenCL CPU device the tests are skipped (exit 77).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,11 +51,11 @@ static double number(const jv *r, const char *path) {
 static void every_mode_runs_verifies_and_reports_its_e2e(void **state) {
     (void)state;
     jv *doc = run_json("run --device=cpu --mem=all --backend=serial,opencl --size=65536 --reps=3 "
-                       "--warmup=1 vecadd histogram-coop",
+                       "--warmup=1 vecadd histogram histogram-coop",
                        0);
     static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine"};
-    static const char *const workloads[] = {"vecadd", "histogram-coop"};
-    for (size_t w = 0; w < 2; w++)
+    static const char *const workloads[] = {"vecadd", "histogram", "histogram-coop"};
+    for (size_t w = 0; w < 3; w++)
         for (size_t m = 0; m < 3; m++) {
             const jv *r = row(doc, workloads[w], "opencl", modes[m]);
             if (!r)
