@@ -26,6 +26,7 @@ static const command commands[] = {
     {"devices", hx_cmd_devices, "survey the host CPU and every OpenCL device"},
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
+    {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -56,6 +56,31 @@ static void fmt_num(char *buf, size_t len, double v, const char *fmt) {
         snprintf(buf, len, "-");
 }
 
+/* The extra figures of each row that has some, one line per row: times (names ending in "_s",
+ * not "_per_s") in readable units, other figures with 4 significant digits. */
+static void write_extras(FILE *out, const hx_result *rs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const hx_result *r = &rs[i];
+        if (r->nextra == 0)
+            continue;
+        fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "", r->mem,
+                r->mem[0] ? "]" : "");
+        for (int e = 0; e < r->nextra; e++) {
+            const char *name = r->extra[e].name;
+            size_t len = strlen(name);
+            char value[32];
+            bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
+                           !(len > 6 && strcmp(name + len - 6, "_per_s") == 0);
+            if (is_time)
+                fmt_time(value, sizeof value, r->extra[e].value);
+            else
+                snprintf(value, sizeof value, "%.4g", r->extra[e].value);
+            fprintf(out, " %s=%s", name, value);
+        }
+        fputc('\n', out);
+    }
+}
+
 static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                        const hx_skip *skips, size_t nskips) {
     static const char *const headers[] = {"workload", "backend", "device",  "size",
@@ -111,6 +136,7 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
         fputs("device rows: median = kernel time (event profiling); e2e = the whole run with "
               "host<->device transfers\n",
               out);
+    write_extras(out, rs, n);
     for (size_t i = 0; i < nskips; i++)
         fprintf(out, "skipped: %s/%s: %s\n", skips[i].workload, skips[i].backend,
                 skips[i].reason);

@@ -154,9 +154,12 @@ typedef struct hx_ocl_mem {
     size_t bytes;
     cl_mem buffer; /* buffer mode */
     void *svm;     /* SVM modes */
+    const void *placed; /* svm-fine: the host source whose bytes the allocation holds */
+    void *deferred_dst; /* svm-fine in place: where the run's result goes after the timing */
 } hx_ocl_mem;
 
 typedef struct hx_ocl_job hx_ocl_job;
+struct hx_result; /* report.h */
 
 /* What a workload gives to run on OpenCL. */
 typedef struct hx_ocl_binding {
@@ -171,6 +174,9 @@ typedef struct hx_ocl_binding {
     int (*run)(hx_ocl_job *job, void *out);
     /* Free what prepare allocated outside the job (may be NULL). */
     void (*release)(hx_ocl_job *job);
+    /* Add the binding's own figures to the result after the timed runs (may be NULL); the last
+     * r->reps runs were the timed ones. */
+    void (*extras)(hx_ocl_job *job, struct hx_result *r);
 } hx_ocl_binding;
 
 struct hx_ocl_job {
@@ -185,6 +191,11 @@ struct hx_ocl_job {
     size_t nmems;
     cl_event events[HX_OCL_MAX_EVENTS]; /* kernel launches of the current run */
     size_t nevents;
+    /* svm-fine only: time the run as an SVM application would run it, with the inputs produced
+     * in the shared allocation and the result read there (docs/svm.md): read-only inputs that
+     * already hold the same source are not copied again, outputs are poisoned before and copied
+     * out after the timed region. */
+    bool in_place;
 };
 
 /* Start a job: build binding->file and call prepare.  On failure the job is already released. */
