@@ -345,11 +345,11 @@ static void close_ctx(sched_ctx *x) {
 
 /* ---- one run ------------------------------------------------------------------------------ */
 
-/* What one run measured. */
+/* What one run measured (counts as doubles too, so that one median function serves all). */
 typedef struct sched_sample {
     double wall;
     double dev_busy, host_busy;
-    uint64_t dev_chunks, host_chunks, dev_rows, host_rows;
+    double dev_chunks, host_chunks, dev_rows, host_rows;
 } sched_sample;
 
 #define MAX_HOST_THREADS 1024
@@ -556,17 +556,19 @@ static int run_once(sched_ctx *x, sched_policy policy, uint32_t *out, sched_samp
     if (policy == POLICY_DYNAMIC_SVM && status == HX_OK) /* read in place; copied to verify */
         memcpy(out, x->svm_image, x->g.width * x->g.height * sizeof(uint32_t));
     s->dev_busy = r->dev_busy;
-    s->dev_chunks = r->dev_chunks;
-    s->dev_rows = r->dev_rows;
+    s->dev_chunks = (double)r->dev_chunks;
+    s->dev_rows = (double)r->dev_rows;
+    uint64_t host_chunks = 0, host_rows = 0;
     s->host_busy = 0.0;
-    s->host_chunks = s->host_rows = 0;
     for (unsigned i = 0; i < r->host_threads; i++) {
         s->host_busy += r->busy[i];
-        s->host_chunks += r->chunks[i];
-        s->host_rows += r->rows[i];
+        host_chunks += r->chunks[i];
+        host_rows += r->rows[i];
     }
-    if (policy == POLICY_DYNAMIC_SVM)
-        s->dev_rows = x->g.height - s->host_rows; /* every row was claimed once */
+    s->host_chunks = (double)host_chunks;
+    s->host_rows = (double)host_rows;
+    if (policy == POLICY_DYNAMIC_SVM) /* every row was claimed exactly once */
+        s->dev_rows = (double)(x->g.height - host_rows);
     free(r);
     return status;
 }
@@ -584,16 +586,11 @@ typedef struct sched_result {
     double max_err, tolerance;
 } sched_result;
 
+/* Median over n runs of the field at `offset` (offsetof(sched_sample, FIELD)). */
 static double median_of(const sched_sample *s, int n, size_t offset) {
     double v[MAX_REPS];
-    for (int i = 0; i < n; i++) {
-        const char *base = (const char *)&s[i] + offset;
-        if (offset == offsetof(sched_sample, dev_busy) ||
-            offset == offsetof(sched_sample, host_busy) || offset == offsetof(sched_sample, wall))
-            v[i] = *(const double *)base;
-        else
-            v[i] = (double)*(const uint64_t *)base;
-    }
+    for (int i = 0; i < n; i++)
+        memcpy(&v[i], (const char *)&s[i] + offset, sizeof v[i]);
     return hx_stats_of(v, (size_t)n).median;
 }
 
