@@ -37,7 +37,7 @@ hx_io_step hx_io_flush(hx_io_conn *c) {
     return HX_IO_WANT_READ;
 }
 
-hx_io_step hx_io_echo(hx_io_conn *c, size_t budget) {
+hx_io_step hx_io_echo(hx_io_conn *c, size_t budget, bool level) {
     size_t done = 0;
     for (;;) {
         hx_io_step w = hx_io_flush(c);
@@ -49,6 +49,12 @@ hx_io_step hx_io_echo(hx_io_conn *c, size_t budget) {
         if (n > 0) {
             c->end = (size_t)n;
             done += (size_t)n;
+            /* A short read emptied the socket's receive buffer (epoll(7) says so for stream
+             * sockets): echo it and stop, saving the recv() that would only say EAGAIN.  Only
+             * for level-triggered callers: a FIN that came with the data raised its edge
+             * already, so an edge-triggered caller must read on until EAGAIN or 0. */
+            if (level && (size_t)n < sizeof c->buf)
+                return hx_io_flush(c);
         } else if (n == 0) {
             return HX_IO_CLOSE; /* orderly close; nothing was pending */
         } else if (errno == EINTR) {

@@ -89,9 +89,11 @@ typedef enum {
 } hx_io_step;
 
 /* Echo: write back what is pending, then read more, until the socket would block, the peer
- * closes, or `budget` bytes were read.  Works on blocking sockets too (it then returns only
- * HX_IO_CLOSE).  Never raises SIGPIPE (MSG_NOSIGNAL). */
-hx_io_step hx_io_echo(hx_io_conn *c, size_t budget);
+ * closes, or `budget` bytes were read; with `level` (callers that will be told again while
+ * data is waiting) also when a read comes back short, which means the socket is drained.  On a
+ * blocking socket it blocks instead of returning WANT_WRITE; call it until HX_IO_CLOSE.  Never
+ * raises SIGPIPE (MSG_NOSIGNAL). */
+hx_io_step hx_io_echo(hx_io_conn *c, size_t budget, bool level);
 
 /* Write back what is pending (no reading); HX_IO_WANT_READ once nothing is pending. */
 hx_io_step hx_io_flush(hx_io_conn *c);

@@ -35,8 +35,9 @@ static void child_main(int fd) {
     if (fd > 3)
         close_range(3, (unsigned)fd - 1, 0);
     close_range((unsigned)fd + 1, ~0u, 0);
-    hx_io_conn c = {.fd = fd}; /* on the stack: no malloc after fork */
-    (void)hx_io_echo(&c, SIZE_MAX);
+    hx_io_conn c = {.fd = fd};                              /* on the stack: no malloc after fork */
+    while (hx_io_echo(&c, SIZE_MAX, true) != HX_IO_CLOSE) { /* recv/send block inside */
+    }
     _exit(0);
 }
 

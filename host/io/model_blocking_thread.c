@@ -37,7 +37,8 @@ typedef struct conn_arg {
 static void *serve_connection(void *arg) {
     conn_arg a = *(conn_arg *)arg;
     free(arg);
-    (void)hx_io_echo(a.conn, SIZE_MAX); /* blocking: returns only when the client is gone */
+    while (hx_io_echo(a.conn, SIZE_MAX, true) != HX_IO_CLOSE) { /* recv/send block inside */
+    }
     pthread_mutex_lock(&a.reg->lock);
     a.conn->prev->next = a.conn->next;
     a.conn->next->prev = a.conn->prev;

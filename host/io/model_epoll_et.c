@@ -107,7 +107,7 @@ static int run(hx_io_server *s) {
         hx_io_conn *last = ready.tail;
         for (hx_io_conn *c = pop(&ready); c; c = pop(&ready)) {
             bool was_last = c == last;
-            hx_io_step st = hx_io_echo(c, BUDGET);
+            hx_io_step st = hx_io_echo(c, BUDGET, false);
             if (st == HX_IO_CLOSE) {
                 hx_io_fdmap_del(&conns, c->fd);
                 hx_io_conn_close(c);

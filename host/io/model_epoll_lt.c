@@ -28,7 +28,7 @@ static int watch(int ep, int op, int fd, unsigned events) {
 }
 
 static void serve(hx_io_fdmap *conns, int ep, hx_io_conn *c) {
-    hx_io_step st = hx_io_echo(c, HX_IO_BUF); /* one buffer per wakeup; LT reports the rest */
+    hx_io_step st = hx_io_echo(c, HX_IO_BUF, true); /* one buffer per wakeup; LT reports the rest */
     unsigned want = st == HX_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
     if (st == HX_IO_CLOSE || (want != c->interest && watch(ep, EPOLL_CTL_MOD, c->fd, want) != 0)) {
         hx_io_fdmap_del(conns, c->fd);

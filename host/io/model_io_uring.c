@@ -130,7 +130,12 @@ static int reap(hx_io_server *s, struct io_uring *ring, hx_io_fdmap *conns) {
 
 static int run(hx_io_server *s) {
     struct io_uring ring;
-    int rc = io_uring_queue_init(RING_ENTRIES, &ring, 0);
+    /* Only this thread touches the ring, and completions are only needed when it asks for them
+     * (io_uring_enter with GETEVENTS): no interrupting the thread to run completion work. */
+    int rc = io_uring_queue_init(RING_ENTRIES, &ring,
+                                 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+    if (rc == -EINVAL) /* kernels before 6.1 */
+        rc = io_uring_queue_init(RING_ENTRIES, &ring, 0);
     if (rc < 0)
         return hx_fail(HX_ERR_MISSING,
                        "io_uring is not available here: %s (kernel >= 5.6 "

@@ -45,7 +45,7 @@ static int run(hx_io_server *s) {
         for (hx_io_conn *c = head.next, *next; c != &head; c = next) {
             next = c->next;
             size_t before = c->start + c->end;
-            hx_io_step st = hx_io_echo(c, BUDGET); /* never blocks */
+            hx_io_step st = hx_io_echo(c, BUDGET, true); /* never blocks */
             if (st == HX_IO_CLOSE) {
                 c->prev->next = c->next;
                 c->next->prev = c->prev;

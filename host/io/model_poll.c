@@ -56,7 +56,7 @@ static int run(hx_io_server *s) {
             if (!pfd[i].revents)
                 continue;
             hx_io_conn *c = hx_io_fdmap_get(&conns, pfd[i].fd);
-            if (hx_io_echo(c, HX_IO_BUF) == HX_IO_CLOSE) {
+            if (hx_io_echo(c, HX_IO_BUF, true) == HX_IO_CLOSE) {
                 hx_io_fdmap_del(&conns, c->fd);
                 hx_io_conn_close(c);
             }

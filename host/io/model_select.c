@@ -66,7 +66,7 @@ static int run(hx_io_server *s) {
             hx_io_conn *c = hx_io_fdmap_get(&conns, fd);
             if (!c || !(FD_ISSET(fd, &rd) || FD_ISSET(fd, &wr)))
                 continue;
-            if (hx_io_echo(c, HX_IO_BUF) == HX_IO_CLOSE) { /* one buffer per wakeup: fair */
+            if (hx_io_echo(c, HX_IO_BUF, true) == HX_IO_CLOSE) { /* one buffer per wakeup: fair */
                 hx_io_fdmap_del(&conns, fd);
                 hx_io_conn_close(c);
             }

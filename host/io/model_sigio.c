@@ -35,7 +35,7 @@ static int arm(int fd) {
 }
 
 static void serve(hx_io_fdmap *conns, hx_io_conn *c) {
-    if (hx_io_echo(c, SIZE_MAX) == HX_IO_CLOSE) { /* until EAGAIN: no second signal comes */
+    if (hx_io_echo(c, SIZE_MAX, false) == HX_IO_CLOSE) { /* until EAGAIN: no second signal comes */
         hx_io_fdmap_del(conns, c->fd);
         hx_io_conn_close(c);
     }
