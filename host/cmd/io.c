@@ -249,8 +249,8 @@ static int parse_bench(bench_config *c, int argc, char **argv, bool *help) {
     return HX_OK;
 }
 
-static const char *const columns[] = {"model",  "conns",   "msgs/s",         "MB/s",  "p50 us",
-                                      "p99 us", "p999 us", "srv CPU s/Mmsg", "errors"};
+static const char *const columns[] = {"model",  "conns",   "msgs/s",         "MB/s",      "p50 us",
+                                      "p99 us", "p999 us", "srv CPU s/Mmsg", "srv CPU %", "errors"};
 
 static void fmt_cpu(char *buf, size_t len, const hx_io_bench_row *r) {
     if (isnan(r->server_cpu) || r->load.messages == 0)
@@ -260,7 +260,7 @@ static void fmt_cpu(char *buf, size_t len, const hx_io_bench_row *r) {
 }
 
 static void write_table(FILE *out, const hx_io_bench_row *rows, size_t n) {
-    hx_table *t = hx_table_new(9, columns, "lrrrrrrrl");
+    hx_table *t = hx_table_new(10, columns, "lrrrrrrrrl");
     if (!t)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -277,6 +277,10 @@ static void write_table(FILE *out, const hx_io_bench_row *rows, size_t n) {
         hx_table_cell(t, "%.1f", l->p99 * 1e6);
         hx_table_cell(t, "%.1f", l->p999 * 1e6);
         hx_table_cell(t, "%s", cpu);
+        if (isnan(r->server_cpu) || l->seconds <= 0)
+            hx_table_cell(t, "-");
+        else /* of one core: the busy loop shows ~100 even when idle */
+            hx_table_cell(t, "%.0f", 100.0 * r->server_cpu / l->seconds);
         hx_table_cell(t, "%s", r->status == HX_OK ? "0" : r->error);
     }
     hx_table_print(t, out);
@@ -357,6 +361,8 @@ static void write_json(FILE *out, const bench_config *c, const hx_io_bench_row *
         hx_json_kv_number(&j, "server_cpu_s", r->server_cpu);
         hx_json_kv_number(&j, "server_cpu_s_per_million",
                           l->messages ? r->server_cpu / (double)l->messages * 1e6 : NAN);
+        hx_json_kv_number(&j, "server_cpu_percent_of_core",
+                          l->seconds > 0 ? 100.0 * r->server_cpu / l->seconds : NAN);
         hx_json_kv_number(&j, "generator_cpu_s", l->gen_cpu);
         hx_json_kv_int(&j, "errors", (int64_t)l->errors);
         hx_json_kv_int(&j, "unsent", (int64_t)l->unsent);
