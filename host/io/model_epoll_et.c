@@ -64,7 +64,7 @@ static void accept_all(hx_io_server *s, int ep, hx_io_fdmap *conns, ready_list *
             atomic_fetch_add(&s->refused, 1);
             continue;
         }
-        push(ready, c); /* data may have arrived before EPOLL_CTL_ADD: its edge is gone */
+        push(ready, c); /* ADD would report data already there; serving now saves a wait */
     }
 }
 
