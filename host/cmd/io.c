@@ -9,6 +9,7 @@
  * host/io/load.c and the CPU attribution in host/io/bench.c.  This file parses options and
  * writes reports.
  */
+#include <arpa/inet.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -156,6 +157,12 @@ static int parse_target(bench_config *c, const char *text) {
     HX_TRY(hx_parse_uint("--target port", colon + 1, 1, 65535, &port));
     memcpy(c->target_host, text, (size_t)(colon - text));
     c->target_host[colon - text] = 0;
+    struct in_addr a;
+    if (inet_pton(AF_INET, c->target_host, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
+        return hx_fail(HX_ERR_USAGE,
+                       "bad --target '%s' (want a loopback IPv4 address, "
+                       "127.x.x.x: the bench drives only local servers)",
+                       text);
     c->load.port = (int)port;
     return HX_OK;
 }

@@ -324,6 +324,8 @@ static int connect_one(const struct sockaddr_in *sa, int high_base, int *out) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return hx_fail(HX_ERR_RUNTIME, "socket: %s", strerror(errno));
+    struct timeval limit = {10, 0}; /* Linux bounds a blocking connect() by SO_SNDTIMEO */
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0) {
         int e = errno;
         close(fd);
@@ -349,8 +351,12 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r,
                    void (*at_window)(void *arg, int edge), void *arg) {
     memset(r, 0, sizeof *r);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-    if (inet_pton(AF_INET, cfg->host, &sa.sin_addr) != 1)
-        return hx_fail(HX_ERR_USAGE, "bad target address '%s' (want a numeric IPv4 address)",
+    /* A load generator aimed at someone else's machine is an attack: loopback only. */
+    if (inet_pton(AF_INET, cfg->host, &sa.sin_addr) != 1 ||
+        (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+        return hx_fail(HX_ERR_USAGE,
+                       "bad target address '%s' (want a loopback IPv4 address, "
+                       "127.x.x.x: the bench drives only local servers)",
                        cfg->host);
     rlim_t limit = raise_fd_limit(2 * (rlim_t)cfg->conns + 64);
     int high_base = limit >= 4096 + (rlim_t)cfg->conns + 64 ? 4096 : 0;

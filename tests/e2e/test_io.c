@@ -148,20 +148,23 @@ static void bench_drives_a_target(void **state) {
 
 static void bad_input_is_a_usage_error(void **state) {
     (void)state;
-    const char *cmds[] = {"io bench --model=kqueue",
-                          "io bench --conns=0",
-                          "io serve",
-                          "io serve --model=epoll --port=1",
-                          "io bench --duration=fast",
-                          "io bench --target=nohost",
-                          "io frobnicate"};
-    const char *needles[] = {"epoll-et", "--conns", "--model",           "epoll-lt",
-                             "fast",     "nohost",  "serve, bench, list"};
-    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+    static const struct {
+        const char *cmd, *says;
+    } cases[] = {
+        {"io bench --model=kqueue", "epoll-et"},
+        {"io bench --conns=0", "--conns"},
+        {"io serve", "--model"},
+        {"io serve --model=epoll --port=1", "epoll-lt"},
+        {"io bench --duration=fast", "fast"},
+        {"io bench --target=nohost", "nohost"},
+        {"io bench --target=10.1.2.3:7", "loopback"},
+        {"io frobnicate", "serve, bench, list"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         hx_proc p;
-        assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmds[i]), 0);
+        assert_int_equal(hx_run_hetero_cmd(&p, "%s", cases[i].cmd), 0);
         assert_int_equal(p.status, 2);
-        assert_contains(p.err, needles[i]);
+        assert_contains(p.err, cases[i].says);
         assert_int_equal(hx_count_lines(p.err), 1);
         hx_proc_free(&p);
     }
