@@ -113,6 +113,16 @@ int hx_io_accept(hx_io_server *s, bool nonblocking) {
     }
 }
 
+void hx_io_refuse(hx_io_server *s, hx_io_fdmap *m, hx_io_conn *c, int fd) {
+    if (m)
+        hx_io_fdmap_del(m, fd); /* only if it got in: del of an absent fd does nothing */
+    if (c)
+        hx_io_conn_close(c);
+    else
+        close(fd);
+    atomic_fetch_add(&s->refused, 1);
+}
+
 /* ---- connections by fd ----------------------------------------------------------------------- */
 
 int hx_io_fdmap_put(hx_io_fdmap *m, hx_io_conn *c) {

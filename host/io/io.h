@@ -118,6 +118,9 @@ hx_io_conn *hx_io_fdmap_get(const hx_io_fdmap *m, int fd);
 void hx_io_fdmap_del(hx_io_fdmap *m, int fd);
 /* Close every connection in the map and free it. */
 void hx_io_fdmap_close_all(hx_io_fdmap *m);
+/* A connection that could not be set up (no memory, epoll_ctl failed): take it out of m (if
+ * given), close it (c may be NULL: then just fd) and count it as refused. */
+void hx_io_refuse(hx_io_server *s, hx_io_fdmap *m, hx_io_conn *c, int fd);
 
 /* ---- the load generator ---------------------------------------------------------------------- */
 

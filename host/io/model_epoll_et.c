@@ -58,10 +58,7 @@ static void accept_all(hx_io_server *s, int ep, hx_io_fdmap *conns, ready_list *
         hx_io_conn *c = hx_io_conn_new(fd);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
         if (!c || hx_io_fdmap_put(conns, c) != 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            if (c)
-                hx_io_fdmap_del(conns, fd);
-            hx_io_conn_close(c ? c : hx_io_conn_new(fd));
-            atomic_fetch_add(&s->refused, 1);
+            hx_io_refuse(s, conns, c, fd);
             continue;
         }
         push(ready, c); /* ADD would report data already there; serving now saves a wait */

@@ -69,10 +69,7 @@ static int run(hx_io_server *s) {
                     hx_io_conn *c = hx_io_conn_new(cfd);
                     if (!c || hx_io_fdmap_put(&conns, c) != 0 ||
                         watch(ep, EPOLL_CTL_ADD, cfd, EPOLLIN) != 0) {
-                        if (c)
-                            hx_io_fdmap_del(&conns, cfd);
-                        hx_io_conn_close(c ? c : hx_io_conn_new(cfd));
-                        atomic_fetch_add(&s->refused, 1);
+                        hx_io_refuse(s, &conns, c, cfd);
                         continue;
                     }
                     c->interest = EPOLLIN;

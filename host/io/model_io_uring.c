@@ -77,10 +77,7 @@ static void on_accept(hx_io_server *s, struct io_uring *ring, hx_io_fdmap *conns
         atomic_fetch_add(&s->accepted, 1);
         hx_io_conn *c = hx_io_conn_new(res);
         if (!c || hx_io_fdmap_put(conns, c) != 0 || !queue_io(ring, c)) {
-            if (c)
-                hx_io_fdmap_del(conns, res);
-            hx_io_conn_close(c ? c : hx_io_conn_new(res));
-            atomic_fetch_add(&s->refused, 1);
+            hx_io_refuse(s, conns, c, res);
         }
     }
     if (!draining)

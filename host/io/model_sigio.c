@@ -46,8 +46,7 @@ static void accept_all(hx_io_server *s, hx_io_fdmap *conns) {
     while ((fd = hx_io_accept(s, true)) >= 0) {
         hx_io_conn *c = hx_io_conn_new(fd);
         if (!c || arm(fd) != 0 || hx_io_fdmap_put(conns, c) != 0) {
-            hx_io_conn_close(c ? c : hx_io_conn_new(fd));
-            atomic_fetch_add(&s->refused, 1);
+            hx_io_refuse(s, conns, c, fd);
             continue;
         }
         serve(conns, c); /* data that came before O_ASYNC was set raised no signal */

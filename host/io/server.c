@@ -115,7 +115,7 @@ int hx_io_server_start(const char *model, const char *addr, int port, hx_io_serv
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         status = hx_fail(HX_ERR_RUNTIME, "cannot start the %s server: %s", model,
-                         strerror(errno ? errno : EAGAIN));
+                         strerror(s->stop_fd < 0 ? errno : rc));
         if (s->stop_fd >= 0)
             close(s->stop_fd);
         close(s->listen_fd);
