@@ -342,9 +342,9 @@ static void write_json(FILE *out, const bench_config *c, const hx_io_bench_row *
     hx_json_kv_int(&j, "generator_threads", c->load.threads);
     hx_json_kv_string(&j, "target", c->target_host[0] ? c->target_host : NULL);
     hx_json_kv_string(&j, "server_cpu_method",
-                      "process CPU (RUSAGE_SELF) over the window minus the generator and main "
-                      "threads' CLOCK_THREAD_CPUTIME_ID; blocking-fork adds RUSAGE_CHILDREN of "
-                      "the reaped children");
+                      "process CPU (RUSAGE_SELF) over the window minus the CPU clocks of the "
+                      "generator and main threads read at the same instants; blocking-fork adds "
+                      "RUSAGE_CHILDREN of the reaped children");
     hx_json_key(&j, "results");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < n; i++) {

@@ -5,18 +5,17 @@
  * How the server's CPU is measured: the server runs in this process, so over the timed window
  * we take the process's CPU time (getrusage RUSAGE_SELF: every thread, including glibc's AIO
  * threads and io_uring's kernel workers, which are threads of this process) and subtract the
- * CPU time of the threads that are not the server - each generator thread and the main thread
- * read their own CLOCK_THREAD_CPUTIME_ID at the window's edges.  For blocking-fork the
- * connections are served by child processes: their CPU comes from getrusage RUSAGE_CHILDREN,
- * which counts a child once it has been reaped, so it is taken from before the connections
- * open until the server has stopped and reaped them all (it includes their connect, warm-up
- * and exit).  Against --target the server is elsewhere and its CPU is not reported.
+ * CPU time of the threads that are not the server - the generator threads and the main thread,
+ * whose CPU clocks (pthread_getcpuclockid) the main thread reads at the same instants.  For
+ * blocking-fork the connections are served by child processes: their CPU comes from getrusage
+ * RUSAGE_CHILDREN, which counts a child once it has been reaped, so it is taken from before the
+ * connections open until the server has stopped and reaped them all (it includes their connect,
+ * warm-up and exit).  Against --target the server is elsewhere and its CPU is not reported.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "hetero/error.h"
 #include "io/bench.h"
@@ -29,22 +28,6 @@ static double rusage_cpu(int who) {
     struct rusage ru;
     getrusage(who, &ru);
     return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
-
-static double my_thread_cpu(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef struct window_cpu {
-    double process[2], main_thread[2];
-} window_cpu;
-
-static void at_window(void *arg, int edge) {
-    window_cpu *w = arg;
-    w->process[edge] = rusage_cpu(RUSAGE_SELF);
-    w->main_thread[edge] = my_thread_cpu();
 }
 
 int hx_io_bench_point(const char *model, const hx_io_load *load, hx_io_bench_row *row) {
@@ -65,15 +48,14 @@ int hx_io_bench_point(const char *model, const hx_io_load *load, hx_io_bench_row
         cfg.port = hx_io_server_port(srv);
     }
     double children0 = rusage_cpu(RUSAGE_CHILDREN);
-    window_cpu w = {{0, 0}, {0, 0}};
-    int st = hx_io_load_run(&cfg, &row->load, at_window, &w);
+    int st = hx_io_load_run(&cfg, &row->load);
     if (srv) {
         unsigned long long refused = atomic_load(&srv->refused);
         int stop = hx_io_server_stop(srv);
         if (st == HX_OK && stop != HX_OK)
             st = stop;
-        double server = (w.process[1] - w.process[0]) - (w.main_thread[1] - w.main_thread[0]) -
-                        row->load.gen_cpu;
+        const hx_io_load_result *l = &row->load;
+        double server = l->process_cpu - l->main_cpu - l->gen_cpu;
         if (strcmp(model, "blocking-fork") == 0)
             server += rusage_cpu(RUSAGE_CHILDREN) - children0;
         row->server_cpu = server > 0 ? server : 0;

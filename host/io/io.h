@@ -125,13 +125,18 @@ void hx_io_refuse(hx_io_server *s, hx_io_fdmap *m, hx_io_conn *c, int fd);
 /* ---- the load generator ---------------------------------------------------------------------- */
 
 /* Byte `i` of message `seq` on connection `id`: a pattern no two messages share, so a lost,
- * duplicated or reordered byte is caught by comparing. */
-static inline unsigned char hx_io_pattern(uint32_t id, uint64_t seq, uint64_t i) {
-    uint64_t x = ((uint64_t)id << 40) ^ (seq * 0x9E3779B97F4A7C15ull) ^ (i / 8);
+ * duplicated or reordered byte is caught by comparing.  Made 8 bytes at a time (one word per
+ * 8-byte group), so generating it keeps up with the network. */
+static inline uint64_t hx_io_pattern_word(uint32_t id, uint64_t seq, uint64_t word) {
+    uint64_t x = ((uint64_t)id << 40) ^ (seq * 0x9E3779B97F4A7C15ull) ^ word;
     x ^= x >> 31;
     x *= 0xBF58476D1CE4E5B9ull;
     x ^= x >> 29;
-    return (unsigned char)(x >> (8 * (i % 8)));
+    return x;
+}
+
+static inline unsigned char hx_io_pattern(uint32_t id, uint64_t seq, uint64_t i) {
+    return (unsigned char)(hx_io_pattern_word(id, seq, i / 8) >> (8 * (i % 8)));
 }
 
 /* The open-loop schedule of one connection: message k is meant to leave at start + k*interval.
@@ -169,14 +174,17 @@ typedef struct hx_io_load_result {
     double seconds;             /* the window */
     double p50, p99, p999, max; /* latency, seconds */
     uint64_t errors;            /* connections that failed, mismatched or lost bytes */
-    uint64_t unsent; /* open loop: messages due in the window the generator never started */
-    double gen_cpu;  /* CPU seconds of the generator threads in the window */
+    uint64_t unsent;    /* open loop: messages due in the window the generator never started */
+    double gen_cpu;     /* CPU seconds of the generator threads in the window */
+    double main_cpu;    /* CPU seconds of the calling thread in the window */
+    double process_cpu; /* CPU seconds of the whole process in the window (RUSAGE_SELF) */
     double window_start, window_end; /* hx_now() times */
     char first_error[200];
 } hx_io_load_result;
 
-/* Connect, warm up (one message per connection), run the window, drain, verify. */
-int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r,
-                   void (*at_window)(void *arg, int edge), void *arg);
+/* Connect, warm up (one message per connection), run the window, drain, verify.  At both
+ * edges of the window the calling thread reads, within microseconds of each other, the
+ * process's CPU time, its own and every generator thread's (pthread_getcpuclockid). */
+int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r);
 
 #endif

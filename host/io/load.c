@@ -77,10 +77,29 @@ typedef struct gthread {
     unsigned char out[CHUNK], in[CHUNK], expect[CHUNK];
 } gthread;
 
-static double thread_cpu(void) {
+static double clock_seconds(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double process_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+/* CPU time of the generator threads, of this thread and of the process, read together. */
+static void window_edge(gthread *g, unsigned n, double sign, hx_io_load_result *r) {
+    r->process_cpu += sign * process_cpu();
+    r->main_cpu += sign * clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    for (unsigned t = 0; t < n; t++) {
+        clockid_t id;
+        if (pthread_getcpuclockid(g[t].thread, &id) == 0)
+            g[t].cpu += sign * clock_seconds(id);
+    }
 }
 
 static void fail_conn(gthread *g, gconn *c, const char *what) {
@@ -96,8 +115,17 @@ static void fail_conn(gthread *g, gconn *c, const char *what) {
 
 /* Bytes [off, off+n) of a connection's stream. */
 static void fill(uint32_t id, uint64_t size, uint64_t off, size_t n, unsigned char *out) {
-    for (size_t j = 0; j < n; j++, off++)
-        out[j] = hx_io_pattern(id, off / size, off % size);
+    uint64_t seq = off / size, i = off % size;
+    uint64_t word = hx_io_pattern_word(id, seq, i / 8);
+    for (size_t j = 0; j < n; j++) {
+        out[j] = (unsigned char)(word >> (8 * (i % 8)));
+        if (++i == size) {
+            i = 0;
+            seq++;
+        }
+        if (i % 8 == 0)
+            word = hx_io_pattern_word(id, seq, i / 8);
+    }
 }
 
 static void keep_latency(gthread *g, double v) {
@@ -145,7 +173,7 @@ static void send_due(gthread *g, int ep, gconn *c) {
 /* Read what arrived, verify it, complete messages; in_window: count them. */
 static void receive(gthread *g, gconn *c, bool closed_loop, bool in_window) {
     uint64_t size = g->cfg->size;
-    while (!c->dead) {
+    for (int reads = 0; !c->dead && reads < 16; reads++) { /* bounded: fair to the others */
         ssize_t r = recv(c->fd, g->in, CHUNK, MSG_DONTWAIT);
         if (r < 0 && errno == EINTR)
             continue;
@@ -258,7 +286,7 @@ static void *gen_main(void *arg) {
 
     pthread_barrier_wait(g->ready);
     pthread_barrier_wait(g->go);
-    double t0 = *g->t0, t_end = t0 + cfg->duration, cpu0 = thread_cpu();
+    double t0 = *g->t0, t_end = t0 + cfg->duration;
     double per_conn_interval = open_loop ? (double)cfg->conns / cfg->rate : 0.0;
     for (size_t i = 0; i < g->n; i++) {
         gconn *c = &g->conns[i];
@@ -274,7 +302,6 @@ static void *gen_main(void *arg) {
         }
     }
     pump(g, ep, t_end, open_loop, !open_loop, true);
-    g->cpu = thread_cpu() - cpu0;
 
     /* Drain: nothing new is started; what was (partly) sent must come back in full. */
     for (size_t i = 0; i < g->n; i++) {
@@ -347,8 +374,7 @@ static int connect_one(const struct sockaddr_in *sa, int high_base, int *out) {
     return HX_OK;
 }
 
-int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r,
-                   void (*at_window)(void *arg, int edge), void *arg) {
+int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
     memset(r, 0, sizeof *r);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
     /* A load generator aimed at someone else's machine is an attack: loopback only. */
@@ -406,8 +432,7 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r,
             pthread_barrier_wait(&ready);
     }
     pthread_barrier_wait(&ready);
-    if (at_window)
-        at_window(arg, 0);
+    window_edge(g, started, -1.0, r);
     t0 = hx_now();
     r->window_start = t0;
     if (started < nthreads)
@@ -419,8 +444,7 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r,
     while (nanosleep(&end_ts, &end_ts) != 0 && errno == EINTR) {
     }
     r->window_end = hx_now();
-    if (at_window)
-        at_window(arg, 1);
+    window_edge(g, started, +1.0, r);
     size_t total = 0;
     for (unsigned t = 0; t < started; t++) {
         pthread_join(g[t].thread, NULL);

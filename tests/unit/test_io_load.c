@@ -76,7 +76,7 @@ static void closed_loop_against_epoll_counts_and_verifies(void **state) {
     assert_int_equal(hx_io_server_start("epoll-et", "127.0.0.1", 0, &s), HX_OK);
     hx_io_load cfg = small_load(hx_io_server_port(s), 20);
     hx_io_load_result r;
-    assert_int_equal(hx_io_load_run(&cfg, &r, NULL, NULL), HX_OK);
+    assert_int_equal(hx_io_load_run(&cfg, &r), HX_OK);
     assert_int_equal(r.errors, 0);
     assert_true(r.messages > 20);
     assert_int_equal(r.bytes, r.messages * 200);
@@ -92,7 +92,7 @@ static void open_loop_sends_at_the_rate(void **state) {
     cfg.rate = 2000; /* 400 messages in 0.2 s: far below what poll serves */
     cfg.duration = 0.2;
     hx_io_load_result r;
-    assert_int_equal(hx_io_load_run(&cfg, &r, NULL, NULL), HX_OK);
+    assert_int_equal(hx_io_load_run(&cfg, &r), HX_OK);
     assert_int_equal(r.errors, 0);
     assert_true(r.messages >= 300 && r.messages <= 410);
     assert_int_equal(hx_io_server_stop(s), HX_OK);
@@ -135,7 +135,7 @@ static void corrupted_echo_is_an_error(void **state) {
     pthread_create(&t, NULL, bad_echo, &b);
     hx_io_load cfg = small_load(ntohs(sa.sin_port), 1);
     hx_io_load_result r;
-    assert_int_equal(hx_io_load_run(&cfg, &r, NULL, NULL), HX_OK);
+    assert_int_equal(hx_io_load_run(&cfg, &r), HX_OK);
     assert_int_equal(r.errors, 1);
     assert_contains(r.first_error, "differ");
     pthread_join(t, NULL);
