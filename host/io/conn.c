@@ -108,6 +108,9 @@ int hx_io_accept(hx_io_server *s, bool nonblocking) {
             if (!atomic_exchange(&said, true))
                 hx_notice("io server: out of file descriptors (%s); raise 'ulimit -n'",
                           strerror(errno));
+            /* The listening socket stays readable, so without a pause every model would spin
+             * on accept() until a descriptor is freed. */
+            usleep(10 * 1000);
         }
         return -1;
     }

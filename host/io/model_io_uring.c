@@ -69,6 +69,8 @@ static bool queue_io(struct io_uring *ring, hx_io_conn *c) {
 }
 
 static void on_accept(hx_io_server *s, struct io_uring *ring, hx_io_fdmap *conns, int res) {
+    if (res == -EMFILE || res == -ENFILE)
+        usleep(10 * 1000); /* out of descriptors: do not spin on a failing accept */
     if (res >= 0 && draining) {
         close(res);
     } else if (res >= 0) {

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -154,6 +156,30 @@ static void bench_point_attributes_server_cpu(void **state) {
     assert_true(row.load.messages > 0);
 }
 
+/* More connections than FD_SETSIZE: the models without select's limit serve them all. */
+static void models_serve_more_connections_than_fd_setsize(void **state) {
+    (void)state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max < 2 * (FD_SETSIZE + 100) + 64)
+        skip();
+    const char *models[] = {"poll", "epoll-et", "sigio", "io_uring"};
+    for (size_t m = 0; m < 4; m++) {
+        hx_io_load cfg = small_load(0, FD_SETSIZE + 100);
+        cfg.host = NULL;
+        cfg.duration = 0.1;
+        hx_io_bench_row row;
+        int st = hx_io_bench_point(models[m], &cfg, &row);
+        if (st == HX_ERR_MISSING) /* io_uring disabled in this kernel */
+            continue;
+        if (st != HX_OK)
+            print_error("%s: %s\n", models[m], row.error);
+        assert_int_equal(st, HX_OK);
+        assert_int_equal(row.load.errors, 0);
+        assert_true(row.load.messages >= 1);
+    }
+}
+
 static void bench_point_unknown_model_fails_cleanly(void **state) {
     (void)state;
     hx_io_load cfg = small_load(0, 1);
@@ -172,6 +198,7 @@ int main(void) {
         cmocka_unit_test(corrupted_echo_is_an_error),
         cmocka_unit_test(bench_point_attributes_server_cpu),
         cmocka_unit_test(bench_point_unknown_model_fails_cleanly),
+        cmocka_unit_test(models_serve_more_connections_than_fd_setsize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
