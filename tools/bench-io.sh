@@ -4,6 +4,7 @@
 #
 #   tools/bench-io.sh                 DURATION=1s CONNS=1,10,100,1000 SIZE=64 by default
 #   DURATION=3s tools/bench-io.sh     longer windows on a quiet machine
+#   TABLE=0 REPS=9 tools/bench-io.sh  only the libevent/libuv comparison, more rounds
 #
 # Part 1: `hetero io bench` over every model and connection count (servers in-process).
 # Part 2: the reference.  Each server runs as its own process - ours with `hetero io serve`,
@@ -19,12 +20,14 @@ duration=${DURATION:-1s}
 conns=${CONNS:-1,10,100,1000}
 size=${SIZE:-64}
 ref_conns=${REF_CONNS:-100}
-reps=${REPS:-3}
+reps=${REPS:-5}
 
 [ -x "$hetero" ] || { echo "bench-io: build first (cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 
-echo "== hetero io bench: every model, closed loop, ${size}-byte messages, ${duration} per point"
-"$hetero" io bench --model=all --conns="$conns" --size="$size" --duration="$duration" || true
+if [ "${TABLE:-1}" = 1 ]; then   # TABLE=0: only the reference comparison
+    echo "== hetero io bench: every model, closed loop, ${size}-byte messages, ${duration} per point"
+    "$hetero" io bench --model=all --conns="$conns" --size="$size" --duration="$duration" || true
+fi
 
 tmp=$(mktemp -d)
 pids=()
@@ -149,13 +152,14 @@ fi
 
 # start_server NAME CMD...: run it in the background, wait for its "listening on" line and
 # record its port in port[NAME] (not in a $(...) subshell: the pid must reach cleanup)
-declare -A port
+declare -A port spid
 start_server() {
     local name=$1
     shift
     : > "$tmp/$name.out"
     "$@" > "$tmp/$name.out" 2>&1 &
     pids+=($!)
+    spid[$name]=$!
     for _ in $(seq 100); do
         if grep -q '^listening on' "$tmp/$name.out"; then
             port[$name]=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out" | head -1)
@@ -169,7 +173,9 @@ start_server() {
 
 echo
 echo "== reference: ${ref_conns} connections, ${size}-byte messages, each server its own process,"
-echo "   best of ${reps} rounds of ${duration} (msgs/s)"
+echo "   ${reps} rounds of ${duration}; medians over the rounds.  CPU: the server process's"
+echo "   utime+stime from /proc/PID/stat around each run, per message (less noisy than msgs/s"
+echo "   when other work shares the cores)"
 for m in epoll-lt epoll-et io_uring; do
     start_server "$m" "$hetero" io serve --model="$m" --port=0
 done
@@ -179,21 +185,33 @@ for r in "${built[@]}"; do
         libuv) start_server "$r" "$tmp/uv_echo" ;;
     esac
 done
-declare -A best line
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 names=(epoll-lt epoll-et io_uring "${built[@]}")
+declare -A mps_list cpu_list p50_list p99_list
 for _ in $(seq "$reps"); do   # rounds over all servers, so load from elsewhere hits all alike
     for name in "${names[@]}"; do
+        c0=$(cpu_ticks "${spid[$name]}")
         l=$("$hetero" io bench --target=127.0.0.1:"${port[$name]}" --model="$name" \
             --conns="$ref_conns" --size="$size" --duration="$duration" --format=csv | tail -1)
-        mps=$(echo "$l" | cut -d, -f5)
-        if awk -v a="$mps" -v b="${best[$name]:-0}" 'BEGIN{exit !(a>b)}'; then
-            best[$name]=$mps line[$name]=$l
-        fi
+        c1=$(cpu_ticks "${spid[$name]}")
+        IFS=, read -r _ _ msgs _ mps _ p50 p99 _ <<< "$l"
+        mps_list[$name]+="$mps "
+        p50_list[$name]+="$p50 "
+        p99_list[$name]+="$p99 "
+        cpu_list[$name]+="$(awk -v d=$((c1 - c0)) -v t="$tck" -v m="$msgs" \
+                             'BEGIN{printf "%.4f", (m > 0 ? d / t / m * 1e6 : 0)}') "
     done
 done
-printf '%-10s %12s %12s %12s\n' server "msgs/s(best)" "p50 us" "p99 us"
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+printf '%-10s %12s %10s %10s %14s\n' server "msgs/s" "p50 us" "p99 us" "CPU us/msg"
 for name in "${names[@]}"; do
-    p50=$(echo "${line[$name]}" | cut -d, -f7) p99=$(echo "${line[$name]}" | cut -d, -f8)
-    awk -v n="$name" -v m="${best[$name]}" -v a="$p50" -v b="$p99" \
-        'BEGIN{printf "%-10s %12.0f %12.1f %12.1f\n", n, m, a*1e6, b*1e6}'
+    m=$(echo "${mps_list[$name]}" | median)
+    a=$(echo "${p50_list[$name]}" | median)
+    b=$(echo "${p99_list[$name]}" | median)
+    c=$(echo "${cpu_list[$name]}" | median)
+    awk -v n="$name" -v m="$m" -v a="$a" -v b="$b" -v c="$c" \
+        'BEGIN{printf "%-10s %12.0f %10.1f %10.1f %14.2f\n", n, m, a*1e6, b*1e6, c}'
 done
+echo "(all rounds, msgs/s:)"
+for name in "${names[@]}"; do echo "  $name: ${mps_list[$name]}"; done
