@@ -42,6 +42,7 @@ struct hx_io_server {
     atomic_bool stopping;
     atomic_uint_fast64_t refused;  /* connections refused (select past FD_SETSIZE, no memory) */
     atomic_uint_fast64_t accepted; /* connections accepted */
+    atomic_uint_fast64_t rescans;  /* sigio: full rescans after the signal queue overflowed */
     pthread_t thread;
     atomic_bool finished; /* run() returned (on its own: an error) */
     int status;           /* what run() returned */

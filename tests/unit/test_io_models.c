@@ -268,6 +268,34 @@ static void select_refuses_fds_past_fd_setsize(void **state) {
     assert_int_equal(hx_io_server_stop(s), HX_OK);
 }
 
+/* With room for one queued signal per user, the real-time signals overflow at once and the
+ * kernel sends SIGIO instead; the server must fall back to rescanning and lose nothing. */
+static void sigio_survives_signal_queue_overflow(void **state) {
+    (void)state;
+    struct rlimit old, tiny;
+    assert_int_equal(getrlimit(RLIMIT_SIGPENDING, &old), 0);
+    tiny = (struct rlimit){.rlim_cur = 1, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_SIGPENDING, &tiny), 0);
+    hx_io_server *s;
+    assert_int_equal(hx_io_server_start("sigio", "127.0.0.1", 0, &s), HX_OK);
+    enum { N = 30 };
+    client cl[N];
+    unsigned seed = 5;
+    for (size_t i = 0; i < N; i++) {
+        cl[i] = (client){.fd = connect_to(hx_io_server_port(s), 0),
+                         .id = (unsigned)i,
+                         .len = random_size(&seed)};
+        fcntl(cl[i].fd, F_SETFL, O_NONBLOCK);
+    }
+    run_clients(cl, N, 0);
+    for (size_t i = 0; i < N; i++)
+        close(cl[i].fd);
+    uint64_t rescans = atomic_load(&s->rescans);
+    assert_int_equal(hx_io_server_stop(s), HX_OK);
+    setrlimit(RLIMIT_SIGPENDING, &old);
+    assert_true(rescans > 0); /* the overflow path was taken */
+}
+
 static void unknown_model_names_the_models(void **state) {
     (void)state;
     hx_io_server *s = NULL;
@@ -295,6 +323,7 @@ int main(void) {
         MODEL_CASES(posix_aio),
         MODEL_CASES(io_uring),
         cmocka_unit_test(select_refuses_fds_past_fd_setsize),
+        cmocka_unit_test(sigio_survives_signal_queue_overflow),
         cmocka_unit_test(unknown_model_names_the_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
