@@ -19,6 +19,8 @@
 #include "hetero/error.h"
 #include "io/io.h"
 
+atomic_uint_fast64_t hx_io_partial_writes;
+
 hx_io_step hx_io_flush(hx_io_conn *c) {
     while (c->start < c->end) {
         /* MSG_NOSIGNAL: a peer that vanished gives EPIPE here instead of killing us. */
@@ -28,6 +30,7 @@ hx_io_step hx_io_flush(hx_io_conn *c) {
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            atomic_fetch_add_explicit(&hx_io_partial_writes, 1, memory_order_relaxed);
             return HX_IO_WANT_WRITE; /* a partial write: the rest waits for POLLOUT */
         } else {
             return HX_IO_CLOSE; /* EPIPE, ECONNRESET: the client is gone */

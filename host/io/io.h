@@ -96,6 +96,10 @@ typedef enum {
  * raises SIGPIPE (MSG_NOSIGNAL). */
 hx_io_step hx_io_echo(hx_io_conn *c, size_t budget, bool level);
 
+/* How often a non-blocking send() found the socket full (all servers of this process): the
+ * tests use it to show that their slow reader really made the server's writes go partial. */
+extern atomic_uint_fast64_t hx_io_partial_writes;
+
 /* Write back what is pending (no reading); HX_IO_WANT_READ once nothing is pending. */
 hx_io_step hx_io_flush(hx_io_conn *c);
 
