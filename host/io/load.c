@@ -13,7 +13,7 @@
  * latency is counted from the DUE time (see hx_io_schedule_next), so a server stall shows up
  * in every message it delayed.
  *
- * Phases: connect (main thread) -> warm-up, one message per connection -> barrier -> the timed
+ * Phases: connect (main thread) -> warm-up, one message per connection -> gate -> the timed
  * window -> drain (wait for every echo still owed, bounded) -> verify totals.  Each generator
  * thread runs its own epoll loop over its share of the connections and measures its own CPU
  * time, so the bench can subtract it from the process's.
@@ -61,13 +61,34 @@ typedef struct gconn {
     bool want_out, dead;
 } gconn;
 
+/* The start line: each generator thread reports that its warm-up is done and waits; the main
+ * thread waits for all of them, reads the CPU clocks, sets t0 and opens the gate. */
+typedef struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned arrived;
+    bool open;
+    double t0;
+} gate;
+
+static double gate_pass(gate *gt) { /* generator side */
+    pthread_mutex_lock(&gt->lock);
+    gt->arrived++;
+    pthread_cond_broadcast(&gt->cond);
+    while (!gt->open)
+        pthread_cond_wait(&gt->cond, &gt->lock);
+    double t0 = gt->t0;
+    pthread_mutex_unlock(&gt->lock);
+    return t0;
+}
+
 typedef struct gthread {
     const hx_io_load *cfg;
     gconn *conns;
     size_t n;
     pthread_t thread;
-    pthread_barrier_t *ready, *go;
-    const double *t0; /* written by the main thread between the barriers */
+    struct gate *gate;
+    bool running;
     double *lat;
     size_t nlat;
     uint64_t seen, rng;
@@ -97,7 +118,7 @@ static void window_edge(gthread *g, unsigned n, double sign, hx_io_load_result *
     r->main_cpu += sign * clock_seconds(CLOCK_THREAD_CPUTIME_ID);
     for (unsigned t = 0; t < n; t++) {
         clockid_t id;
-        if (pthread_getcpuclockid(g[t].thread, &id) == 0)
+        if (g[t].running && pthread_getcpuclockid(g[t].thread, &id) == 0)
             g[t].cpu += sign * clock_seconds(id);
     }
 }
@@ -284,9 +305,7 @@ static void *gen_main(void *arg) {
         if (g->conns[i].completed < 1)
             fail_conn(g, &g->conns[i], "no echo of the warm-up message within 30 s");
 
-    pthread_barrier_wait(g->ready);
-    pthread_barrier_wait(g->go);
-    double t0 = *g->t0, t_end = t0 + cfg->duration;
+    double t0 = gate_pass(g->gate), t_end = t0 + cfg->duration;
     double per_conn_interval = open_loop ? (double)cfg->conns / cfg->rate : 0.0;
     for (size_t i = 0; i < g->n; i++) {
         gconn *c = &g->conns[i];
@@ -404,55 +423,54 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
         free(g);
         return status;
     }
-    pthread_barrier_t ready, go;
-    pthread_barrier_init(&ready, NULL, nthreads + 1);
-    pthread_barrier_init(&go, NULL, nthreads + 1);
-    double t0 = 0;
-    unsigned started = 0;
+    gate gt = {.arrived = 0, .open = false};
+    pthread_mutex_init(&gt.lock, NULL);
+    pthread_cond_init(&gt.cond, NULL);
+    unsigned running = 0;
     for (unsigned t = 0; t < nthreads; t++) {
         size_t lo = (size_t)cfg->conns * t / nthreads, hi = (size_t)cfg->conns * (t + 1) / nthreads;
         g[t] = (gthread){.cfg = cfg,
                          .conns = conns + lo,
                          .n = hi - lo,
-                         .ready = &ready,
-                         .go = &go,
-                         .t0 = &t0,
+                         .gate = &gt,
                          .rng = 0x9E3779B97F4A7C15ull + t};
         g[t].lat = malloc(MAX_SAMPLES * sizeof(double));
-        if (!g[t].lat)
-            break;
-        started++;
+        g[t].running = g[t].lat && pthread_create(&g[t].thread, NULL, gen_main, &g[t]) == 0;
+        if (g[t].running) {
+            running++;
+            continue;
+        }
+        /* No memory or no thread: its connections cannot run; they count as failed. */
+        for (size_t i = 0; i < g[t].n; i++)
+            fail_conn(&g[t], &g[t].conns[i], "no load generator thread could be started");
+        if (status == HX_OK)
+            status = hx_fail(HX_ERR_RUNTIME, "cannot start load generator thread %u", t);
     }
-    for (unsigned t = 0; t < started; t++)
-        if (pthread_create(&g[t].thread, NULL, gen_main, &g[t]) != 0)
-            abort();          /* the barriers count on every thread: nothing sane to fall back to */
-    if (started < nthreads) { /* could not allocate: let the barrier count come out right */
-        status = hx_fail(HX_ERR_RUNTIME, "out of memory for latency samples");
-        for (unsigned t = started; t < nthreads; t++)
-            pthread_barrier_wait(&ready);
-    }
-    pthread_barrier_wait(&ready);
-    window_edge(g, started, -1.0, r);
-    t0 = hx_now();
-    r->window_start = t0;
-    if (started < nthreads)
-        for (unsigned t = started; t < nthreads; t++)
-            pthread_barrier_wait(&go);
-    pthread_barrier_wait(&go);
+    pthread_mutex_lock(&gt.lock);
+    while (gt.arrived < running)
+        pthread_cond_wait(&gt.cond, &gt.lock);
+    pthread_mutex_unlock(&gt.lock);
+    window_edge(g, nthreads, -1.0, r);
+    pthread_mutex_lock(&gt.lock);
+    gt.t0 = r->window_start = hx_now();
+    gt.open = true;
+    pthread_cond_broadcast(&gt.cond);
+    pthread_mutex_unlock(&gt.lock);
     struct timespec end_ts = {(time_t)cfg->duration,
                               (long)((cfg->duration - (double)(time_t)cfg->duration) * 1e9)};
     while (nanosleep(&end_ts, &end_ts) != 0 && errno == EINTR) {
     }
     r->window_end = hx_now();
-    window_edge(g, started, +1.0, r);
+    window_edge(g, nthreads, +1.0, r);
     size_t total = 0;
-    for (unsigned t = 0; t < started; t++) {
-        pthread_join(g[t].thread, NULL);
+    for (unsigned t = 0; t < nthreads; t++) {
+        if (g[t].running)
+            pthread_join(g[t].thread, NULL);
         total += g[t].nlat;
     }
     double *all = malloc((total ? total : 1) * sizeof *all);
     size_t k = 0;
-    for (unsigned t = 0; t < started; t++) {
+    for (unsigned t = 0; t < nthreads; t++) {
         r->messages += g[t].messages;
         r->bytes += g[t].bytes;
         r->errors += g[t].errors;
@@ -460,7 +478,7 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
         r->gen_cpu += g[t].cpu;
         if (!r->first_error[0] && g[t].first_error[0])
             snprintf(r->first_error, sizeof r->first_error, "%s", g[t].first_error);
-        if (all)
+        if (all && g[t].nlat)
             memcpy(all + k, g[t].lat, g[t].nlat * sizeof *all);
         k += g[t].nlat;
         free(g[t].lat);
@@ -476,8 +494,8 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
     for (unsigned i = 0; i < cfg->conns; i++)
         if (conns[i].fd >= 0)
             close(conns[i].fd);
-    pthread_barrier_destroy(&ready);
-    pthread_barrier_destroy(&go);
+    pthread_cond_destroy(&gt.cond);
+    pthread_mutex_destroy(&gt.lock);
     free(conns);
     free(g);
     return status;
