@@ -355,6 +355,8 @@ static void write_json(FILE *out, const bench_config *c, const hx_io_bench_row *
         hx_json_kv_int(&j, "conns", r->conns);
         hx_json_kv_bool(&j, "ok", r->status == HX_OK);
         hx_json_kv_int(&j, "messages", (int64_t)l->messages);
+        hx_json_kv_int(&j, "offered", (int64_t)l->offered);
+        hx_json_kv_int(&j, "completed", (int64_t)l->completed);
         hx_json_kv_number(&j, "seconds", l->seconds);
         hx_json_kv_number(&j, "msgs_per_s", l->seconds > 0 ? (double)l->messages / l->seconds : 0);
         hx_json_kv_number(&j, "mb_per_s", l->seconds > 0 ? (double)l->bytes / l->seconds / 1e6 : 0);

