@@ -32,6 +32,9 @@ typedef struct hx_io_model {
     int (*run)(hx_io_server *s);
     /* Optional: unblock a run() that sleeps in a blocking call (accept, read). */
     void (*wake)(hx_io_server *s);
+    /* Optional: HX_OK if the model can run here, else HX_ERR_MISSING with a message; asked
+     * before the server starts, so a missing feature is reported at once. */
+    int (*probe)(void);
 } hx_io_model;
 
 struct hx_io_server {

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,13 +369,33 @@ static rlim_t raise_fd_limit(rlim_t need) {
     return rl.rlim_cur;
 }
 
+/* connect() interrupted by a signal goes on in the background: wait for it (bounded). */
+static bool connected_after_eintr(int fd) {
+    if (errno != EINTR)
+        return false;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int err = 0;
+    socklen_t len = sizeof err;
+    for (int tries = 0; tries < 100; tries++) {
+        int n = poll(&p, 1, 100);
+        if (n > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
+            errno = err;
+            return err == 0;
+        }
+        if (n < 0 && errno != EINTR)
+            return false;
+    }
+    errno = ETIMEDOUT;
+    return false;
+}
+
 static int connect_one(const struct sockaddr_in *sa, int high_base, int *out) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return hx_fail(HX_ERR_RUNTIME, "socket: %s", strerror(errno));
     struct timeval limit = {10, 0}; /* Linux bounds a blocking connect() by SO_SNDTIMEO */
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0) {
+    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 && !connected_after_eintr(fd)) {
         int e = errno;
         close(fd);
         return hx_fail(HX_ERR_RUNTIME, "cannot connect to %s:%d: %s", inet_ntoa(sa->sin_addr),

@@ -90,4 +90,8 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_blocking_fork = {
-    "blocking-fork", "blocking sockets, one process per connection (fork)", run, wake};
+    .name = "blocking-fork",
+    .summary = "blocking sockets, one process per connection (fork)",
+    .run = run,
+    .wake = wake,
+};

@@ -115,4 +115,8 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_blocking_thread = {
-    "blocking-thread", "blocking sockets, one thread per connection", run, wake};
+    .name = "blocking-thread",
+    .summary = "blocking sockets, one thread per connection",
+    .run = run,
+    .wake = wake,
+};

@@ -121,5 +121,7 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_epoll_et = {
-    "epoll-et", "epoll, edge-triggered: read/write until EAGAIN, round-robin a ready list", run,
-    NULL};
+    .name = "epoll-et",
+    .summary = "epoll, edge-triggered: read/write until EAGAIN, round-robin a ready list",
+    .run = run,
+};

@@ -87,5 +87,7 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_epoll_lt = {
-    "epoll-lt", "epoll, level-triggered: the kernel keeps the interest list, returns the ready",
-    run, NULL};
+    .name = "epoll-lt",
+    .summary = "epoll, level-triggered: the kernel keeps the interest list, returns the ready",
+    .run = run,
+};

@@ -164,6 +164,35 @@ static int run(hx_io_server *s) {
     return status;
 }
 
+static void *probe_ring(void *arg) {
+    struct io_uring ring;
+    int *rc = arg;
+    *rc = io_uring_queue_init(2, &ring, 0);
+    if (*rc == 0)
+        io_uring_queue_exit(&ring);
+    return NULL;
+}
+
+/* Try a ring on a thread of its own: tearing a ring down may queue kernel work to the thread
+ * that owned it, which interrupts that thread's next blocking call (EINTR) - not the caller's
+ * business. */
+static int probe(void) {
+    int rc = -ENOSYS;
+    pthread_t t;
+    if (pthread_create(&t, NULL, probe_ring, &rc) != 0)
+        return hx_fail(HX_ERR_RUNTIME, "io_uring: cannot start a probe thread");
+    pthread_join(t, NULL);
+    if (rc < 0)
+        return hx_fail(HX_ERR_MISSING,
+                       "io_uring is not available here: %s (kernel >= 5.6 "
+                       "with io_uring enabled is needed)",
+                       strerror(-rc));
+    return HX_OK;
+}
+
 const hx_io_model hx_io_model_io_uring = {
-    "io_uring", "io_uring: submit recv/send requests, reap their completions (liburing)", run,
-    NULL};
+    .name = "io_uring",
+    .summary = "io_uring: submit recv/send requests, reap their completions (liburing)",
+    .run = run,
+    .probe = probe,
+};

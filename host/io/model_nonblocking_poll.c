@@ -58,5 +58,7 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_nonblocking_poll = {
-    "nonblocking-poll", "non-blocking sockets in a busy loop (no waiting: burns a core)", run,
-    NULL};
+    .name = "nonblocking-poll",
+    .summary = "non-blocking sockets in a busy loop (no waiting: burns a core)",
+    .run = run,
+};

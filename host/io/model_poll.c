@@ -79,4 +79,7 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_poll = {
-    "poll", "poll(): one thread, a pollfd array passed in full per wakeup", run, NULL};
+    .name = "poll",
+    .summary = "poll(): one thread, a pollfd array passed in full per wakeup",
+    .run = run,
+};

@@ -120,12 +120,6 @@ static void drain(aio_state *st, hx_io_fdmap *conns, bool stopping) {
 }
 
 static int run(hx_io_server *s) {
-#if defined(__SANITIZE_THREAD__)
-    /* ThreadSanitizer cannot see the threads glibc creates inside the C library, and the
-     * notify function would run on one of them: refuse rather than crash. */
-    return hx_fail(HX_ERR_MISSING, "posix-aio cannot run under ThreadSanitizer: glibc runs "
-                                   "AIO completions on threads it creates internally");
-#endif
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_pool);
     aio_state st = {.done = NULL, .in_flight = 0};
@@ -178,6 +172,20 @@ static int run(hx_io_server *s) {
     return HX_OK;
 }
 
+static int probe(void) {
+#if defined(__SANITIZE_THREAD__)
+    /* ThreadSanitizer cannot see the threads glibc creates inside the C library, and the
+     * notify function would run on one of them: refuse rather than crash. */
+    return hx_fail(HX_ERR_MISSING, "posix-aio cannot run under ThreadSanitizer: glibc runs "
+                                   "AIO completions on threads it creates internally");
+#else
+    return HX_OK;
+#endif
+}
+
 const hx_io_model hx_io_model_posix_aio = {
-    "posix-aio", "POSIX aio_read/aio_write with completion callbacks (glibc: a thread pool)", run,
-    NULL};
+    .name = "posix-aio",
+    .summary = "POSIX aio_read/aio_write with completion callbacks (glibc: a thread pool)",
+    .run = run,
+    .probe = probe,
+};

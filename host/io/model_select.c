@@ -88,5 +88,7 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_select = {
-    "select", "select(): one thread, fd bitmaps rebuilt per wakeup, fds < FD_SETSIZE only", run,
-    NULL};
+    .name = "select",
+    .summary = "select(): one thread, fd bitmaps rebuilt per wakeup, fds < FD_SETSIZE only",
+    .run = run,
+};

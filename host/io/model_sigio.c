@@ -106,5 +106,8 @@ static int run(hx_io_server *s) {
 }
 
 const hx_io_model hx_io_model_sigio = {
-    "sigio", "signal-driven IO: O_ASYNC + F_SETSIG real-time signals, SIGIO rescan on overflow",
-    run, wake};
+    .name = "sigio",
+    .summary = "signal-driven IO: O_ASYNC + F_SETSIG real-time signals, SIGIO rescan on overflow",
+    .run = run,
+    .wake = wake,
+};

@@ -94,6 +94,8 @@ int hx_io_server_start(const char *model, const char *addr, int port, hx_io_serv
     if (!m)
         return hx_fail(HX_ERR_USAGE, "unknown IO model '%s'; the models are: %s", model,
                        hx_io_model_names());
+    if (m->probe)
+        HX_TRY(m->probe());
     signal(SIGPIPE, SIG_IGN);
     hx_io_server *s = calloc(1, sizeof *s);
     if (!s)
