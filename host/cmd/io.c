@@ -372,6 +372,7 @@ static void write_json(FILE *out, const bench_config *c, const hx_io_bench_row *
                           l->messages ? r->server_cpu / (double)l->messages * 1e6 : NAN);
         hx_json_kv_number(&j, "server_cpu_percent_of_core",
                           l->seconds > 0 ? 100.0 * r->server_cpu / l->seconds : NAN);
+        hx_json_kv_number(&j, "cpu_window_s", l->window_end - l->window_start);
         hx_json_kv_number(&j, "generator_cpu_s", l->gen_cpu);
         hx_json_kv_int(&j, "errors", (int64_t)l->errors);
         hx_json_kv_int(&j, "unsent", (int64_t)l->unsent);

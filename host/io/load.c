@@ -68,7 +68,7 @@ typedef struct gate {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     unsigned arrived;
-    bool open;
+    bool open, closed;
     double t0;
 } gate;
 
@@ -81,6 +81,15 @@ static double gate_pass(gate *gt) { /* generator side */
     double t0 = gt->t0;
     pthread_mutex_unlock(&gt->lock);
     return t0;
+}
+
+/* After the window a generator thread waits until the main thread has read the CPU clocks:
+ * a thread that had already exited would have no clock left to read. */
+static void gate_wait_closed(gate *gt) {
+    pthread_mutex_lock(&gt->lock);
+    while (!gt->closed)
+        pthread_cond_wait(&gt->cond, &gt->lock);
+    pthread_mutex_unlock(&gt->lock);
 }
 
 typedef struct gthread {
@@ -322,6 +331,7 @@ static void *gen_main(void *arg) {
         }
     }
     pump(g, ep, t_end, open_loop, !open_loop, true);
+    gate_wait_closed(g->gate);
 
     /* Drain: nothing new is started; what was (partly) sent must come back in full. */
     for (size_t i = 0; i < g->n; i++) {
@@ -446,7 +456,7 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
         free(g);
         return status;
     }
-    gate gt = {.arrived = 0, .open = false};
+    gate gt = {.arrived = 0, .open = false, .closed = false};
     pthread_mutex_init(&gt.lock, NULL);
     pthread_cond_init(&gt.cond, NULL);
     unsigned running = 0;
@@ -485,6 +495,10 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
     }
     r->window_end = hx_now();
     window_edge(g, nthreads, +1.0, r);
+    pthread_mutex_lock(&gt.lock);
+    gt.closed = true;
+    pthread_cond_broadcast(&gt.cond);
+    pthread_mutex_unlock(&gt.lock);
     size_t total = 0;
     for (unsigned t = 0; t < nthreads; t++) {
         if (g[t].running)

@@ -162,6 +162,7 @@ static void bench_point_attributes_server_cpu(void **state) {
     double cores = (double)sysconf(_SC_NPROCESSORS_ONLN);
     assert_true(row.server_cpu <= 1.5 * cfg.duration * cores); /* at most every core, + slack */
     assert_true(row.load.completed >= 4);
+    assert_true(row.load.gen_cpu > 0); /* the generator's threads were alive at both edges */
 }
 
 /* More connections than FD_SETSIZE: the models without select's limit serve them all. */
