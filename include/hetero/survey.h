@@ -196,7 +196,9 @@ struct hx_result;
 /* Add "pct_peak" to each result row whose device has cached peaks (host rows: the host record;
  * opencl rows: the device of that name).  measure: benchmark the devices used that have no
  * cached figures (announced) and save them to the cache (--roofline); otherwise rows without
- * cached peaks are left alone.  Without a cache and without measure this does nothing. */
+ * cached peaks are left alone.  Without a cache and without measure this does nothing, and a
+ * failure without measure is only announced.  threads: host threads for a host bench (0: all,
+ * as a cached peak should be). */
 int hx_roofline_annotate(struct hx_result *rows, size_t n, bool measure, int threads);
 
 /* ---- the report ------------------------------------------------------------------------------ */

@@ -262,6 +262,28 @@ static void bench_of_the_opencl_cpu_device(void **state) {
     assert_int_equal(access(path, F_OK), -1); /* --no-cache wrote nothing */
 }
 
+static void run_roofline_measures_once_then_reads_the_cache(void **state) {
+    (void)state;
+    hx_proc p;
+    const char *cmd = "run vecadd --size=64K --reps=2 --warmup=0 --backend=serial --roofline "
+                      "--format=json";
+    assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmd), 0);
+    assert_int_equal(p.status, 0);
+    assert_contains(p.err, "--roofline: measuring the peaks");
+    jv *doc = parse_or_fail(&p);
+    const jv *row = jv_at(jv_get(doc, "results"), 0);
+    assert_non_null(row);
+    assert_number_at_least(row, "pct_peak", 1e-6);
+    jv_free(doc);
+    hx_proc_free(&p);
+    /* second run: the cached peaks, nothing measured */
+    assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmd), 0);
+    assert_int_equal(p.status, 0);
+    assert_null(strstr(p.err, "measuring"));
+    assert_contains(p.out, "\"pct_peak\"");
+    hx_proc_free(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_describes_host_and_pocl),
@@ -271,6 +293,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(bench_of_the_opencl_cpu_device, make_cache_dir,
                                         remove_cache_dir),
         cmocka_unit_test_setup_teardown(short_bench_measures_positive_figures_and_fills_the_cache,
+                                        make_cache_dir, remove_cache_dir),
+        cmocka_unit_test_setup_teardown(run_roofline_measures_once_then_reads_the_cache,
                                         make_cache_dir, remove_cache_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
