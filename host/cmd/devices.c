@@ -146,7 +146,14 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
     hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs()};
     char path[4096] = "";
     bool loaded = false;
-    if (!c->no_cache) {
+    bool cache = !c->no_cache;
+    if (cache && o.threads != omp_get_num_procs()) {
+        /* the cache holds the machine's peaks, which take every core */
+        hx_notice("--threads=%d: the figures are not cached (the cache holds all-core peaks)",
+                  o.threads);
+        cache = false;
+    }
+    if (cache) {
         HX_TRY(hx_survey_cache_path(path, sizeof path));
         /* keep the figures of the devices not benchmarked now */
         HX_TRY(hx_survey_cache_load(s, path, &loaded));
@@ -160,7 +167,7 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
         r->benched = false;
         HX_TRY(i == 0 ? hx_bench_host(r, &o) : hx_bench_ocl(&devs[i - 1], r, &o));
     }
-    return c->no_cache ? HX_OK : hx_survey_cache_save(s, path);
+    return cache ? hx_survey_cache_save(s, path) : HX_OK;
 }
 
 /* Drop the records not chosen (and, without --bench, any cached figures). */
