@@ -341,10 +341,20 @@ static int alloc_arrays(host_ctx *x) {
     return HX_OK;
 }
 
+static void free_arrays(host_ctx *x) {
+    hx_free(x->a);
+    hx_free(x->b);
+    hx_free(x->c);
+    x->a = x->b = x->c = NULL;
+}
+
 static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
-    HX_TRY(alloc_arrays(x));
-    int status =
-        hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS);
+    int status = alloc_arrays(x);
+    if (status != HX_OK) {
+        free_arrays(x);
+        return status;
+    }
+    status = hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS);
     if (status == HX_OK)
         status = hx_bench_repeat(&r->fig[HX_FIG_TRIAD_GBPS], sample_triad, x, budget, MIN_REPS,
                                  MAX_REPS);
@@ -357,9 +367,7 @@ static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
     snprintf(r->fig[HX_FIG_TRIAD_GBPS].note, sizeof r->fig[0].note,
              "%d threads, %s, 3 x %zu MiB arrays, 12 bytes per element, wall time", x->threads, how,
              x->n * sizeof(float) >> 20);
-    hx_free(x->a);
-    hx_free(x->b);
-    hx_free(x->c);
+    free_arrays(x);
     return status;
 }
 
