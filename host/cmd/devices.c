@@ -118,16 +118,17 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     }
 }
 
-/* keep[i] for survey record i: the host is record 0, OpenCL device k is record k + 1. */
-static int choose(const devices_config *c, const hx_ocl_device *devs, size_t ndevs, bool *keep) {
-    size_t nrec = ndevs + 1;
+/* keep[i] for survey record i, by --device. */
+static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_device *devs,
+                  size_t ndevs, bool *keep) {
     if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
-        for (size_t i = 0; i < nrec; i++)
+        for (size_t i = 0; i < s->n; i++)
             keep[i] = true;
         return HX_OK;
     }
     if (strcmp(c->device_spec, "host") == 0) {
-        keep[0] = true;
+        for (size_t i = 0; i < s->n; i++)
+            keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
     size_t *picked = calloc(ndevs + 1, sizeof *picked);
@@ -135,8 +136,9 @@ static int choose(const devices_config *c, const hx_ocl_device *devs, size_t nde
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     size_t n = 0;
     int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
-    for (size_t i = 0; status == HX_OK && i < n; i++)
-        keep[picked[i] + 1] = true;
+    for (size_t i = 0; status == HX_OK && i < s->n; i++)
+        for (size_t k = 0; k < n; k++)
+            keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
     free(picked);
     return status;
 }
@@ -165,7 +167,7 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
         memset(r->fig, 0, sizeof r->fig);
         r->bench_clock_mhz = 0;
         r->benched = false;
-        HX_TRY(i == 0 ? hx_bench_host(r, &o) : hx_bench_ocl(&devs[i - 1], r, &o));
+        HX_TRY(hx_bench_record(r, devs, &o));
     }
     return cache ? hx_survey_cache_save(s, path) : HX_OK;
 }
@@ -206,10 +208,10 @@ int hx_cmd_devices(int argc, char **argv) {
     bool *keep = NULL;
     if (status == HX_OK)
         status = hx_survey_build(&s, &devs, &ndevs);
-    if (status == HX_OK && !(keep = calloc(ndevs + 1, sizeof *keep)))
+    if (status == HX_OK && !(keep = calloc(s.n, sizeof *keep)))
         status = hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (status == HX_OK)
-        status = choose(&c, devs, ndevs, keep);
+        status = choose(&c, &s, devs, ndevs, keep);
     if (status == HX_OK && c.bench)
         status = run_bench(&c, &s, devs, keep);
     if (status == HX_OK) {
