@@ -3,3 +3,4 @@
  * Each name refers to `const hx_workload hx_workload_NAME` defined in host/workloads/NAME.c.
  */
 HX_WORKLOAD(vecadd)
+HX_WORKLOAD(mandelbrot)

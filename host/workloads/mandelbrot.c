@@ -1,0 +1,370 @@
+/*
+ * NAME
+ *     mandelbrot - escape-time image of the Mandelbrot set, one uint32 count per pixel
+ *
+ * PURPOSE
+ *     Irregular work.  Each pixel iterates z <- z^2 + c until |z| > 2 or --iters iterations have
+ *     passed, so a pixel outside the set costs a handful of iterations and a pixel inside costs
+ *     all of them.  Two lessons follow.  SIMD divergence: eight (AVX2) or sixteen (AVX-512)
+ *     neighbouring pixels share one instruction stream, so a vector keeps iterating, with the
+ *     escaped lanes masked off, until its slowest lane is done; the speedup over serial is the
+ *     lane count times the fraction of lanes still doing useful work.  Load imbalance: the
+ *     expensive rows sit in the middle of the image, so a static split of rows gives one thread
+ *     the set and the other the empty border; the omp backends take rows one at a time from a
+ *     shared counter (schedule(dynamic, 1)) so that a thread that drew cheap rows takes more.
+ *
+ * USAGE
+ *     hetero run mandelbrot [--size=W] [--iters=N]
+ *         W pixels wide and W high (default 1024), at most N iterations per pixel (default 256)
+ *
+ * NOTES
+ *     Bytes moved per run = 4 * W * W (the image is written once; there is no input).
+ *     Flops = 8 per iteration (3 multiplications x*x, y*y, x*y and 5 additions: |z|^2, 2xy, +cy,
+ *     x^2-y^2, +cx; the comparison is not counted), times the total number of iterations, which
+ *     setup counts once so that GFLOP/s counts useful work only: the iterations the masked-off
+ *     lanes of a vector still execute are divergence, not throughput.
+ *     Verification: every CPU backend evaluates the same float operations in the same order,
+ *     and this file is compiled without floating-point contraction (no fused multiply-add), so
+ *     the CPU images are bit-identical to serial.  The OpenCL kernel asks for the same order
+ *     (FP_CONTRACT OFF, no mad); a device whose float arithmetic still differs in the last bit
+ *     (a fused operation, another rounding of the coordinates) changes an orbit by an ulp, which
+ *     the iteration amplifies only where the count is unstable: on the edge between two count
+ *     levels, where a neighbouring pixel already has another count.  So the check is exact
+ *     everywhere except at such edge pixels, and at most 0.1% of all pixels (rounded down) may
+ *     differ there, by any count.  A pixel that differs inside a flat region, or more differing
+ *     pixels than that, fails.  The verdict reports the fraction of differing pixels as max_err
+ *     against 0.001, and 1 when a pixel off an edge differs.
+ */
+#include <immintrin.h>
+#include <omp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hetero/alloc.h"
+#include "hetero/cpu.h"
+#include "hetero/error.h"
+#include "hetero/mandelbrot.h"
+#include "hetero/ocl.h"
+#include "hetero/simd.h"
+#include "hetero/workload.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* GCC: -ffp-contract=off on this file, set in CMakeLists.txt */
+#endif
+
+enum { PARAM_ITERS = 0 };
+
+typedef struct mandelbrot_data {
+    hx_mandelbrot_geometry g;
+    double total_iters; /* useful iterations of the whole image, for the flop count */
+} mandelbrot_data;
+
+/* ---- data setup ------------------------------------------------------------------------- */
+
+/* The view: the whole set, [-2, 1] x [-1.5, 1.5], on a square image. */
+static const float view_x_min = -2.0f, view_y_min = -1.5f, view_span = 3.0f;
+
+void hx_mandelbrot_geometry_of(const hx_problem *p, hx_mandelbrot_geometry *g) {
+    *g = ((const mandelbrot_data *)p->data)->g;
+}
+
+static double mandelbrot_host_bytes(uint64_t w) {
+    return 3.0 * (double)w * (double)w * sizeof(uint32_t); /* out, reference, setup's count */
+}
+
+static double mandelbrot_bytes(const hx_problem *p) {
+    return (double)sizeof(uint32_t) * (double)p->size * (double)p->size;
+}
+
+static double mandelbrot_flops(const hx_problem *p) {
+    return 8.0 * ((const mandelbrot_data *)p->data)->total_iters;
+}
+
+static void mandelbrot_teardown(hx_problem *p) {
+    hx_free(p->data);
+    p->data = NULL;
+}
+
+/* Count the iterations of the whole image once (threads x vectors), for the flop count. */
+static int count_iterations(hx_problem *p, double *total) {
+    const hx_mandelbrot_geometry *g = &((mandelbrot_data *)p->data)->g;
+    uint32_t *img;
+    HX_TRY(hx_alloc_checked((void **)&img, g->width * g->height * sizeof *img,
+                            "the mandelbrot iteration count"));
+    const long rows = (long)g->height;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long r = 0; r < rows; r++)
+        hx_mandelbrot_rows(p, img, (size_t)r, (size_t)r + 1);
+    double sum = 0.0;
+    for (size_t i = 0; i < g->width * g->height; i++)
+        sum += img[i];
+    hx_free(img);
+    *total = sum;
+    return HX_OK;
+}
+
+static int mandelbrot_setup(hx_problem *p) {
+    mandelbrot_data *d = hx_alloc(sizeof *d);
+    if (!d)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    p->data = d;
+    d->g.width = d->g.height = p->size;
+    d->g.x_min = view_x_min;
+    d->g.y_min = view_y_min;
+    d->g.dx = d->g.dy = view_span / (float)p->size;
+    d->g.max_iter = (uint32_t)p->param[PARAM_ITERS];
+    p->out_bytes = d->g.width * d->g.height * sizeof(uint32_t);
+    int status = count_iterations(p, &d->total_iters);
+    if (status != HX_OK)
+        mandelbrot_teardown(p);
+    return status;
+}
+
+/* ---- serial: one pixel at a time (SISD) --------------------------------------------------- */
+
+/* The escape count of c = (cx, cy).  The operation order here is THE definition every backend
+ * follows: x2 = x*x, y2 = y*y, escape when x2 + y2 > 4, xy = x*y, y = (xy + xy) + cy,
+ * x = (x2 - y2) + cx. */
+static inline uint32_t escape_count(float cx, float cy, uint32_t max_iter) {
+    float x = 0.0f, y = 0.0f;
+    uint32_t n = 0;
+    while (n < max_iter) {
+        float x2 = x * x, y2 = y * y;
+        if (x2 + y2 > 4.0f)
+            break;
+        float xy = x * y;
+        y = (xy + xy) + cy;
+        x = (x2 - y2) + cx;
+        n++;
+    }
+    return n;
+}
+
+HX_SERIAL static void mandelbrot_scalar_row(const hx_mandelbrot_geometry *g, uint32_t *out,
+                                            size_t row) {
+    const float cy = g->y_min + (float)row * g->dy;
+    uint32_t *line = out + row * g->width;
+    HX_NOVEC
+    for (size_t col = 0; col < g->width; col++)
+        line[col] = escape_count(g->x_min + (float)col * g->dx, cy, g->max_iter);
+}
+
+HX_SERIAL static void mandelbrot_serial(const hx_problem *p, void *out) {
+    const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
+    for (size_t row = 0; row < g->height; row++)
+        mandelbrot_scalar_row(g, out, row);
+}
+
+/* ---- simd: 8 or 16 pixels per instruction, masked until every lane escaped (SIMD) -------- */
+
+/* A vector of pixels iterates while any lane is active; the count of a lane grows only while it
+ * is active, and an escaped lane's x, y keep changing (possibly to inf or NaN) unobserved. */
+HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, uint32_t *out,
+                                               size_t row) {
+    const __m256 cy = _mm256_set1_ps(g->y_min + (float)row * g->dy);
+    const __m256 x_min = _mm256_set1_ps(g->x_min), dx = _mm256_set1_ps(g->dx);
+    const __m256 four = _mm256_set1_ps(4.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    uint32_t *line = out + row * g->width;
+    for (size_t col = 0; col < g->width; col += 8) {
+        __m256i cols = _mm256_add_epi32(_mm256_set1_epi32((int)col), lane);
+        __m256 cx = _mm256_add_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(cols), dx));
+        __m256 x = _mm256_setzero_ps(), y = _mm256_setzero_ps();
+        __m256i count = _mm256_setzero_si256();
+        __m256 active = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        for (uint32_t n = 0; n < g->max_iter; n++) {
+            __m256 x2 = _mm256_mul_ps(x, x), y2 = _mm256_mul_ps(y, y);
+            active = _mm256_and_ps(active, _mm256_cmp_ps(_mm256_add_ps(x2, y2), four, _CMP_LE_OQ));
+            if (_mm256_movemask_ps(active) == 0)
+                break;
+            count = _mm256_sub_epi32(count, _mm256_castps_si256(active)); /* active lane: -1 */
+            __m256 xy = _mm256_mul_ps(x, y);
+            y = _mm256_add_ps(_mm256_add_ps(xy, xy), cy);
+            x = _mm256_add_ps(_mm256_sub_ps(x2, y2), cx);
+        }
+        size_t left = g->width - col;
+        if (left >= 8) {
+            _mm256_storeu_si256((__m256i *)(line + col), count);
+        } else { /* the last, partial vector: store its valid lanes only */
+            __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)left), lane);
+            _mm256_maskstore_epi32((int *)(line + col), valid, count);
+        }
+    }
+}
+
+HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry *g, uint32_t *out,
+                                                   size_t row) {
+    const __m512 cy = _mm512_set1_ps(g->y_min + (float)row * g->dy);
+    const __m512 x_min = _mm512_set1_ps(g->x_min), dx = _mm512_set1_ps(g->dx);
+    const __m512 four = _mm512_set1_ps(4.0f);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i one = _mm512_set1_epi32(1);
+    uint32_t *line = out + row * g->width;
+    for (size_t col = 0; col < g->width; col += 16) {
+        __m512i cols = _mm512_add_epi32(_mm512_set1_epi32((int)col), lane);
+        __m512 cx = _mm512_add_ps(x_min, _mm512_mul_ps(_mm512_cvtepi32_ps(cols), dx));
+        __m512 x = _mm512_setzero_ps(), y = _mm512_setzero_ps();
+        __m512i count = _mm512_setzero_si512();
+        __mmask16 active = 0xFFFF;
+        for (uint32_t n = 0; n < g->max_iter; n++) {
+            __m512 x2 = _mm512_mul_ps(x, x), y2 = _mm512_mul_ps(y, y);
+            active = _mm512_mask_cmp_ps_mask(active, _mm512_add_ps(x2, y2), four, _CMP_LE_OQ);
+            if (active == 0)
+                break;
+            count = _mm512_mask_add_epi32(count, active, count, one);
+            __m512 xy = _mm512_mul_ps(x, y);
+            y = _mm512_add_ps(_mm512_add_ps(xy, xy), cy);
+            x = _mm512_add_ps(_mm512_sub_ps(x2, y2), cx);
+        }
+        size_t left = g->width - col;
+        __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        _mm512_mask_storeu_epi32(line + col, valid, count);
+    }
+}
+
+void hx_mandelbrot_rows(const hx_problem *p, uint32_t *out, size_t row_begin, size_t row_end) {
+    const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
+    hx_simd_level level = hx_cpu()->simd;
+    for (size_t row = row_begin; row < row_end; row++) {
+        if (level == HX_SIMD_AVX512)
+            mandelbrot_avx512_row(g, out, row);
+        else if (level == HX_SIMD_AVX2)
+            mandelbrot_avx2_row(g, out, row);
+        else
+            mandelbrot_scalar_row(g, out, row);
+    }
+}
+
+static void mandelbrot_simd(const hx_problem *p, void *out) {
+    hx_mandelbrot_rows(p, out, 0, p->size);
+}
+
+/* ---- omp: threads take rows one at a time, scalar body (MIMD) ---------------------------- */
+
+/* schedule(dynamic, 1): a row through the set costs up to --iters per pixel, a row along the
+ * border a few, so equal blocks of rows (schedule(static)) leave the thread with the cheap
+ * rows idle while the other finishes the set.  Taking one row at a time from a shared counter
+ * costs one atomic increment per row, nothing next to a row's work. */
+HX_SERIAL static void mandelbrot_omp(const hx_problem *p, void *out) {
+    const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
+    const long rows = (long)g->height;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long r = 0; r < rows; r++)
+        mandelbrot_scalar_row(g, out, (size_t)r);
+}
+
+/* ---- omp-simd: threads x vectors, rows taken dynamically (MIMD of SIMD) ------------------ */
+
+static void mandelbrot_omp_simd(const hx_problem *p, void *out) {
+    const long rows = (long)p->size;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long r = 0; r < rows; r++)
+        hx_mandelbrot_rows(p, out, (size_t)r, (size_t)r + 1);
+}
+
+/* ---- opencl: kernels/mandelbrot.cl -------------------------------------------------------- */
+
+typedef struct mandelbrot_ocl {
+    hx_ocl_mem *img;
+    cl_kernel kernel;
+    size_t global, local;
+} mandelbrot_ocl;
+
+static int mandelbrot_ocl_prepare(hx_ocl_job *job) {
+    const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)job->problem->data)->g;
+    mandelbrot_ocl *s;
+    HX_TRY(hx_ocl_state(job, sizeof *s, (void **)&s));
+    HX_TRY(hx_ocl_alloc(job, g->width * g->height * sizeof(uint32_t), HX_MEM_WRITE, &s->img));
+    HX_TRY(hx_ocl_kernel(job, "mandelbrot", &s->kernel));
+    /* the whole image as one chunk: rows [0, height) */
+    cl_uint width = (cl_uint)g->width, row_offset = 0, rows = (cl_uint)g->height;
+    cl_uint max_iter = g->max_iter;
+    HX_TRY(hx_ocl_arg_mem(s->kernel, 0, s->img));
+    HX_CL(clSetKernelArg(s->kernel, 1, sizeof width, &width));
+    HX_CL(clSetKernelArg(s->kernel, 2, sizeof row_offset, &row_offset));
+    HX_CL(clSetKernelArg(s->kernel, 3, sizeof rows, &rows));
+    HX_CL(clSetKernelArg(s->kernel, 4, sizeof g->x_min, &g->x_min));
+    HX_CL(clSetKernelArg(s->kernel, 5, sizeof g->y_min, &g->y_min));
+    HX_CL(clSetKernelArg(s->kernel, 6, sizeof g->dx, &g->dx));
+    HX_CL(clSetKernelArg(s->kernel, 7, sizeof g->dy, &g->dy));
+    HX_CL(clSetKernelArg(s->kernel, 8, sizeof max_iter, &max_iter));
+    s->local = hx_ocl_stream_local_size(job->session->dev);
+    if (s->local > 256) /* divergent loops: small groups balance better than streaming ones */
+        s->local = 256;
+    s->global = hx_round_up(g->width * g->height, s->local);
+    return HX_OK;
+}
+
+static int mandelbrot_ocl_run(hx_ocl_job *job, void *out) {
+    mandelbrot_ocl *s = job->state;
+    HX_TRY(hx_ocl_launch(job, s->kernel, 1, &s->global, &s->local));
+    return hx_ocl_download(job, s->img, out);
+}
+
+static const hx_ocl_binding mandelbrot_ocl_binding = {
+    .file = "mandelbrot.cl",
+    .prepare = mandelbrot_ocl_prepare,
+    .run = mandelbrot_ocl_run,
+};
+
+/* ---- verification ------------------------------------------------------------------------- */
+
+/* Whether pixel (r, c) of ref lies on an edge between count levels: a neighbour (of 8) differs. */
+static int on_edge(const uint32_t *ref, size_t w, size_t h, size_t r, size_t c) {
+    uint32_t v = ref[r * w + c];
+    for (size_t rr = r ? r - 1 : r; rr <= r + 1 && rr < h; rr++)
+        for (size_t cc = c ? c - 1 : c; cc <= c + 1 && cc < w; cc++)
+            if (ref[rr * w + cc] != v)
+                return 1;
+    return 0;
+}
+
+static void mandelbrot_verify(const hx_problem *p, const void *out_, const void *ref_,
+                              hx_verdict *v) {
+    const uint32_t *out = out_, *ref = ref_;
+    const size_t w = p->size, h = p->size, npix = w * h;
+    const size_t allowed = npix / 1000; /* 0.1% of the pixels, rounded down */
+    int off_edge = 0;
+    memset(v, 0, sizeof *v);
+    v->tolerance = 0.001;
+    for (size_t i = 0; i < npix; i++) {
+        if (out[i] == ref[i])
+            continue;
+        if (v->bad_count++ == 0)
+            v->first_bad = i;
+        if (!on_edge(ref, w, h, i / w, i % w))
+            off_edge = 1;
+    }
+    v->max_err = off_edge ? 1.0 : (double)v->bad_count / (double)npix;
+    v->ok = !off_edge && v->bad_count <= allowed;
+}
+
+/* ---- registry entry ----------------------------------------------------------------------- */
+
+static const hx_param_def mandelbrot_params[] = {
+    [PARAM_ITERS] = {"iters", 256, 1, 1 << 20, true, "maximum iterations per pixel"},
+};
+
+const hx_workload hx_workload_mandelbrot = {
+    .name = "mandelbrot",
+    .summary = "escape-time Mandelbrot image, uint32 count per pixel",
+    .lesson = "irregular work: SIMD divergence (masked lanes) and thread imbalance (dynamic rows)",
+    .size_unit = "image side in pixels (W x W image)",
+    .default_size = 1024,
+    .min_size = 1,
+    .max_size = 32768,
+    .params = mandelbrot_params,
+    .nparams = sizeof mandelbrot_params / sizeof mandelbrot_params[0],
+    .default_reps = 5,
+    .bytes = mandelbrot_bytes,
+    .flops = mandelbrot_flops,
+    .host_bytes = mandelbrot_host_bytes,
+    .setup = mandelbrot_setup,
+    .teardown = mandelbrot_teardown,
+    .cpu = {[HX_BACKEND_SERIAL] = mandelbrot_serial,
+            [HX_BACKEND_SIMD] = mandelbrot_simd,
+            [HX_BACKEND_OMP] = mandelbrot_omp,
+            [HX_BACKEND_OMP_SIMD] = mandelbrot_omp_simd},
+    .ocl = &mandelbrot_ocl_binding,
+    .verify = mandelbrot_verify,
+};
