@@ -77,14 +77,6 @@ int hx_cuda_probe(int *count, char *why, size_t len) {
     return HX_OK;
 }
 
-int hx_cuda_fp32_per_sm(int cc_major, int cc_minor) {
-    /* sm_70/75 and sm_80 (A100) have 64 FP32 lanes per SM; sm_86/87/89, sm_90 (H100/H200) and
-     * the Blackwell parts have 128. */
-    if (cc_major < 8 || (cc_major == 8 && cc_minor == 0))
-        return 64;
-    return 128;
-}
-
 double hx_cuda_peak_bandwidth(const hx_cuda_device *d) {
     return 2.0 * (double)d->mem_clock_khz * 1e3 * (double)d->mem_bus_bits / 8.0;
 }

@@ -83,7 +83,8 @@ int hx_cuda_devices(hx_cuda_device **out, size_t *count, char *why, size_t len);
 /* Describe device `index`. */
 int hx_cuda_device_get(int index, hx_cuda_device *out);
 
-/* FP32 lanes per SM by compute capability (the efficiency column's processing elements). */
+/* FP32 lanes per SM by compute capability (the efficiency column's processing elements); built
+ * with or without CUDA (host/ocl/nvidia.c), since the OpenCL rows on NVIDIA need it too. */
 int hx_cuda_fp32_per_sm(int cc_major, int cc_minor);
 
 /* Theoretical DRAM bandwidth in bytes/s: 2 (double data rate) x memory clock x bus width. */
