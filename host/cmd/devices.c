@@ -1,11 +1,216 @@
 /*
- * devices.c - `hetero devices` (placeholder until the subcommand lands).
+ * devices.c - `hetero devices`: what every processor here is, and (--bench) what it does.
+ *
+ * The survey always covers the whole machine (the host, then every OpenCL device on every
+ * platform), so the cache key does not depend on --device; --device only chooses which records
+ * are printed and benchmarked.  --bench measures each chosen device for about --bench-time and
+ * stores the figures in the per-machine cache that `hetero run --roofline` reads.
  */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "hetero/args.h"
 #include "hetero/error.h"
+#include "hetero/ocl.h"
+#include "hetero/output.h"
+#include "hetero/parse.h"
+#include "hetero/survey.h"
+
+#define DEFAULT_BENCH_SECONDS 2.0
+
+typedef struct devices_config {
+    hx_format format;
+    const char *output;
+    const char *device_spec;
+    bool bench;
+    double bench_seconds;
+    int threads;
+    bool no_cache;
+} devices_config;
+
+static const hx_opt devices_opts[] = {
+    {"device", 'd', "SPEC", "show only: host, gpu, cpu, accelerator, all, P:D or name part"},
+    {"bench", 'b', NULL, "measure bandwidth, peak FLOP/s, latency, transfers and atomics"},
+    {"bench-time", 0, "TIME", "time budget per device for --bench (default 2s; e.g. 500ms)"},
+    {"threads", 't', "N", "host threads for --bench (default: all cores)"},
+    {"no-cache", 0, NULL, "do not write the --bench figures to the survey cache"},
+    {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
+    {"format", 'f', "FMT", "report format: table (default), csv, json"},
+    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+static void devices_help(FILE *out) {
+    hx_args_help(out, "hetero devices [OPTIONS]",
+                 "Describe the host CPU and every OpenCL device: identity, shape, the features\n"
+                 "that decide what hetero can run, and the Flynn class and memory organisation\n"
+                 "of each.  --bench also measures each one (median of repetitions, with min and\n"
+                 "max) and caches the figures per machine for `hetero run --roofline`.\n"
+                 "docs/devices.md explains every field and the JSON schema hetero.devices/1.\n\n"
+                 "Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 no such device.",
+                 devices_opts);
+}
+
+static int apply_option(devices_config *c, const hx_arg *a) {
+    const char *name = a->opt->name, *v = a->value;
+    if (strcmp(name, "device") == 0) {
+        c->device_spec = v;
+        return hx_ocl_check_spec(v);
+    }
+    if (strcmp(name, "bench") == 0) {
+        c->bench = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "bench-time") == 0) {
+        HX_TRY(hx_parse_duration("--bench-time", v, &c->bench_seconds));
+        if (c->bench_seconds <= 0 || c->bench_seconds > 3600)
+            return hx_fail(HX_ERR_USAGE, "--bench-time '%s' must be above 0 and at most 3600s", v);
+        return HX_OK;
+    }
+    if (strcmp(name, "threads") == 0) {
+        uint64_t t;
+        HX_TRY(hx_parse_uint("--threads", v, 1, 4096, &t));
+        c->threads = (int)t;
+        return HX_OK;
+    }
+    if (strcmp(name, "no-cache") == 0) {
+        c->no_cache = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "kernels") == 0)
+        return hx_kernels_set_dir(v);
+    if (strcmp(name, "format") == 0)
+        return hx_parse_format(v, &c->format);
+    if (strcmp(name, "output") == 0) {
+        c->output = v;
+        return HX_OK;
+    }
+    return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
+}
+
+static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
+    hx_argparse ap;
+    hx_args_init(&ap, argc, argv, devices_opts, "devices");
+    memset(c, 0, sizeof *c);
+    c->format = HX_FORMAT_TABLE;
+    c->bench_seconds = DEFAULT_BENCH_SECONDS;
+    for (;;) {
+        hx_arg a;
+        HX_TRY(hx_args_next(&ap, &a));
+        if (a.kind == HX_ARG_END)
+            return HX_OK;
+        if (a.kind == HX_ARG_POSITIONAL)
+            return hx_fail(HX_ERR_USAGE,
+                           "unexpected argument '%s' for 'hetero devices'; see 'hetero devices "
+                           "--help'",
+                           a.value);
+        if (a.kind == HX_ARG_UNKNOWN)
+            return hx_args_unknown(&ap, &a);
+        if (strcmp(a.opt->name, "help") == 0) {
+            *help = true;
+            return HX_OK;
+        }
+        HX_TRY(apply_option(c, &a));
+    }
+}
+
+/* keep[i] for survey record i: the host is record 0, OpenCL device k is record k + 1. */
+static int choose(const devices_config *c, const hx_ocl_device *devs, size_t ndevs, bool *keep) {
+    size_t nrec = ndevs + 1;
+    if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
+        for (size_t i = 0; i < nrec; i++)
+            keep[i] = true;
+        return HX_OK;
+    }
+    if (strcmp(c->device_spec, "host") == 0) {
+        keep[0] = true;
+        return HX_OK;
+    }
+    size_t *picked = calloc(ndevs + 1, sizeof *picked);
+    if (!picked)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    size_t n = 0;
+    int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
+    for (size_t i = 0; status == HX_OK && i < n; i++)
+        keep[picked[i] + 1] = true;
+    free(picked);
+    return status;
+}
+
+static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device *devs,
+                     const bool *keep) {
+    hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs()};
+    char path[4096] = "";
+    bool loaded = false;
+    if (!c->no_cache) {
+        HX_TRY(hx_survey_cache_path(path, sizeof path));
+        /* keep the figures of the devices not benchmarked now */
+        HX_TRY(hx_survey_cache_load(s, path, &loaded));
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        if (!keep[i])
+            continue;
+        hx_device_record *r = &s->dev[i];
+        memset(r->fig, 0, sizeof r->fig);
+        r->bench_clock_mhz = 0;
+        r->benched = false;
+        HX_TRY(i == 0 ? hx_bench_host(r, &o) : hx_bench_ocl(&devs[i - 1], r, &o));
+    }
+    return c->no_cache ? HX_OK : hx_survey_cache_save(s, path);
+}
+
+/* Drop the records not chosen (and, without --bench, any cached figures). */
+static void filter(hx_survey *s, const bool *keep, bool bench) {
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (keep[i]) {
+            s->dev[k] = s->dev[i];
+            s->dev[k].benched &= bench;
+            k++;
+        }
+    s->n = k;
+}
+
+static int write_report(const devices_config *c, const hx_survey *s) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, c->output));
+    int status = hx_survey_write(out.fp, c->format, s);
+    if (status == HX_OK)
+        return hx_output_commit(&out);
+    hx_output_abort(&out);
+    return status;
+}
 
 int hx_cmd_devices(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return hx_report_error(hx_fail(HX_ERR_MISSING, "'hetero devices' is not in this build yet"));
+    devices_config c;
+    bool help = false;
+    int status = parse_args(&c, argc, argv, &help);
+    if (status == HX_OK && help) {
+        devices_help(stdout);
+        return HX_OK;
+    }
+    hx_survey s = {0};
+    hx_ocl_device *devs = NULL;
+    size_t ndevs = 0;
+    bool *keep = NULL;
+    if (status == HX_OK)
+        status = hx_survey_build(&s, &devs, &ndevs);
+    if (status == HX_OK && !(keep = calloc(ndevs + 1, sizeof *keep)))
+        status = hx_fail(HX_ERR_RUNTIME, "out of memory");
+    if (status == HX_OK)
+        status = choose(&c, devs, ndevs, keep);
+    if (status == HX_OK && c.bench)
+        status = run_bench(&c, &s, devs, keep);
+    if (status == HX_OK) {
+        filter(&s, keep, c.bench);
+        status = write_report(&c, &s);
+    }
+    free(keep);
+    free(devs);
+    hx_survey_free(&s);
+    return hx_report_error(status);
 }

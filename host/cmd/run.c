@@ -22,6 +22,7 @@
 #include "hetero/output.h"
 #include "hetero/parse.h"
 #include "hetero/report.h"
+#include "hetero/survey.h"
 #include "hetero/workload.h"
 
 #define MAX_WORKLOADS 32
@@ -44,6 +45,7 @@ typedef struct run_config {
     const char *output;
     const char *device_spec;
     const char *mem_spec; /* buffer | svm-coarse | svm-fine | auto | all */
+    bool roofline;        /* --roofline: pct_peak against measured peaks (hetero devices) */
     struct {
         const char *name, *value;
     } params[MAX_PARAMS];
@@ -62,6 +64,7 @@ static const hx_opt run_opts[] = {
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
+    {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -147,6 +150,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
+        return HX_OK;
+    }
+    if (strcmp(name, "roofline") == 0) {
+        c->roofline = true;
         return HX_OK;
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
@@ -473,6 +480,8 @@ int hx_cmd_run(int argc, char **argv) {
     for (size_t i = 0; status == HX_OK && i < c.nworkloads; i++)
         status = run_workload(&c, &rd, c.workloads[i], &rr);
     close_devices(&rd);
+    if (status == HX_OK) /* pct_peak: with --roofline, or when a survey cache exists */
+        status = hx_roofline_annotate(rr.rows, rr.n, c.roofline, c.threads);
     if (status == HX_OK) {
         int verified = check_verified(&rr);
         status = write_report(&c, &rr);

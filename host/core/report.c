@@ -56,13 +56,25 @@ static void fmt_num(char *buf, size_t len, double v, const char *fmt) {
         snprintf(buf, len, "-");
 }
 
+/* The extra figure called name, or NAN. */
+static double extra_value(const hx_result *r, const char *name) {
+    for (int e = 0; e < r->nextra; e++)
+        if (strcmp(r->extra[e].name, name) == 0)
+            return r->extra[e].value;
+    return NAN;
+}
+
 static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                        const hx_skip *skips, size_t nskips) {
     static const char *const headers[] = {"workload", "backend", "device",  "size",
                                           "thr",      "median",  "min..max", "e2e median",
                                           "GB/s",     "GFLOP/s", "speedup", "eff",
-                                          "verified"};
-    hx_table *t = hx_table_new(13, headers, "lllrrrrrrrrrl");
+                                          "verified", "%peak"};
+    /* %peak (pct_peak of `run --roofline`, host/survey/roofline.c) only when a row has it */
+    bool has_pct = false;
+    for (size_t i = 0; i < n; i++)
+        has_pct |= isfinite(extra_value(&rs[i], "pct_peak"));
+    hx_table *t = hx_table_new(has_pct ? 14 : 13, headers, "lllrrrrrrrrrlr");
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory for the report");
     for (size_t i = 0; i < n; i++) {
@@ -96,6 +108,11 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
         hx_table_cell(t, "%s", ef);
         hx_table_cell(t, r->verified ? "yes" : "NO (err %.2g > %.2g)", r->max_rel_err,
                       r->tolerance);
+        if (has_pct) {
+            char pct[32];
+            fmt_num(pct, sizeof pct, extra_value(r, "pct_peak"), "%.0f%%");
+            hx_table_cell(t, "%s", pct);
+        }
     }
     fprintf(out, "host: %s, %d cores, %s\n", host->cpu, host->cores, host->simd);
     hx_table_print(t, out);

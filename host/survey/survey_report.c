@@ -1,0 +1,428 @@
+/*
+ * survey_report.c - the table, CSV and JSON of `hetero devices` (schema "hetero.devices/1",
+ * documented in docs/devices.md).
+ *
+ * The table is for reading: one summary line per device, then a short block per device with its
+ * class, features and caches, then (after --bench) one line per measured figure.  JSON carries
+ * every field; CSV one flat row per device with the figure medians.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hetero/json.h"
+#include "hetero/ocl.h"
+#include "hetero/parse.h"
+#include "hetero/survey.h"
+#include "hetero/table.h"
+
+static const char *yes_no(bool b) {
+    return b ? "yes" : "no";
+}
+
+static void svm_text(const hx_device_record *r, char *buf, size_t len) {
+    if (strcmp(r->kind, "host") == 0) {
+        snprintf(buf, len, "n/a");
+        return;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    const char *names[4] = {"coarse", "fine-buffer", "fine-system", "atomics"};
+    bool on[4] = {r->svm_coarse, r->svm_fine_buffer, r->svm_fine_system, r->svm_atomics};
+    for (int i = 0; i < 4 && used < len; i++)
+        if (on[i])
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "", names[i]);
+    if (!used)
+        snprintf(buf, len, "none");
+}
+
+typedef struct cap_bit {
+    uint64_t bit;
+    const char *name;
+} cap_bit;
+
+static const cap_bit atomic_bits[] = {
+    {CL_DEVICE_ATOMIC_ORDER_RELAXED, "relaxed"},
+    {CL_DEVICE_ATOMIC_ORDER_ACQ_REL, "acq_rel"},
+    {CL_DEVICE_ATOMIC_ORDER_SEQ_CST, "seq_cst"},
+    {CL_DEVICE_ATOMIC_SCOPE_WORK_ITEM, "work_item"},
+    {CL_DEVICE_ATOMIC_SCOPE_WORK_GROUP, "work_group"},
+    {CL_DEVICE_ATOMIC_SCOPE_DEVICE, "device"},
+    {CL_DEVICE_ATOMIC_SCOPE_ALL_DEVICES, "all_devices"},
+};
+#define NATOMIC_BITS (sizeof atomic_bits / sizeof atomic_bits[0])
+
+static void caps_text(uint64_t caps, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NATOMIC_BITS && used < len; i++)
+        if (caps & atomic_bits[i].bit)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+                                     atomic_bits[i].name);
+    if (!used)
+        snprintf(buf, len, "none");
+}
+
+static void caches_text(const hx_device_record *r, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->ncaches && used < len; i++) {
+        const hx_cache_level *c = &r->caches[i];
+        char size[32];
+        hx_format_bytes(c->bytes, size, sizeof size);
+        if (c->level == 0)
+            used += (size_t)snprintf(buf + used, len - used, "%sglobal-memory cache %s",
+                                     used ? ", " : "", size);
+        else
+            used += (size_t)snprintf(buf + used, len - used, "%sL%d%s %s x%u", used ? ", " : "",
+                                     c->level,
+                                     strcmp(c->type, "data") == 0          ? "d"
+                                     : strcmp(c->type, "instruction") == 0 ? "i"
+                                                                           : "",
+                                     size, c->instances);
+    }
+    if (!used)
+        snprintf(buf, len, "unknown");
+}
+
+/* ---- table -------------------------------------------------------------------------------- */
+
+static int summary_table(FILE *out, const hx_survey *s) {
+    const char *headers[] = {"id",     "type",      "name", "units", "MHz",
+                             "memory", "max alloc", "fp64", "fp16",  "svm"};
+    hx_table *t = hx_table_new(10, headers, "lllrrrrlll");
+    if (!t)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        const hx_device_record *r = &s->dev[i];
+        char mem[32], alloc[32], svm[64];
+        hx_format_bytes(r->global_mem, mem, sizeof mem);
+        hx_format_bytes(r->max_alloc, alloc, sizeof alloc);
+        svm_text(r, svm, sizeof svm);
+        hx_table_row(t);
+        hx_table_cell(t, "%s", r->id);
+        hx_table_cell(t, "%s", r->type);
+        hx_table_cell(t, "%s", r->name);
+        if (strcmp(r->kind, "host") == 0)
+            hx_table_cell(t, "%uc/%ut", r->compute_units, r->threads);
+        else
+            hx_table_cell(t, "%u CU", r->compute_units);
+        hx_table_cell(t, r->clock_mhz ? "%u" : "-", r->clock_mhz);
+        hx_table_cell(t, "%s", mem);
+        hx_table_cell(t, "%s", alloc);
+        hx_table_cell(t, "%s", yes_no(r->fp64));
+        hx_table_cell(t, "%s", yes_no(r->fp16));
+        hx_table_cell(t, "%s", svm);
+    }
+    hx_table_print(t, out);
+    hx_table_free(t);
+    return HX_OK;
+}
+
+static void detail_block(FILE *out, const hx_device_record *r) {
+    char caches[512], local[32];
+    caches_text(r, caches, sizeof caches);
+    hx_format_bytes(r->local_mem, local, sizeof local);
+    fprintf(out, "\n%s  %s (%s)\n", r->id, r->name, r->vendor);
+    fprintf(out, "  class:    %s; %s\n", r->flynn, r->memory);
+    if (strcmp(r->kind, "host") == 0) {
+        fprintf(out,
+                "  system:   %s; %u cores, %u hardware threads, %u package(s), %u NUMA "
+                "node(s)\n",
+                r->driver, r->compute_units, r->threads, r->packages, r->numa_nodes);
+        fprintf(out, "  isa:      %s (simd backends use %s: %u float lanes)\n",
+                r->isa[0] ? r->isa : "-", r->simd, r->vec_float);
+    } else {
+        fprintf(out, "  platform: %s; %s; %s; driver %s\n", r->platform, r->version, r->c_version,
+                r->driver);
+        fprintf(out,
+                "  shape:    max work-group %zu; local memory %s (%s); vector widths "
+                "char/short/int/long/float/double/half %u/%u/%u/%u/%u/%u/%u\n",
+                r->max_work_group, local, r->local_mem_type, r->vec_char, r->vec_short, r->vec_int,
+                r->vec_long, r->vec_float, r->vec_double, r->vec_half);
+        char mem_caps[128] = "n/a (device below OpenCL 3.0)", fence_caps[128] = "";
+        if (r->has_atomic_caps) {
+            caps_text(r->atomic_memory_caps, mem_caps, sizeof mem_caps);
+            caps_text(r->atomic_fence_caps, fence_caps, sizeof fence_caps);
+        }
+        fprintf(out, "  atomics:  memory %s%s%s; sub-groups %s (max %u); unified host memory %s\n",
+                mem_caps, r->has_atomic_caps ? "; fence " : "", fence_caps,
+                yes_no(r->max_sub_groups > 0), r->max_sub_groups, yes_no(r->unified_memory));
+    }
+    fprintf(out, "  caches:   %s\n", caches);
+}
+
+static void fmt_value(char *buf, size_t len, double v) {
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else if (fabs(v) >= 100)
+        snprintf(buf, len, "%.0f", v);
+    else if (fabs(v) >= 10)
+        snprintf(buf, len, "%.1f", v);
+    else
+        snprintf(buf, len, "%.2f", v);
+}
+
+static int figures_table(FILE *out, const hx_survey *s) {
+    const char *headers[] = {"id", "figure", "median", "min..max", "reps", "what it includes"};
+    hx_table *t = hx_table_new(6, headers, "llrrrl");
+    if (!t)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    bool any = false;
+    for (size_t i = 0; i < s->n; i++) {
+        const hx_device_record *r = &s->dev[i];
+        if (!r->benched)
+            continue;
+        any = true;
+        if (r->bench_clock_mhz > 0) {
+            hx_table_row(t);
+            hx_table_cell(t, "%s", r->id);
+            hx_table_cell(t, "clock MHz");
+            hx_table_cell(t, "%.0f", r->bench_clock_mhz);
+            hx_table_cell(t, "-");
+            hx_table_cell(t, "5");
+            hx_table_cell(t, "fastest of 5 runs of a dependent integer-add chain, 1 thread");
+        }
+        for (int k = 0; k < HX_FIG_COUNT; k++) {
+            const hx_figure *f = &r->fig[k];
+            char med[32] = "-", mn[32] = "", mx[32] = "";
+            if (f->measured) {
+                fmt_value(med, sizeof med, f->stats.median);
+                fmt_value(mn, sizeof mn, f->stats.min);
+                fmt_value(mx, sizeof mx, f->stats.max);
+            }
+            hx_table_row(t);
+            hx_table_cell(t, "%s", r->id);
+            hx_table_cell(t, "%s", hx_figure_info((hx_figure_id)k)->label);
+            hx_table_cell(t, "%s", med);
+            hx_table_cell(t, f->measured ? "%s..%s" : "-%s%s", mn, mx);
+            hx_table_cell(t, f->measured ? "%zu" : "-", f->stats.n);
+            hx_table_cell(t, "%s", f->note);
+        }
+    }
+    if (any) {
+        fprintf(out, "\n");
+        hx_table_print(t, out);
+    }
+    hx_table_free(t);
+    return HX_OK;
+}
+
+static int write_table(FILE *out, const hx_survey *s) {
+    HX_TRY(summary_table(out, s));
+    for (size_t i = 0; i < s->n; i++)
+        detail_block(out, &s->dev[i]);
+    return figures_table(out, s);
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+static void json_opt_string(hx_json *j, const char *key, const char *v) {
+    hx_json_kv_string(j, key, v && *v ? v : NULL);
+}
+
+static void json_caps(hx_json *j, const char *key, uint64_t caps) {
+    hx_json_key(j, key);
+    hx_json_array_begin(j);
+    for (size_t i = 0; i < NATOMIC_BITS; i++)
+        if (caps & atomic_bits[i].bit)
+            hx_json_string(j, atomic_bits[i].name);
+    hx_json_array_end(j);
+}
+
+static void json_shape(hx_json *j, const hx_device_record *r, bool host) {
+    hx_json_key(j, "shape");
+    hx_json_object_begin(j);
+    hx_json_kv_int(j, "compute_units", r->compute_units);
+    hx_json_kv_int(j, "threads", r->threads);
+    if (host) {
+        hx_json_kv_int(j, "packages", r->packages);
+        hx_json_kv_int(j, "numa_nodes", r->numa_nodes);
+    }
+    if (r->clock_mhz)
+        hx_json_kv_int(j, "clock_mhz", r->clock_mhz);
+    else
+        hx_json_kv_string(j, "clock_mhz", NULL);
+    if (host)
+        hx_json_kv_string(j, "max_work_group", NULL);
+    else
+        hx_json_kv_int(j, "max_work_group", (int64_t)r->max_work_group);
+    hx_json_key(j, "vector_widths");
+    hx_json_object_begin(j);
+    hx_json_kv_int(j, "char", r->vec_char);
+    hx_json_kv_int(j, "short", r->vec_short);
+    hx_json_kv_int(j, "int", r->vec_int);
+    hx_json_kv_int(j, "long", r->vec_long);
+    hx_json_kv_int(j, "float", r->vec_float);
+    hx_json_kv_int(j, "double", r->vec_double);
+    hx_json_kv_int(j, "half", r->vec_half);
+    hx_json_object_end(j);
+    hx_json_kv_int(j, "local_mem_bytes", (int64_t)r->local_mem);
+    hx_json_kv_string(j, "local_mem_type", r->local_mem_type);
+    hx_json_kv_int(j, "global_mem_bytes", (int64_t)r->global_mem);
+    hx_json_kv_int(j, "max_alloc_bytes", (int64_t)r->max_alloc);
+    hx_json_key(j, "caches");
+    hx_json_array_begin(j);
+    for (size_t i = 0; i < r->ncaches; i++) {
+        const hx_cache_level *c = &r->caches[i];
+        hx_json_object_begin(j);
+        if (c->level)
+            hx_json_kv_int(j, "level", c->level);
+        else
+            hx_json_kv_string(j, "level", NULL);
+        hx_json_kv_string(j, "type", c->type);
+        hx_json_kv_int(j, "bytes", (int64_t)c->bytes);
+        hx_json_kv_int(j, "line_bytes", c->line);
+        hx_json_kv_int(j, "instances", c->instances);
+        hx_json_object_end(j);
+    }
+    hx_json_array_end(j);
+    hx_json_object_end(j);
+}
+
+static void json_features(hx_json *j, const hx_device_record *r, bool host) {
+    hx_json_key(j, "features");
+    hx_json_object_begin(j);
+    hx_json_kv_bool(j, "fp64", r->fp64);
+    hx_json_kv_bool(j, "fp16", r->fp16);
+    hx_json_key(j, "svm");
+    if (host) {
+        hx_json_null(j);
+    } else {
+        hx_json_object_begin(j);
+        hx_json_kv_bool(j, "coarse_grain_buffer", r->svm_coarse);
+        hx_json_kv_bool(j, "fine_grain_buffer", r->svm_fine_buffer);
+        hx_json_kv_bool(j, "fine_grain_system", r->svm_fine_system);
+        hx_json_kv_bool(j, "atomics", r->svm_atomics);
+        hx_json_object_end(j);
+    }
+    hx_json_key(j, "atomic_capabilities");
+    if (r->has_atomic_caps) {
+        hx_json_object_begin(j);
+        json_caps(j, "memory", r->atomic_memory_caps);
+        json_caps(j, "fence", r->atomic_fence_caps);
+        hx_json_object_end(j);
+    } else {
+        hx_json_null(j);
+    }
+    hx_json_kv_int(j, "max_sub_groups", r->max_sub_groups);
+    hx_json_kv_bool(j, "unified_memory", r->unified_memory);
+    if (host) {
+        hx_json_key(j, "isa");
+        hx_json_array_begin(j);
+        char isa[sizeof r->isa];
+        snprintf(isa, sizeof isa, "%s", r->isa);
+        for (char *save = NULL, *w = strtok_r(isa, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            hx_json_string(j, w);
+        hx_json_array_end(j);
+        hx_json_kv_string(j, "simd", r->simd);
+    }
+    hx_json_object_end(j);
+}
+
+static void json_bench(hx_json *j, const hx_device_record *r) {
+    hx_json_key(j, "bench");
+    if (!r->benched) {
+        hx_json_null(j);
+        return;
+    }
+    hx_json_object_begin(j);
+    if (r->bench_clock_mhz > 0)
+        hx_json_kv_number(j, "clock_mhz_measured", r->bench_clock_mhz);
+    else
+        hx_json_kv_string(j, "clock_mhz_measured", NULL);
+    hx_json_key(j, "figures");
+    hx_json_object_begin(j);
+    for (int k = 0; k < HX_FIG_COUNT; k++) {
+        const hx_figure *f = &r->fig[k];
+        hx_json_key(j, hx_figure_info((hx_figure_id)k)->key);
+        hx_json_object_begin(j);
+        hx_json_kv_string(j, "unit", hx_figure_info((hx_figure_id)k)->unit);
+        hx_json_kv_bool(j, "measured", f->measured);
+        hx_json_kv_number(j, "median", f->measured ? f->stats.median : NAN);
+        hx_json_kv_number(j, "min", f->measured ? f->stats.min : NAN);
+        hx_json_kv_number(j, "max", f->measured ? f->stats.max : NAN);
+        hx_json_kv_int(j, "reps", f->measured ? (int64_t)f->stats.n : 0);
+        hx_json_kv_string(j, "note", f->note);
+        hx_json_object_end(j);
+    }
+    hx_json_object_end(j);
+    hx_json_object_end(j);
+}
+
+static int write_json(FILE *out, const hx_survey *s) {
+    hx_json j;
+    hx_json_init(&j, out, true);
+    hx_json_object_begin(&j);
+    hx_json_kv_string(&j, "schema", HX_DEVICES_SCHEMA);
+    hx_json_key(&j, "devices");
+    hx_json_array_begin(&j);
+    for (size_t i = 0; i < s->n; i++) {
+        const hx_device_record *r = &s->dev[i];
+        bool host = strcmp(r->kind, "host") == 0;
+        hx_json_object_begin(&j);
+        hx_json_kv_string(&j, "kind", r->kind);
+        hx_json_kv_string(&j, "id", r->id);
+        hx_json_kv_string(&j, "name", r->name);
+        hx_json_kv_string(&j, "vendor", r->vendor);
+        json_opt_string(&j, "platform", r->platform);
+        hx_json_kv_string(&j, "type", r->type);
+        hx_json_kv_string(&j, "driver", r->driver);
+        json_opt_string(&j, "version", r->version);
+        json_opt_string(&j, "c_version", r->c_version);
+        json_shape(&j, r, host);
+        json_features(&j, r, host);
+        hx_json_key(&j, "class");
+        hx_json_object_begin(&j);
+        hx_json_kv_string(&j, "flynn", r->flynn);
+        hx_json_kv_string(&j, "memory", r->memory);
+        hx_json_object_end(&j);
+        json_bench(&j, r);
+        hx_json_object_end(&j);
+    }
+    hx_json_array_end(&j);
+    hx_json_object_end(&j);
+    hx_json_end(&j);
+    return ferror(out) ? hx_fail(HX_ERR_RUNTIME, "cannot write the report") : HX_OK;
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+static int write_csv(FILE *out, const hx_survey *s) {
+    fprintf(out, "kind,id,type,name,vendor,platform,driver,version,c_version,compute_units,"
+                 "threads,clock_mhz,global_mem_bytes,max_alloc_bytes,local_mem_bytes,fp64,fp16,"
+                 "flynn,memory");
+    for (int k = 0; k < HX_FIG_COUNT; k++)
+        fprintf(out, ",%s", hx_figure_info((hx_figure_id)k)->key);
+    fprintf(out, "\n");
+    for (size_t i = 0; i < s->n; i++) {
+        const hx_device_record *r = &s->dev[i];
+        const char *text[] = {r->kind,     r->id,     r->type,    r->name,     r->vendor,
+                              r->platform, r->driver, r->version, r->c_version};
+        for (size_t t = 0; t < sizeof text / sizeof text[0]; t++)
+            hx_csv_field(out, text[t], t == 0);
+        fprintf(out, ",%u,%u,%u,%llu,%llu,%llu,%d,%d", r->compute_units, r->threads, r->clock_mhz,
+                (unsigned long long)r->global_mem, (unsigned long long)r->max_alloc,
+                (unsigned long long)r->local_mem, r->fp64, r->fp16);
+        hx_csv_field(out, r->flynn, 0);
+        hx_csv_field(out, r->memory, 0);
+        for (int k = 0; k < HX_FIG_COUNT; k++)
+            if (r->fig[k].measured)
+                fprintf(out, ",%.6g", r->fig[k].stats.median);
+            else
+                fprintf(out, ",");
+        fprintf(out, "\n");
+    }
+    return ferror(out) ? hx_fail(HX_ERR_RUNTIME, "cannot write the report") : HX_OK;
+}
+
+int hx_survey_write(FILE *out, hx_format fmt, const hx_survey *s) {
+    switch (fmt) {
+    case HX_FORMAT_JSON:
+        return write_json(out, s);
+    case HX_FORMAT_CSV:
+        return write_csv(out, s);
+    default:
+        return write_table(out, s);
+    }
+}
