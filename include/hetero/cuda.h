@@ -90,6 +90,15 @@ int hx_cuda_fp32_per_sm(int cc_major, int cc_minor);
 /* Theoretical DRAM bandwidth in bytes/s: 2 (double data rate) x memory clock x bus width. */
 double hx_cuda_peak_bandwidth(const hx_cuda_device *d);
 
+/* ---- `hetero devices` ---------------------------------------------------------------------- */
+
+struct hx_device_record; /* survey.h */
+struct hx_survey;
+/* Fill a survey record of kind "cuda" (id "cuda:N") from a device description. */
+void hx_cuda_survey_record(const hx_cuda_device *d, struct hx_device_record *r);
+/* Append one "cuda" record per CUDA device to the survey (none without a driver or GPU). */
+int hx_survey_cuda(struct hx_survey *s);
+
 /* ---- launch geometry (pure functions, unit-tested without a GPU) --------------------------- */
 
 /* ceil(n / tile); 0 for n == 0.  tile must be > 0. */

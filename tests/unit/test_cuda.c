@@ -10,6 +10,7 @@
 
 #include "hetero/cuda.h"
 #include "hetero/error.h"
+#include "hetero/survey.h"
 
 static void tiles_round_up(void **state) {
     (void)state;
@@ -115,8 +116,57 @@ static void probe_gives_a_count_or_a_reason(void **state) {
     }
 }
 
+/* A made-up H100 as a `hetero devices` record, and that record in the JSON report. */
+static void cuda_devices_become_survey_records(void **state) {
+    (void)state;
+    hx_cuda_device d = {.index = 1,
+                        .cc_major = 9,
+                        .cc_minor = 0,
+                        .sm_count = 132,
+                        .fp32_per_sm = 128,
+                        .clock_khz = 1980000,
+                        .mem_clock_khz = 2619000,
+                        .mem_bus_bits = 5120,
+                        .global_mem = (uint64_t)80 << 30,
+                        .l2_bytes = 50u << 20,
+                        .shared_per_block = 48 << 10,
+                        .max_threads_per_block = 1024,
+                        .warp_size = 32,
+                        .driver_version = 13000,
+                        .runtime_version = 13000};
+    snprintf(d.name, sizeof d.name, "NVIDIA H100 80GB HBM3");
+    hx_survey s = {0};
+    hx_device_record *r = hx_survey_add(&s, "cuda");
+    assert_non_null(r);
+    hx_cuda_survey_record(&d, r);
+    assert_string_equal(r->id, "cuda:1");
+    assert_string_equal(r->type, "GPU");
+    assert_int_equal(r->compute_units, 132);
+    assert_int_equal(r->clock_mhz, 1980);
+    assert_string_equal(r->c_version, "sm_90");
+    assert_string_equal(r->driver, "CUDA 13.0");
+    assert_string_equal(r->flynn, "SIMT");
+    assert_string_equal(r->memory, "discrete memory");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(hx_survey_write(f, HX_FORMAT_JSON, &s), HX_OK);
+    fclose(f);
+    char err[256];
+    jv *doc = jv_parse(text, err, sizeof err);
+    assert_non_null(doc);
+    const jv *dev = jv_at(jv_get(doc, "devices"), 0);
+    assert_string_equal(jv_get(dev, "kind")->string, "cuda");
+    assert_string_equal(jv_get(dev, "name")->string, "NVIDIA H100 80GB HBM3");
+    jv_free(doc);
+    free(text);
+    hx_survey_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cuda_devices_become_survey_records),
         cmocka_unit_test(tiles_round_up),
         cmocka_unit_test(grid_1d_covers_n_and_refuses_bad_blocks),
         cmocka_unit_test(grid_capped_stays_between_one_and_cap),
