@@ -3,4 +3,9 @@
  * Each name refers to `const hx_workload hx_workload_NAME` defined in host/workloads/NAME.c.
  */
 HX_WORKLOAD(vecadd)
+HX_WORKLOAD(triad)
+HX_WORKLOAD(reduce)
+HX_WORKLOAD(dot)
+HX_WORKLOAD(sgemm)
+HX_WORKLOAD(scan)
 HX_WORKLOAD(mandelbrot)

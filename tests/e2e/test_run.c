@@ -236,8 +236,8 @@ static void a_kernel_that_does_not_build_prints_the_build_log(void **state) {
     assert_non_null(f);
     fputs("__kernel void vecadd(__global const float *a, __global const float *b,\n"
           "                     __global float *c, const uint n) {\n"
-          "    uint i = get_global_id(0);\n"
-          "    if (i < n) c[i] = b[i] + a[i];\n"
+          "    for (uint k = 4 * get_global_id(0); k < n && k < 4 * get_global_id(0) + 4; k++)\n"
+          "        c[k] = b[k] + a[k];\n"
           "}\n",
           f);
     fclose(f);
@@ -259,8 +259,8 @@ static void a_kernel_with_a_wrong_result_fails_verification(void **state) {
     assert_non_null(f);
     fputs("__kernel void vecadd(__global const float *a, __global const float *b,\n"
           "                     __global float *c, const uint n) {\n"
-          "    uint i = get_global_id(0);\n"
-          "    if (i < n) c[i] = (i == 77) ? a[i] : a[i] + b[i];\n"
+          "    for (uint k = 4 * get_global_id(0); k < n && k < 4 * get_global_id(0) + 4; k++)\n"
+          "        c[k] = (k == 77) ? a[k] : a[k] + b[k];\n"
           "}\n",
           f);
     fclose(f);
