@@ -15,9 +15,9 @@
 #include <cuda_runtime.h>
 
 #include "hetero/cuda.h"
+extern "C" { /* C headers without C++ guards */
 #include "hetero/error.h"
-extern "C" {
-#include "hetero/mandelbrot.h" /* a C header without C++ guards */
+#include "hetero/mandelbrot.h"
 }
 
 #define MANDEL_TILE 16u

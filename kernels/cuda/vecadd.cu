@@ -13,7 +13,9 @@
 #include <cuda_runtime.h>
 
 #include "hetero/cuda.h"
-#include "hetero/error.h"
+extern "C" {
+#include "hetero/error.h" /* a C header without C++ guards */
+}
 #include "workloads/vecadd.h"
 
 #define VECADD_BLOCK 256u
