@@ -9,9 +9,11 @@
  *     neighbouring pixels share one instruction stream, so a vector keeps iterating, with the
  *     escaped lanes masked off, until its slowest lane is done; the speedup over serial is the
  *     lane count times the fraction of lanes still doing useful work.  Load imbalance: the
- *     expensive rows sit in the middle of the image, so a static split of rows gives one thread
- *     the set and the other the empty border; the omp backends take rows one at a time from a
- *     shared counter (schedule(dynamic, 1)) so that a thread that drew cheap rows takes more.
+ *     expensive rows sit in the middle of the image, so equal blocks of rows give the middle
+ *     threads the set and the outer ones the cheap border (on two threads the view's symmetry
+ *     about the real axis happens to balance the halves; from three threads on it does not, and
+ *     any off-centre view breaks it); the omp backends take rows one at a time from a shared
+ *     counter (schedule(dynamic, 1)) so that a thread that drew cheap rows takes more.
  *
  * USAGE
  *     hetero run mandelbrot [--size=W] [--iters=N]
@@ -245,8 +247,8 @@ static void mandelbrot_simd(const hx_problem *p, void *out) {
 /* ---- omp: threads take rows one at a time, scalar body (MIMD) ---------------------------- */
 
 /* schedule(dynamic, 1): a row through the set costs up to --iters per pixel, a row along the
- * border a few, so equal blocks of rows (schedule(static)) leave the thread with the cheap
- * rows idle while the other finishes the set.  Taking one row at a time from a shared counter
+ * border a few, so equal blocks of rows (schedule(static)) leave the threads with the cheap
+ * rows idle while the others finish the set.  Taking one row at a time from a shared counter
  * costs one atomic increment per row, nothing next to a row's work. */
 HX_SERIAL static void mandelbrot_omp(const hx_problem *p, void *out) {
     const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;

@@ -59,6 +59,22 @@ static void mandelbrot_runs_verified(void **state) {
     every_row_verified("mandelbrot", "--size=100 --iters=64", 4.0 * 100 * 100);
 }
 
+static void histogram_runs_verified(void **state) {
+    (void)state;
+    every_row_verified("histogram", "--size=100K --skew=0.5", 102400.0 + 1024.0);
+    every_row_verified("histogram", "--size=100K --skew=1 --shared-bins=1", 102400.0 + 1024.0);
+}
+
+static void stencil2d_runs_verified(void **state) {
+    (void)state;
+    every_row_verified("stencil2d", "--size=130 --sweeps=4", 8.0 * 130 * 130 * 4);
+}
+
+static void nbody_runs_verified(void **state) {
+    (void)state;
+    every_row_verified("nbody", "--size=500", 28.0 * 500);
+}
+
 static void list_says_what_size_counts(void **state) {
     (void)state;
     hx_proc p;
@@ -68,8 +84,8 @@ static void list_says_what_size_counts(void **state) {
     jv *doc = jv_parse(p.out, err, sizeof err);
     assert_non_null(doc);
     const jv *ws = jv_get(doc, "workloads");
-    const char *names[] = {"mandelbrot"};
-    const char *units[] = {"pixels"};
+    const char *names[] = {"mandelbrot", "histogram", "stencil2d", "nbody"};
+    const char *units[] = {"pixels", "bytes", "grid side", "bodies"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         const jv *found = NULL;
         for (size_t i = 0; i < ws->len; i++)
@@ -94,6 +110,9 @@ static void a_bad_parameter_value_is_a_usage_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mandelbrot_runs_verified),
+        cmocka_unit_test(histogram_runs_verified),
+        cmocka_unit_test(stencil2d_runs_verified),
+        cmocka_unit_test(nbody_runs_verified),
         cmocka_unit_test(list_says_what_size_counts),
         cmocka_unit_test(a_bad_parameter_value_is_a_usage_error),
     };

@@ -5,8 +5,10 @@
  * workload a proof that its tolerance rejects a result with one element corrupted.
  */
 #include "hetero/cpu.h"
+#include "hetero/histogram.h"
 #include "hetero/mandelbrot.h"
 #include "hetero/measure.h"
+#include "hetero/rng.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
@@ -166,6 +168,219 @@ static void mandelbrot_tolerance_rejects_one_wrong_pixel(void **state) {
     hx_instance_free(&in);
 }
 
+/* ---- histogram ------------------------------------------------------------------------------ */
+
+/* The bins of in->out must sum to n and match counts made here from the input itself. */
+static void histogram_spot_check(const hx_instance *in) {
+    hx_histogram_input input;
+    hx_histogram_input_of(&in->problem, &input);
+    assert_int_equal(input.n, in->problem.size);
+    const uint32_t *bins = in->out;
+    uint64_t sum = 0;
+    for (int b = 0; b < HX_HISTOGRAM_BINS; b++)
+        sum += bins[b];
+    assert_int_equal(sum, input.n);
+    const int probe[] = {0, 0x2A, 255};
+    for (size_t k = 0; k < 3; k++) {
+        uint32_t count = 0;
+        for (size_t i = 0; i < input.n; i++)
+            count += input.bytes[i] == probe[k];
+        assert_int_equal(bins[probe[k]], count);
+    }
+}
+
+static void histogram_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {1, 31, 33, 1000, 65536 + 13};
+    const double variants[][2] = {{0, 0}, {0.9, 0}, {0, 1}, {1, 1}}; /* skew, shared-bins */
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            hx_instance in;
+            every_backend(&in, "histogram", sizes[s], variants[v]);
+            histogram_spot_check(&in);
+            hx_instance_free(&in);
+        }
+}
+
+static void histogram_full_skew_fills_one_bin(void **state) {
+    (void)state;
+    hx_instance in;
+    const double all_hot[] = {1, 0};
+    init_with_reference(&in, "histogram", 4096, all_hot);
+    const uint32_t *bins = in.ref;
+    for (int b = 0; b < HX_HISTOGRAM_BINS; b++)
+        assert_int_equal(bins[b], b == 0x2A ? 4096 : 0);
+    hx_instance_free(&in);
+}
+
+static void histogram_tolerance_rejects_one_wrong_bin(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "histogram", 10000, NULL);
+    check_verdicts(&in, add_one_count, 77);
+    hx_instance_free(&in);
+}
+
+/* ---- stencil2d ------------------------------------------------------------------------------ */
+
+/* The initial grid, as setup makes it: uniform in [-1, 1) from stream 1 of the seed. */
+static float grid0(const hx_instance *in, size_t i, size_t j) {
+    return hx_rng_float(in->problem.seed, 1, i * in->problem.size + j, -1.0f, 1.0f);
+}
+
+/* One sweep: every interior point is the average of its neighbours in the initial grid, the
+ * boundary is the initial one, and nothing leaves [-M, M] (maximum principle). */
+static void stencil2d_one_sweep_spot_check(const hx_instance *in) {
+    const size_t n = in->problem.size;
+    const float *u = in->out;
+    float m = 0.0f;
+    for (size_t k = 0; k < n * n; k++)
+        m = fmaxf(m, fabsf(grid0(in, k / n, k % n)));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            float expect = grid0(in, i, j);
+            if (i > 0 && j > 0 && i + 1 < n && j + 1 < n)
+                expect = 0.25f * ((grid0(in, i - 1, j) + grid0(in, i + 1, j)) +
+                                  (grid0(in, i, j - 1) + grid0(in, i, j + 1)));
+            assert_near(u[i * n + j], expect, 0.0);
+            assert_true(fabsf(u[i * n + j]) <= m);
+        }
+}
+
+static void stencil2d_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {3, 4, 17, 33, 70};
+    const double sweeps[][1] = {{1}, {2}, {5}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t k = 0; k < sizeof sweeps / sizeof sweeps[0]; k++) {
+            hx_instance in;
+            every_backend(&in, "stencil2d", sizes[s], sweeps[k]);
+            if (sweeps[k][0] == 1)
+                stencil2d_one_sweep_spot_check(&in);
+            hx_instance_free(&in);
+        }
+}
+
+static void stencil2d_many_sweeps_approach_the_boundary_mean(void **state) {
+    (void)state;
+    /* Jacobi converges to the discrete harmonic function of the boundary: after many sweeps on
+     * a small grid, each interior point is (nearly) the average of its neighbours */
+    hx_instance in;
+    const double sweeps[] = {2000};
+    init_with_reference(&in, "stencil2d", 8, sweeps);
+    const float *u = in.ref;
+    for (size_t i = 1; i < 7; i++)
+        for (size_t j = 1; j < 7; j++)
+            assert_near(u[i * 8 + j],
+                        0.25 * (u[(i - 1) * 8 + j] + u[(i + 1) * 8 + j] + u[i * 8 + j - 1] +
+                                u[i * 8 + j + 1]),
+                        1e-5);
+    hx_instance_free(&in);
+}
+
+static float stencil2d_bad_by;
+
+static void shift_float(void *out, size_t k) {
+    ((float *)out)[k] += stencil2d_bad_by;
+}
+
+static void stencil2d_tolerance_rejects_one_wrong_point(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "stencil2d", 40, NULL);
+    memcpy(in.out, in.ref, in.problem.out_bytes);
+    hx_verdict v;
+    in.problem.workload->verify(&in.problem, in.out, in.ref, &v);
+    /* twice the allowed absolute difference (tolerance x M, M <= 1) */
+    stencil2d_bad_by = (float)(2.0 * v.tolerance);
+    check_verdicts(&in, shift_float, 20 * 40 + 13);
+    hx_instance_free(&in);
+}
+
+/* ---- nbody ---------------------------------------------------------------------------------- */
+
+typedef struct body {
+    double x, y, z, m;
+} body;
+
+/* Body i as setup makes it from the generator: positions in [-1, 1)^3, mass in [0.5, 1.5). */
+static body body_at(const hx_instance *in, size_t i) {
+    uint64_t seed = in->problem.seed;
+    return (body){hx_rng_float(seed, 1, i, -1.0f, 1.0f), hx_rng_float(seed, 2, i, -1.0f, 1.0f),
+                  hx_rng_float(seed, 3, i, -1.0f, 1.0f), hx_rng_float(seed, 4, i, 0.5f, 1.5f)};
+}
+
+/* The force on body i in double (acc[3]) and the sum of the term magnitudes S_i. */
+static double exact_force(const hx_instance *in, size_t i, double acc[3]) {
+    const double eps2 = (double)0.01f;
+    body bi = body_at(in, i);
+    double s = 0.0;
+    acc[0] = acc[1] = acc[2] = 0.0;
+    for (size_t j = 0; j < in->problem.size; j++) {
+        body bj = body_at(in, j);
+        double d[3] = {bj.x - bi.x, bj.y - bi.y, bj.z - bi.z};
+        double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        double w = bj.m / pow(r2 + eps2, 1.5);
+        for (int c = 0; c < 3; c++)
+            acc[c] += w * d[c];
+        s += w * sqrt(r2);
+    }
+    return s;
+}
+
+/* A few bodies against double precision, within one backend's share of the tolerance, and
+ * momentum conservation: sum_i m_i a_i = 0 up to rounding (every pair acts equal and opposite). */
+static void nbody_spot_check(const hx_instance *in) {
+    const size_t n = in->problem.size;
+    const float *a = in->out;
+    const double one_backend = hx_gamma((double)n + 40.0);
+    for (size_t i = 0; i < n; i += 1 + n / 5) {
+        double acc[3];
+        double s = exact_force(in, i, acc);
+        for (int c = 0; c < 3; c++)
+            assert_true(fabs(a[c * n + i] - acc[c]) <= one_backend * s + 1e-30);
+    }
+    double p[3] = {0, 0, 0}, scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double acc[3], m = body_at(in, i).m;
+        if (n <= 300)
+            scale += m * exact_force(in, i, acc);
+        for (int c = 0; c < 3; c++)
+            p[c] += m * a[c * n + i];
+    }
+    for (int c = 0; c < 3 && n <= 300; c++)
+        assert_true(fabs(p[c]) <= 2.0 * one_backend * scale + 1e-30);
+}
+
+static void nbody_every_backend(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {1, 2, 7, 17, 100, 300};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        hx_instance in;
+        every_backend(&in, "nbody", sizes[s], NULL);
+        nbody_spot_check(&in);
+        hx_instance_free(&in);
+    }
+}
+
+static float nbody_bad_by;
+
+static void shift_nbody(void *out, size_t k) {
+    ((float *)out)[k] += nbody_bad_by;
+}
+
+static void nbody_tolerance_rejects_one_wrong_component(void **state) {
+    (void)state;
+    hx_instance in;
+    init_with_reference(&in, "nbody", 64, NULL);
+    double acc[3];
+    const size_t which = 21, component = 1; /* ay of body 21 */
+    double s = exact_force(&in, which, acc);
+    nbody_bad_by = (float)(2.0 * 2.0 * hx_gamma(64 + 40) * s); /* twice the tolerance */
+    check_verdicts(&in, shift_nbody, component * 64 + which);
+    hx_instance_free(&in);
+}
+
 /* ---- the suite --------------------------------------------------------------------------------
  */
 
@@ -187,6 +402,14 @@ int main(void) {
         cmocka_unit_test(mandelbrot_known_points),
         cmocka_unit_test(mandelbrot_rows_compute_a_chunk_in_place),
         cmocka_unit_test(mandelbrot_tolerance_rejects_one_wrong_pixel),
+        cmocka_unit_test(histogram_every_backend),
+        cmocka_unit_test(histogram_full_skew_fills_one_bin),
+        cmocka_unit_test(histogram_tolerance_rejects_one_wrong_bin),
+        cmocka_unit_test(stencil2d_every_backend),
+        cmocka_unit_test(stencil2d_many_sweeps_approach_the_boundary_mean),
+        cmocka_unit_test(stencil2d_tolerance_rejects_one_wrong_point),
+        cmocka_unit_test(nbody_every_backend),
+        cmocka_unit_test(nbody_tolerance_rejects_one_wrong_component),
     };
     return cmocka_run_group_tests(tests, open_ocl, close_ocl);
 }
