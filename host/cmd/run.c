@@ -76,7 +76,9 @@ static void run_help(FILE *out) {
                  "over serial.  The serial backend always runs: it is the reference and the\n"
                  "baseline.  OpenCL rows time the kernel by event profiling and also report the\n"
                  "end-to-end time with host<->device transfers.  Workload parameters are given as\n"
-                 "--NAME=VALUE (see `hetero list`).\n\n"
+                 "--NAME=VALUE (see `hetero list`).\n"
+                 "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
+                 "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n\n"
                  "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
                  "3 requested device or feature missing.",
                  run_opts);
