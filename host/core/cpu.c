@@ -8,6 +8,7 @@
 #include "hetero/cpu.h"
 
 #include <cpuid.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "hetero/error.h"
 
 static hx_cpu_info info;
-static int detected;
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
 
 static unsigned long long read_xcr0(void) {
     unsigned eax, edx;
@@ -114,11 +115,9 @@ static void detect(void) {
     }
 }
 
+/* Detected exactly once, even when the first call comes from inside a parallel region. */
 const hx_cpu_info *hx_cpu(void) {
-    if (!detected) {
-        detect();
-        detected = 1;
-    }
+    pthread_once(&detect_once, detect);
     return &info;
 }
 
@@ -168,15 +167,19 @@ static size_t sysfs_llc_bytes(void) {
     return best;
 }
 
-size_t hx_cpu_llc_bytes(void) {
-    static size_t cached;
-    if (cached)
-        return cached;
+static size_t llc_bytes;
+static pthread_once_t llc_once = PTHREAD_ONCE_INIT;
+
+static void detect_llc(void) {
     size_t llc = sysfs_llc_bytes();
     if (!llc) {
         long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
         llc = l3 > 0 ? (size_t)l3 : l2 > 0 ? (size_t)l2 : (size_t)32 << 20;
     }
-    cached = llc;
-    return cached;
+    llc_bytes = llc;
+}
+
+size_t hx_cpu_llc_bytes(void) {
+    pthread_once(&llc_once, detect_llc);
+    return llc_bytes;
 }

@@ -168,6 +168,15 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
                        (unsigned long long)job->problem->size,
                        hx_format_bytes(bytes, need, sizeof need), d->name,
                        hx_format_bytes(d->max_alloc, have, sizeof have));
+    size_t total = bytes;
+    for (size_t i = 0; i < job->nmems; i++)
+        total += job->mems[i].bytes;
+    if (total > d->global_mem)
+        return hx_fail(HX_ERR_USAGE,
+                       "--size %llu needs %s of device memory, more than device '%s' has (%s)",
+                       (unsigned long long)job->problem->size,
+                       hx_format_bytes(total, need, sizeof need), d->name,
+                       hx_format_bytes(d->global_mem, have, sizeof have));
     if (job->nmems == HX_OCL_MAX_MEMS)
         return hx_fail(HX_ERR_RUNTIME, "too many memory objects in one OpenCL job");
     hx_ocl_mem *m = &job->mems[job->nmems];

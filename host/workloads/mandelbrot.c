@@ -97,6 +97,7 @@ static int count_iterations(hx_problem *p, double *total) {
     HX_TRY(hx_alloc_checked((void **)&img, g->width * g->height * sizeof *img,
                             "the mandelbrot iteration count"));
     const long rows = (long)g->height;
+    (void)hx_cpu(); /* detect the CPU here: hx_cpu() initialises lazily, not for threads */
 #pragma omp parallel for schedule(dynamic, 1)
     for (long r = 0; r < rows; r++)
         hx_mandelbrot_rows(p, img, (size_t)r, (size_t)r + 1);

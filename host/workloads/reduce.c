@@ -22,8 +22,9 @@
  *     Orders: serial adds in the naive order x_0 + x_1 + ...; simd keeps 4 x 8 (AVX2) or
  *     4 x 16 (AVX-512) running partial sums and adds them up at the end; omp and omp-simd give
  *     each thread a contiguous chunk and add the per-thread partials in thread order on the
- *     host; opencl accumulates per work-item, reduces each work-group by a tree in local memory
- *     to one partial per group, and sums the (at most 256) group partials in a second kernel
+ *     host; opencl accumulates per work-item (a contiguous chunk of 8-float loads on CPU
+ *     devices, a coalesced grid-stride walk on others), reduces each work-group by a tree in local
+ * memory to one partial per group, and sums the (at most 256) group partials in a second kernel
  *     launch of one work-group - both launches are counted in the kernel time.
  *     Verification: any order of summing n terms is within gamma(n) * sum |t_i| of the exact
  *     sum (t_i = x_i, or x_i y_i for dot, where each product adds one rounding that the same
@@ -33,8 +34,11 @@
  *     the smaller of gamma(n) and Higham and Mary's probabilistic bound
  *     exp(lambda sqrt(n) u + n u^2 / (1 - u)) - 1 with lambda = 10, which holds with probability
  *     at least 1 - 2 n exp(-lambda^2 (1 - u)^2 / 2) (> 1 - 1e-12 for n <= 2^30) under the model
- *     of independent, mean-zero rounding errors.  The inputs are uniform in [0, 1), so the sum
- *     does not cancel and this norm-wise bound is also a relative one.
+ *     of independent, mean-zero rounding errors.  The inputs are uniform in [-1, 1), so the
+ *     partial sums random-walk near zero, their ulp stays far below the terms, and the rounding
+ *     errors are unbiased, as the model needs.  (With all-positive terms the naive sum grows to
+ *     where its ulp is comparable to the terms - 0.5 at 2^22 - and the rounding errors stop being
+ *     mean-zero: a naive float dot of 2^24 values in [0, 1) drifts by about 2%.)
  */
 #include <immintrin.h>
 #include <math.h>
@@ -127,9 +131,9 @@ static int reduce_setup_common(hx_problem *p, int with_y) {
         reduce_teardown(p);
         return status;
     }
-    hx_fill_uniform(d->x, d->n, p->seed, 1, 0.0f, 1.0f);
+    hx_fill_uniform(d->x, d->n, p->seed, 1, -1.0f, 1.0f);
     if (with_y)
-        hx_fill_uniform(d->y, d->n, p->seed, 2, 0.0f, 1.0f);
+        hx_fill_uniform(d->y, d->n, p->seed, 2, -1.0f, 1.0f);
     d->abs_sum = absolute_sum(d->x, d->y, d->n);
     p->out_bytes = sizeof(float);
     return HX_OK;
@@ -349,18 +353,24 @@ static int reduce_ocl_prepare(hx_ocl_job *job) {
     HX_TRY(hx_ocl_alloc(job, sizeof(float), HX_MEM_WRITE, &s->result));
     HX_TRY(hx_ocl_kernel(job, d->y ? "dot_partials" : "reduce_sum", &s->first));
     HX_TRY(hx_ocl_kernel(job, "reduce_sum", &s->second));
-    cl_uint n = (cl_uint)d->n, ngroups = (cl_uint)groups;
+    /* CPU devices: a contiguous chunk per work-item (a multiple of 8 floats); others:
+     * grid-stride, coalesced (see kernels/reduce.cl) */
+    const bool cpu = (job->session->dev->type & CL_DEVICE_TYPE_CPU) != 0;
+    cl_uint chunk = cpu ? (cl_uint)hx_round_up((d->n + s->global - 1) / s->global, 8) : 0;
+    cl_uint n = (cl_uint)d->n, ngroups = (cl_uint)groups, stride = 0;
     cl_uint arg = 0;
     HX_TRY(hx_ocl_arg_mem(s->first, arg++, s->x));
     if (d->y)
         HX_TRY(hx_ocl_arg_mem(s->first, arg++, s->y));
     HX_TRY(hx_ocl_arg_mem(s->first, arg++, s->partials));
     HX_CL(clSetKernelArg(s->first, arg++, sizeof n, &n));
+    HX_CL(clSetKernelArg(s->first, arg++, sizeof chunk, &chunk));
     HX_CL(clSetKernelArg(s->first, arg, s->local * sizeof(float), NULL));
     HX_TRY(hx_ocl_arg_mem(s->second, 0, s->partials));
     HX_TRY(hx_ocl_arg_mem(s->second, 1, s->result));
     HX_CL(clSetKernelArg(s->second, 2, sizeof ngroups, &ngroups));
-    HX_CL(clSetKernelArg(s->second, 3, s->local * sizeof(float), NULL));
+    HX_CL(clSetKernelArg(s->second, 3, sizeof stride, &stride)); /* <= 1 partial per item */
+    HX_CL(clSetKernelArg(s->second, 4, s->local * sizeof(float), NULL));
     return HX_OK;
 }
 

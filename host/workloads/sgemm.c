@@ -12,7 +12,7 @@
  *     the blocks stay in L2 and L3), and a register-blocked micro-kernel keeps a 6 x 16 tile of C
  *     in twelve AVX2 registers (6 x 32 in AVX-512 registers), doing 12 FMAs per 2 loads of B and
  *     6 broadcasts of A.  The blas backend is the tuned library; opencl tiles 64 x 64 blocks of C
- *     through local memory with 4 x 4 outputs per work-item.
+ *     through local memory with 8 x 8 outputs (eight float8 registers) per work-item.
  *
  * USAGE
  *     hetero run sgemm [--size=N]      N = matrix order (default 512; the benchmark uses 2048)
@@ -54,9 +54,9 @@
 #define SGEMM_NC     1024
 #define SGEMM_MAX_MR 6
 #define SGEMM_MAX_NR 32
-/* OpenCL: a 64 x 64 tile of C per work-group of 16 x 16 items, 4 x 4 outputs each. */
+/* OpenCL: a 64 x 64 tile of C per work-group of 8 x 8 items, 8 x 8 outputs each. */
 #define SGEMM_OCL_TILE  64
-#define SGEMM_OCL_ITEMS 16
+#define SGEMM_OCL_ITEMS 8
 
 #include "sgemm.h" /* sgemm_data: the inputs, shared with kernels/cuda/sgemm.cu */
 
@@ -202,6 +202,7 @@ HX_TARGET_AVX2 static void micro_avx2_6x16(size_t kc, const float *restrict ap,
                                            int accumulate) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
     for (size_t p = 0; p < kc; p++, ap += 6, bp += 16) {
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
         AVX2_ROW(0);

@@ -91,6 +91,13 @@ int hx_ocl_check_spec(const char *spec);
 /* One line per device, "P:D name (TYPE, platform)", joined by "; ", into buf. */
 const char *hx_ocl_describe(const hx_ocl_device *devs, size_t ndevs, char *buf, size_t len);
 
+/* Device fission: a sub-device of parent with `units` compute units (clCreateSubDevices,
+ * CL_DEVICE_PARTITION_BY_COUNTS), described like a root device in *out (name gets " [N CU]").
+ * A device without fission or with fewer units is HX_ERR_MISSING.  Release with
+ * hx_ocl_subdevice_release() after every session on it is closed. */
+int hx_ocl_subdevice(const hx_ocl_device *parent, unsigned units, hx_ocl_device *out);
+void hx_ocl_subdevice_release(hx_ocl_device *sub);
+
 /* ---- memory modes ------------------------------------------------------------------------- */
 
 const char *hx_mem_name(hx_mem_mode m); /* "buffer", "svm-coarse", "svm-fine" */

@@ -29,6 +29,12 @@ int hx_parse_duration(const char *option, const char *text, double *seconds);
 int hx_parse_size_list(const char *option, const char *text, uint64_t min, uint64_t max,
                        uint64_t *out, size_t cap, size_t *count);
 
+/* Geometric size range "A..B" (factor 2) or "A..B*F" (F from 2 to 16), sizes with K/M/G
+ * suffixes: A, A*F, A*F^2, ... up to the last one <= B, each in [min, max]; at most cap entries.
+ * "4K..256M*4" gives 4K, 16K, 64K, ..., 256M. */
+int hx_parse_size_range(const char *option, const char *text, uint64_t min, uint64_t max,
+                        uint64_t *out, size_t cap, size_t *count);
+
 /* Split a comma-separated list in place: returns the number of non-empty items stored in items
  * (at most cap); an empty item ("a,,b") is an error. */
 int hx_split_list(const char *option, char *text, char **items, size_t cap, size_t *count);
