@@ -120,16 +120,17 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     }
 }
 
-/* keep[i] for survey record i: the host is record 0, OpenCL device k is record k + 1. */
-static int choose(const devices_config *c, const hx_ocl_device *devs, size_t ndevs, bool *keep) {
-    size_t nrec = ndevs + 1;
+/* keep[i] for survey record i, by --device. */
+static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_device *devs,
+                  size_t ndevs, bool *keep) {
     if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
-        for (size_t i = 0; i < nrec; i++)
+        for (size_t i = 0; i < s->n; i++)
             keep[i] = true;
         return HX_OK;
     }
     if (strcmp(c->device_spec, "host") == 0) {
-        keep[0] = true;
+        for (size_t i = 0; i < s->n; i++)
+            keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
     if (strcmp(c->device_spec, "cuda") == 0)
@@ -139,20 +140,26 @@ static int choose(const devices_config *c, const hx_ocl_device *devs, size_t nde
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     size_t n = 0;
     int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
-    for (size_t i = 0; status == HX_OK && i < n; i++)
-        keep[picked[i] + 1] = true;
+    for (size_t i = 0; status == HX_OK && i < s->n; i++)
+        for (size_t k = 0; k < n; k++)
+            keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
     free(picked);
     return status;
 }
 
-/* CUDA records follow the OpenCL ones (from index first): shown for no --device, all, gpu, cuda,
- * or a part of their name.  --device=cuda without a CUDA device is HX_ERR_MISSING. */
-static int keep_cuda(const devices_config *c, const hx_survey *s, size_t first, bool *keep) {
+/* CUDA records are shown for no --device, all, gpu, cuda, or a part of their name.
+ * --device=cuda without a CUDA device is HX_ERR_MISSING. */
+static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
     const char *spec = c->device_spec;
-    for (size_t i = first; i < s->n; i++)
+    size_t ncuda = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->dev[i].kind, "cuda") != 0)
+            continue;
+        ncuda++;
         keep[i] = !spec || strcasecmp(spec, "all") == 0 || strcasecmp(spec, "gpu") == 0 ||
                   strcasecmp(spec, "cuda") == 0 || strcasestr(s->dev[i].name, spec);
-    if (!spec || strcmp(spec, "cuda") != 0 || s->n > first)
+    }
+    if (!spec || strcmp(spec, "cuda") != 0 || ncuda > 0)
         return HX_OK;
 #ifdef HETERO_HAVE_CUDA
     int n;
@@ -170,21 +177,28 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
     hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs()};
     char path[4096] = "";
     bool loaded = false;
-    if (!c->no_cache) {
+    bool cache = !c->no_cache;
+    if (cache && o.threads != omp_get_num_procs()) {
+        /* the cache holds the machine's peaks, which take every core */
+        hx_notice("--threads=%d: the figures are not cached (the cache holds all-core peaks)",
+                  o.threads);
+        cache = false;
+    }
+    if (cache) {
         HX_TRY(hx_survey_cache_path(path, sizeof path));
         /* keep the figures of the devices not benchmarked now */
         HX_TRY(hx_survey_cache_load(s, path, &loaded));
     }
     for (size_t i = 0; i < s->n; i++) {
-        if (!keep[i] || strcmp(s->dev[i].kind, "cuda") == 0) /* cuda: tools/gpu-check.sh */
+        if (!keep[i])
             continue;
         hx_device_record *r = &s->dev[i];
         memset(r->fig, 0, sizeof r->fig);
         r->bench_clock_mhz = 0;
         r->benched = false;
-        HX_TRY(i == 0 ? hx_bench_host(r, &o) : hx_bench_ocl(&devs[i - 1], r, &o));
+        HX_TRY(hx_bench_record(r, devs, &o));
     }
-    return c->no_cache ? HX_OK : hx_survey_cache_save(s, path);
+    return cache ? hx_survey_cache_save(s, path) : HX_OK;
 }
 
 /* Drop the records not chosen (and, without --bench, any cached figures). */
@@ -230,9 +244,9 @@ int hx_cmd_devices(int argc, char **argv) {
     if (status == HX_OK && !(keep = calloc(s.n + 1, sizeof *keep)))
         status = hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (status == HX_OK)
-        status = choose(&c, devs, ndevs, keep);
+        status = choose(&c, &s, devs, ndevs, keep);
     if (status == HX_OK)
-        status = keep_cuda(&c, &s, ndevs + 1, keep);
+        status = keep_cuda(&c, &s, keep);
     if (status == HX_OK && c.bench)
         status = run_bench(&c, &s, devs, keep);
     if (status == HX_OK) {

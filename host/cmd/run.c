@@ -483,7 +483,7 @@ int hx_cmd_run(int argc, char **argv) {
         status = run_workload(&c, &rd, c.workloads[i], &rr);
     close_devices(&rd);
     if (status == HX_OK) /* pct_peak: with --roofline, or when a survey cache exists */
-        status = hx_roofline_annotate(rr.rows, rr.n, c.roofline, c.threads);
+        status = hx_roofline_annotate(rr.rows, rr.n, c.roofline, 0);
     if (status == HX_OK) {
         int verified = check_verified(&rr);
         status = write_report(&c, &rr);

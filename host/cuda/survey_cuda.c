@@ -16,6 +16,7 @@
 
 void hx_cuda_survey_record(const hx_cuda_device *d, hx_device_record *r) {
     snprintf(r->id, sizeof r->id, "cuda:%d", d->index);
+    r->family_index = (size_t)d->index; /* the CUDA device ordinal */
     snprintf(r->name, sizeof r->name, "%s", d->name);
     snprintf(r->vendor, sizeof r->vendor, "NVIDIA");
     snprintf(r->platform, sizeof r->platform, "CUDA runtime %d.%d", d->runtime_version / 1000,

@@ -196,7 +196,8 @@ HX_TARGET_AVX2 static double chains_pd256(long iters, double seed) {
 }
 
 #define MULADD(a, m, k) ((a) * (m) + (k))
-static double chains_scalar(long iters, double seed, bool fp64) {
+/* HX_SERIAL: the 12 chains must stay scalar, or the compiler packs them into SSE vectors. */
+HX_SERIAL static double chains_scalar(long iters, double seed, bool fp64) {
     double s = 0;
     if (fp64) {
         double a[CHAINS];
@@ -341,10 +342,20 @@ static int alloc_arrays(host_ctx *x) {
     return HX_OK;
 }
 
+static void free_arrays(host_ctx *x) {
+    hx_free(x->a);
+    hx_free(x->b);
+    hx_free(x->c);
+    x->a = x->b = x->c = NULL;
+}
+
 static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
-    HX_TRY(alloc_arrays(x));
-    int status =
-        hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS);
+    int status = alloc_arrays(x);
+    if (status != HX_OK) {
+        free_arrays(x);
+        return status;
+    }
+    status = hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS);
     if (status == HX_OK)
         status = hx_bench_repeat(&r->fig[HX_FIG_TRIAD_GBPS], sample_triad, x, budget, MIN_REPS,
                                  MAX_REPS);
@@ -357,9 +368,7 @@ static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
     snprintf(r->fig[HX_FIG_TRIAD_GBPS].note, sizeof r->fig[0].note,
              "%d threads, %s, 3 x %zu MiB arrays, 12 bytes per element, wall time", x->threads, how,
              x->n * sizeof(float) >> 20);
-    hx_free(x->a);
-    hx_free(x->b);
-    hx_free(x->c);
+    free_arrays(x);
     return status;
 }
 
@@ -371,8 +380,9 @@ static int bench_peak(host_ctx *x, hx_device_record *r, bool fp64, double budget
     x->flops_per_call = (double)x->threads * (double)x->fma_iters * CHAINS * lanes * 2.0;
     HX_TRY(hx_bench_repeat(f, sample_flops, x, budget, MIN_REPS, MAX_REPS));
     snprintf(f->note, sizeof f->note,
-             "%d threads x %d independent %d-lane FMA chains (%s), 2 flops per lane, wall time",
-             x->threads, CHAINS, lanes, hx_simd_name(x->simd));
+             "%d threads x %d independent %d-lane %s chains (%s), 2 flops per lane, wall time",
+             x->threads, CHAINS, lanes, x->simd == HX_SIMD_SCALAR ? "multiply-add" : "FMA",
+             hx_simd_name(x->simd));
     return HX_OK;
 }
 

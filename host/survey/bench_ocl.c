@@ -79,11 +79,10 @@ static int kernel_seconds(ocl_ctx *x, cl_kernel k, size_t global, size_t local, 
     return HX_OK;
 }
 
-static int make_kernel(ocl_ctx *x, cl_program p, const char *name, cl_kernel *k) {
+static int make_kernel(cl_program p, const char *name, cl_kernel *k) {
     cl_int err;
     *k = clCreateKernel(p, name, &err);
     return err == CL_SUCCESS ? HX_OK : hx_ocl_fail(err, "clCreateKernel");
-    (void)x;
 }
 
 static int make_buffer(ocl_ctx *x, cl_mem_flags flags, size_t bytes, cl_mem *m) {
@@ -142,8 +141,8 @@ static int bench_stream(ocl_ctx *x, cl_program p, hx_device_record *r, double bu
     HX_TRY(fill(x, x->a, 1.0f, bytes));
     HX_TRY(fill(x, x->b, 2.0f, bytes));
     HX_TRY(fill(x, x->c, 0.5f, bytes));
-    HX_TRY(make_kernel(x, p, "bench_copy", &x->copy));
-    HX_TRY(make_kernel(x, p, "bench_triad", &x->triad));
+    HX_TRY(make_kernel(p, "bench_copy", &x->copy));
+    HX_TRY(make_kernel(p, "bench_triad", &x->triad));
     float s = 3.0f;
     HX_CL(clSetKernelArg(x->copy, 0, sizeof x->a, &x->a));
     HX_CL(clSetKernelArg(x->copy, 1, sizeof x->c, &x->c));
@@ -190,7 +189,7 @@ static int calibrate_flops(ocl_ctx *x) {
 
 static int bench_one_width(ocl_ctx *x, cl_program p, const char *name, bool fp64, int lanes,
                            hx_figure *f, double budget) {
-    HX_TRY(make_kernel(x, p, name, &x->flops));
+    HX_TRY(make_kernel(p, name, &x->flops));
     HX_CL(clSetKernelArg(x->flops, 0, sizeof x->out, &x->out));
     if (fp64) {
         double seed = 1.0;
@@ -353,7 +352,7 @@ static int bench_atomics(ocl_ctx *x, cl_program p, hx_device_record *r, double b
         x->atomic_global *= 2;
     HX_TRY(make_buffer(x, CL_MEM_READ_WRITE, x->atomic_global * ATOMIC_STRIDE * sizeof(cl_uint),
                        &x->counters));
-    HX_TRY(make_kernel(x, p, "bench_atomic", &x->atomic));
+    HX_TRY(make_kernel(p, "bench_atomic", &x->atomic));
     cl_uint stride = ATOMIC_STRIDE, iters = ATOMIC_ITERS;
     HX_CL(clSetKernelArg(x->atomic, 0, sizeof x->counters, &x->counters));
     HX_CL(clSetKernelArg(x->atomic, 2, sizeof stride, &stride));
@@ -406,7 +405,7 @@ static int run_all(ocl_ctx *x, hx_device_record *r, double budget) {
     HX_TRY(free_stream_buffers(x)); /* leave room for the transfer buffers */
     HX_TRY(bench_peak(x, r, false, budget));
     HX_TRY(bench_peak(x, r, true, budget));
-    HX_TRY(make_kernel(x, p, "bench_empty", &x->empty));
+    HX_TRY(make_kernel(p, "bench_empty", &x->empty));
     double warm;
     HX_TRY(sample_launch(x, &warm));
     HX_TRY(

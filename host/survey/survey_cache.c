@@ -11,10 +11,10 @@
  *     clock    <kind>:<name>  <MHz>
  *     fig      <kind>:<name>  <figure key>  <reps>  <median>  <min>  <max>  <note>
  *
- * The identity names the CPU and every device with its driver and version, so a new driver, a
- * new GPU or another machine sharing the home directory gives another key and the old figures
- * are ignored (and replaced at the next --bench).  Records are matched by kind and name, not by
- * index, so the order of OpenCL platforms does not matter.
+ * The identity names the CPU and every device with its driver and version (sorted), so a new
+ * driver, a new GPU or another machine sharing the home directory gives another key and the old
+ * figures are ignored (and replaced at the next --bench).  Records are matched by kind and name,
+ * not by index, so the order of OpenCL platforms does not matter.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,19 +37,35 @@ static void append(char *buf, size_t len, size_t *used, const char *text) {
         *used = len - 1;
 }
 
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "cpu=BRAND" and one "kind=name|driver|version" per device, sorted so the order in which the
+ * platforms list their devices does not change the key, joined by "; ". */
 void hx_survey_identity(const hx_survey *s, char *buf, size_t len) {
     size_t used = 0;
     buf[0] = '\0';
+    char **parts = calloc(s->n ? s->n : 1, sizeof *parts);
+    if (!parts)
+        return;
+    size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         const hx_device_record *r = &s->dev[i];
-        char part[1024];
-        if (strcmp(r->kind, "host") == 0)
-            snprintf(part, sizeof part, "%scpu=%s", used ? "; " : "", r->name);
-        else
-            snprintf(part, sizeof part, "%s%s=%s|%s|%s", used ? "; " : "", r->kind, r->name,
-                     r->driver, r->version);
-        append(buf, len, &used, part);
+        int ok = strcmp(r->kind, "host") == 0
+                     ? asprintf(&parts[n], "cpu=%s", r->name)
+                     : asprintf(&parts[n], "%s=%s|%s|%s", r->kind, r->name, r->driver, r->version);
+        if (ok >= 0)
+            n++;
     }
+    qsort(parts, n, sizeof *parts, compare_strings);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            append(buf, len, &used, "; ");
+        append(buf, len, &used, parts[i]);
+        free(parts[i]);
+    }
+    free(parts);
     /* the identity is one line of the file: no tabs or newlines */
     for (char *p = buf; *p; p++)
         if (*p == '\t' || *p == '\n' || *p == '\r')

@@ -72,8 +72,9 @@ typedef struct hx_cache_level {
 } hx_cache_level;
 
 typedef struct hx_device_record {
-    const char *kind; /* "host", "opencl" (later families add theirs) */
-    char id[32];      /* "host", "opencl:0:0" - what --device and the report show */
+    const char *kind;    /* "host", "opencl" (later families add theirs) */
+    char id[32];         /* "host", "opencl:0:0" - what --device and the report show */
+    size_t family_index; /* index in its family's own device list (opencl: hx_ocl_devices) */
     char name[256];
     char vendor[256];
     char platform[256];  /* OpenCL platform; "" for the host */
@@ -133,8 +134,9 @@ struct hx_ocl_device;
 /* An OpenCL record from a discovered device plus the extra queries of this survey. */
 int hx_survey_ocl(const struct hx_ocl_device *d, hx_device_record *r);
 
-/* The whole machine: the host record, then one record per OpenCL device (in devs order, so
- * survey record i + 1 is devs[i]).  *devs is for the caller to free(). */
+/* The whole machine: the host record first, then one record per OpenCL device (family_index =
+ * its index in *devs, which is for the caller to free()).  Another device family appends its
+ * records after these. */
 int hx_survey_build(hx_survey *s, struct hx_ocl_device **devs, size_t *ndevs);
 
 /* ---- classification ------------------------------------------------------------------------ */
@@ -162,6 +164,9 @@ typedef struct hx_bench_opts {
 int hx_bench_host(hx_device_record *r, const hx_bench_opts *o);
 /* OpenCL figures for device d (kernels/bench_*.cl). */
 int hx_bench_ocl(const struct hx_ocl_device *d, hx_device_record *r, const hx_bench_opts *o);
+
+/* Benchmark record r by its kind (devs: the OpenCL list of hx_survey_build). */
+int hx_bench_record(hx_device_record *r, const struct hx_ocl_device *devs, const hx_bench_opts *o);
 
 /* Repeat fn until budget seconds have passed (at least min_reps, at most max_reps), each call
  * returning one sample in the figure's unit, and store the summary into f.  fn returns HX_OK
@@ -196,7 +201,9 @@ struct hx_result;
 /* Add "pct_peak" to each result row whose device has cached peaks (host rows: the host record;
  * opencl rows: the device of that name).  measure: benchmark the devices used that have no
  * cached figures (announced) and save them to the cache (--roofline); otherwise rows without
- * cached peaks are left alone.  Without a cache and without measure this does nothing. */
+ * cached peaks are left alone.  Without a cache and without measure this does nothing, and a
+ * failure without measure is only announced.  threads: host threads for a host bench (0: all,
+ * as a cached peak should be). */
 int hx_roofline_annotate(struct hx_result *rows, size_t n, bool measure, int threads);
 
 /* ---- the report ------------------------------------------------------------------------------ */

@@ -140,6 +140,7 @@ static void cuda_devices_become_survey_records(void **state) {
     assert_non_null(r);
     hx_cuda_survey_record(&d, r);
     assert_string_equal(r->id, "cuda:1");
+    assert_int_equal(r->family_index, 1);
     assert_string_equal(r->type, "GPU");
     assert_int_equal(r->compute_units, 132);
     assert_int_equal(r->clock_mhz, 1980);
