@@ -1,62 +1,67 @@
 /*
  * scan.cl - inclusive prefix sum of int32 in three kernels.
  *
- * x and y may be the same buffer (the host scans block sums in place), so they are not restrict.
+ * scan_blocks: each work-group of L items scans one block of 8L elements.  An item first scans
+ * its own 8 consecutive elements in registers (a short serial scan: cheap, and it cuts the
+ * tree's size and barriers by 8), then the group runs Blelloch's work-efficient tree over the L
+ * item totals in local memory: an up-sweep builds partial sums in place (log2 L levels, L - 1
+ * additions), the root is saved as the block's total and cleared, and a down-sweep pushes the
+ * prefixes back down (another L - 1 additions), leaving each item the exclusive prefix of the
+ * items before it, which it adds to its 8 results.  The host runs scan_blocks again over the
+ * block totals (recursively, until one block is left), then add_offsets adds the scanned total
+ * of all earlier blocks to every element of each block.  L must be a power of two, and PER_ITEM
+ * must match SCAN_OCL_PER_ITEM in host/workloads/scan.c.
  *
- * scan_blocks: each work-group of L items scans one block of 2L elements in local memory with
- * Blelloch's work-efficient tree: an up-sweep builds partial sums in place (log2(2L) levels,
- * 2L - 1 additions), the root is saved as the block's total and cleared, and a down-sweep
- * pushes prefixes back down (another 2L - 1 additions), giving the exclusive scan; adding each
- * element's own input makes it inclusive.  The host runs scan_blocks again over the block totals
- * (recursively, until one block is left), then add_offsets adds the scanned total of all earlier
- * blocks to every element of each block.  L must be a power of two.
+ * x and y may be the same buffer (the host scans block sums in place), so they are not restrict:
+ * each item reads its own elements before the first barrier and writes them after the last.
  */
+#define PER_ITEM 8
+
 __kernel void scan_blocks(__global const int *x, __global int *y,
                           __global int *restrict block_sums, const uint n,
                           __local int *temp) {
-    const uint lid = get_local_id(0), items = get_local_size(0), span = 2 * items;
-    const uint base = get_group_id(0) * span;
-    const uint i0 = base + 2 * lid, i1 = i0 + 1;
-    const int x0 = i0 < n ? x[i0] : 0, x1 = i1 < n ? x[i1] : 0;
-    temp[2 * lid] = x0;
-    temp[2 * lid + 1] = x1;
+    const uint lid = get_local_id(0), items = get_local_size(0);
+    const uint base = get_group_id(0) * items * PER_ITEM + lid * PER_ITEM;
+    int v[PER_ITEM];
+    int run = 0;
+    for (uint e = 0; e < PER_ITEM; e++) { /* serial inclusive scan of this item's elements */
+        run += base + e < n ? x[base + e] : 0;
+        v[e] = run;
+    }
+    temp[lid] = run;
 
-    uint stride = 1;
-    for (uint active = items; active > 0; active >>= 1) { /* up-sweep */
+    for (uint stride = 1; stride < items; stride <<= 1) { /* up-sweep */
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < active) {
-            uint a = stride * (2 * lid + 1) - 1, b = stride * (2 * lid + 2) - 1;
-            temp[b] += temp[a];
-        }
-        stride <<= 1;
+        const uint b = (lid + 1) * stride * 2 - 1;
+        if (b < items)
+            temp[b] += temp[b - stride];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     if (lid == 0) {
-        block_sums[get_group_id(0)] = temp[span - 1];
-        temp[span - 1] = 0;
+        block_sums[get_group_id(0)] = temp[items - 1];
+        temp[items - 1] = 0;
     }
-    for (uint active = 1; active < span; active <<= 1) { /* down-sweep */
-        stride >>= 1;
+    for (uint stride = items / 2; stride > 0; stride >>= 1) { /* down-sweep */
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < active) {
-            uint a = stride * (2 * lid + 1) - 1, b = stride * (2 * lid + 2) - 1;
-            int t = temp[a];
-            temp[a] = temp[b];
+        const uint b = (lid + 1) * stride * 2 - 1;
+        if (b < items) {
+            const int t = temp[b - stride];
+            temp[b - stride] = temp[b];
             temp[b] += t;
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (i0 < n)
-        y[i0] = temp[2 * lid] + x0; /* exclusive + own = inclusive */
-    if (i1 < n)
-        y[i1] = temp[2 * lid + 1] + x1;
+    const int offset = temp[lid]; /* exclusive prefix of the items before this one */
+    for (uint e = 0; e < PER_ITEM; e++)
+        if (base + e < n)
+            y[base + e] = v[e] + offset;
 }
 
-/* y[i] += scanned total of all blocks before i's block (blocks of 2L elements). */
+/* y[i] += scanned total of all blocks before i's block (blocks of `span` elements). */
 __kernel void add_offsets(__global int *restrict y, __global const int *restrict scanned_sums,
-                          const uint n) {
+                          const uint n, const uint span) {
     const uint i = get_global_id(0);
-    const uint block = i / (2 * get_local_size(0));
+    const uint block = i / span;
     if (i < n && block > 0)
         y[i] += scanned_sums[block - 1];
 }

@@ -8,8 +8,9 @@
  *     three phases - each thread sums its chunk, the few chunk sums are scanned, each thread
  *     scans its chunk starting from its offset - so it reads the input twice and does about 2n
  *     additions instead of n.  Inside a vector register the same idea is shift-and-add (log2 of
- *     the lane count steps); on a device it is Blelloch's up-sweep/down-sweep tree in local
- *     memory, a scan of the work-group sums, and a pass adding each group's offset.
+ *     the lane count steps); on a device each work-item scans 8 elements serially, Blelloch's
+ *     up-sweep/down-sweep tree in local memory scans the items' totals, the work-group sums are
+ *     scanned the same way, and a last pass adds each group's offset.
  *
  * USAGE
  *     hetero run scan [--size=N]       N elements (default: 16M, or larger than 2x the LLC)
@@ -34,8 +35,9 @@
 #include "hetero/simd.h"
 #include "hetero/workload.h"
 
-#define SCAN_MAX_SIZE   ((uint64_t)1 << 27) /* 15 * 2^27 < 2^31: no overflow */
-#define SCAN_MAX_LEVELS 8                   /* OpenCL: group sums of group sums of ... */
+#define SCAN_MAX_SIZE     ((uint64_t)1 << 27) /* 15 * 2^27 < 2^31: no overflow */
+#define SCAN_MAX_LEVELS   8                   /* OpenCL: group sums of group sums of ... */
+#define SCAN_OCL_PER_ITEM 8 /* OpenCL elements per work-item, as PER_ITEM in kernels/scan.cl */
 
 #include "scan.h" /* scan_data: the inputs, shared with kernels/cuda/scan.cu */
 
@@ -253,7 +255,7 @@ static void scan_omp_simd(const hx_problem *p, void *out) {
 
 /* ---- opencl: kernels/scan.cl -------------------------------------------------------------- */
 
-/* Level 0 scans the input in blocks of 2L (L work-items, two elements each) and writes one sum
+/* Level 0 scans the input in blocks of 8L (L work-items, eight elements each) and writes one sum
  * per block; level 1 scans those sums the same way; and so on until one block remains.  Then,
  * from the top level down, add_offsets adds block b-1's scanned total to every element of block
  * b. */
@@ -273,7 +275,7 @@ static int scan_ocl_prepare(hx_ocl_job *job) {
     s->local = 1;
     while (s->local * 2 <= cap && s->local < 256) /* a power of two for the tree */
         s->local *= 2;
-    const size_t block = 2 * s->local;
+    const size_t block = SCAN_OCL_PER_ITEM * s->local;
     HX_TRY(hx_ocl_alloc(job, d->n * sizeof(int32_t), HX_MEM_READ, &s->x));
     HX_TRY(hx_ocl_alloc(job, d->n * sizeof(int32_t), HX_MEM_WRITE, &s->y));
     s->levels = 0;
@@ -292,14 +294,15 @@ static int scan_ocl_prepare(hx_ocl_job *job) {
         HX_TRY(hx_ocl_arg_mem(s->scan_blocks[k], 1, out));
         HX_TRY(hx_ocl_arg_mem(s->scan_blocks[k], 2, s->sums[k]));
         HX_CL(clSetKernelArg(s->scan_blocks[k], 3, sizeof n, &n));
-        HX_CL(clSetKernelArg(s->scan_blocks[k], 4, block * sizeof(cl_int), NULL));
+        HX_CL(clSetKernelArg(s->scan_blocks[k], 4, s->local * sizeof(cl_int), NULL));
         if (k > 0) { /* level k scanned the sums of level k-1 in place */
             HX_TRY(hx_ocl_kernel(job, "add_offsets", &s->add_offsets[k - 1]));
-            cl_uint m = (cl_uint)s->count[k - 1];
+            cl_uint m = (cl_uint)s->count[k - 1], span = (cl_uint)block;
             hx_ocl_mem *target = k - 1 == 0 ? s->y : s->sums[k - 2];
             HX_TRY(hx_ocl_arg_mem(s->add_offsets[k - 1], 0, target));
             HX_TRY(hx_ocl_arg_mem(s->add_offsets[k - 1], 1, s->sums[k - 1]));
             HX_CL(clSetKernelArg(s->add_offsets[k - 1], 2, sizeof m, &m));
+            HX_CL(clSetKernelArg(s->add_offsets[k - 1], 3, sizeof span, &span));
         }
         if (blocks == 1)
             break;
@@ -312,7 +315,7 @@ static int scan_ocl_prepare(hx_ocl_job *job) {
 static int scan_ocl_run(hx_ocl_job *job, void *out) {
     scan_ocl *s = job->state;
     const scan_data *d = job->problem->data;
-    const size_t block = 2 * s->local;
+    const size_t block = SCAN_OCL_PER_ITEM * s->local;
     HX_TRY(hx_ocl_upload(job, s->x, d->x));
     for (size_t k = 0; k < s->levels; k++) { /* up: scan blocks, then their sums, ... */
         size_t global = (s->count[k] + block - 1) / block * s->local;

@@ -27,7 +27,8 @@ static const case_sizes cases[] = {
     {"reduce", {1, 33, 100003}, 3},
     {"dot", {1, 33, 100003}, 3},
     {"sgemm", {1, 7, 67, 130}, 4},
-    {"scan", {1, 7, 1000, 300007}, 4}, /* 300007: 586 blocks of 512 -> 2 -> 1, three levels */
+    /* scan on OpenCL: blocks of 8 x 256; 4194311 = 2049 blocks -> 2 -> 1, three levels */
+    {"scan", {1, 7, 1000, 300007, 4194311}, 5},
 };
 
 /* ---- spot checks from the generator, independent of the workload code -------------------- */
