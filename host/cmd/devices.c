@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "hetero/args.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/output.h"
@@ -131,6 +133,8 @@ static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_devi
             keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
+    if (strcmp(c->device_spec, "cuda") == 0)
+        return HX_OK; /* CUDA records only: keep_cuda() */
     size_t *picked = calloc(ndevs + 1, sizeof *picked);
     if (!picked)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
@@ -141,6 +145,31 @@ static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_devi
             keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
     free(picked);
     return status;
+}
+
+/* CUDA records are shown for no --device, all, gpu, cuda, or a part of their name.
+ * --device=cuda without a CUDA device is HX_ERR_MISSING. */
+static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
+    const char *spec = c->device_spec;
+    size_t ncuda = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->dev[i].kind, "cuda") != 0)
+            continue;
+        ncuda++;
+        keep[i] = !spec || strcasecmp(spec, "all") == 0 || strcasecmp(spec, "gpu") == 0 ||
+                  strcasecmp(spec, "cuda") == 0 || strcasestr(s->dev[i].name, spec);
+    }
+    if (!spec || strcmp(spec, "cuda") != 0 || ncuda > 0)
+        return HX_OK;
+#ifdef HETERO_HAVE_CUDA
+    int n;
+    char why[160];
+    HX_TRY(hx_cuda_probe(&n, why, sizeof why));
+    return hx_fail(HX_ERR_MISSING, "--device=cuda: %s", why);
+#else
+    return hx_fail(HX_ERR_MISSING, "--device=cuda: this build of hetero has no cuda backend "
+                                   "(configure on a machine with nvcc)");
+#endif
 }
 
 static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device *devs,
@@ -208,10 +237,16 @@ int hx_cmd_devices(int argc, char **argv) {
     bool *keep = NULL;
     if (status == HX_OK)
         status = hx_survey_build(&s, &devs, &ndevs);
-    if (status == HX_OK && !(keep = calloc(s.n, sizeof *keep)))
+#ifdef HETERO_HAVE_CUDA
+    if (status == HX_OK)
+        status = hx_survey_cuda(&s); /* appended after the OpenCL records */
+#endif
+    if (status == HX_OK && !(keep = calloc(s.n + 1, sizeof *keep)))
         status = hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (status == HX_OK)
         status = choose(&c, &s, devs, ndevs, keep);
+    if (status == HX_OK)
+        status = keep_cuda(&c, &s, keep);
     if (status == HX_OK && c.bench)
         status = run_bench(&c, &s, devs, keep);
     if (status == HX_OK) {

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "hetero/args.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/measure.h"
 #include "hetero/ocl.h"
@@ -75,7 +76,9 @@ static void run_help(FILE *out) {
                  "over serial.  The serial backend always runs: it is the reference and the\n"
                  "baseline.  OpenCL rows time the kernel by event profiling and also report the\n"
                  "end-to-end time with host<->device transfers.  Workload parameters are given as\n"
-                 "--NAME=VALUE (see `hetero list`).\n\n"
+                 "--NAME=VALUE (see `hetero list`).\n"
+                 "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
+                 "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n\n"
                  "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
                  "3 requested device or feature missing.",
                  run_opts);
@@ -243,6 +246,8 @@ typedef struct run_devices {
     bool open[MAX_DEVICES];
     hx_mem_mode modes[MAX_DEVICES][HX_MEM_COUNT];
     size_t nmodes[MAX_DEVICES];
+    bool use_cuda;      /* cuda rows wanted and a CUDA device present */
+    char cuda_why[160]; /* why there are no cuda rows (fits an hx_skip reason) */
 } run_devices;
 
 static bool wants(const run_config *c, hx_backend b) {
@@ -312,6 +317,23 @@ static int open_devices(const run_config *c, run_devices *rd, bool *use_ocl) {
         HX_TRY(hx_ocl_session_open(&rd->all[rd->picked[i]], &rd->sessions[i]));
         rd->open[i] = true;
     }
+    return HX_OK;
+}
+
+/* CUDA: absent hardware skips the cuda rows with a notice, or exits 3 when they were asked for. */
+static int open_cuda(const run_config *c, run_devices *rd) {
+    rd->use_cuda = wants(c, HX_BACKEND_CUDA) && any_workload_has(c, HX_BACKEND_CUDA);
+#ifdef HETERO_HAVE_CUDA
+    int n = 0;
+    if (rd->use_cuda)
+        HX_TRY(hx_cuda_probe(&n, rd->cuda_why, sizeof rd->cuda_why));
+    if (!rd->use_cuda || n > 0)
+        return HX_OK;
+    rd->use_cuda = false;
+    if (c->backend_given && c->want[HX_BACKEND_CUDA])
+        return hx_fail(HX_ERR_MISSING, "--backend=cuda needs an NVIDIA GPU: %s", rd->cuda_why);
+    hx_notice("%s: skipping the cuda rows", rd->cuda_why);
+#endif
     return HX_OK;
 }
 
@@ -392,6 +414,10 @@ static int run_workload(const run_config *c, run_devices *rd, const hx_workload 
                     status = measure_row(rr, &in, HX_BACKEND_OPENCL, &t, &o);
                 }
         } else if (b == HX_BACKEND_CUDA) {
+            if (!rd->use_cuda) {
+                add_skip(rr, w, (hx_backend)b, rd->cuda_why);
+                continue;
+            }
             hx_target t = {.cuda_device = 0};
             status = measure_row(rr, &in, (hx_backend)b, &t, &o);
         } else {
@@ -450,6 +476,8 @@ int hx_cmd_run(int argc, char **argv) {
     memset(&rd, 0, sizeof rd);
     if (status == HX_OK)
         status = open_devices(&c, &rd, &use_ocl);
+    if (status == HX_OK)
+        status = open_cuda(&c, &rd);
     run_results rr = {0};
     for (size_t i = 0; status == HX_OK && i < c.nworkloads; i++)
         status = run_workload(&c, &rd, c.workloads[i], &rr);

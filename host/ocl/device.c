@@ -82,6 +82,11 @@ static void describe_device(hx_ocl_device *d) {
     d->fp64 = fp64 != 0;
     if (sscanf(d->version, "OpenCL %d.%d", &d->cl_major, &d->cl_minor) != 2)
         d->cl_major = 1, d->cl_minor = 0;
+    if (d->type & CL_DEVICE_TYPE_GPU) { /* NVIDIA: a scalar per thread, 64-128 lanes per SM */
+        unsigned nv = hx_ocl_nvidia_float_lanes(id);
+        if (nv)
+            d->float_lanes = nv;
+    }
     if (d->float_lanes == 0)
         d->float_lanes = 1;
     /* SVM and C features exist only from OpenCL 2.0 / 3.0; asking older devices is an error. */

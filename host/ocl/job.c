@@ -60,6 +60,15 @@ void hx_ocl_job_finish(hx_ocl_job *job, const hx_ocl_binding *b) {
     job->state = NULL;
 }
 
+const char *hx_ocl_build_options(const hx_ocl_device *d, const hx_ocl_binding *b, char *buf,
+                                 size_t len) {
+    const char *extra = b->options ? b->options : "";
+    bool c30 = (b->needs_c11_atomics || b->c11_atomics_if_available) && d->c11_atomics &&
+               !strstr(extra, "-cl-std=");
+    snprintf(buf, len, "%s%s%s", c30 ? "-cl-std=CL3.0" : "", c30 && *extra ? " " : "", extra);
+    return buf;
+}
+
 int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b,
                      const hx_problem *p, hx_mem_mode mem) {
     memset(job, 0, sizeof *job);
@@ -79,7 +88,9 @@ int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b
         return hx_fail(HX_ERR_MISSING, "device '%s' has no %s memory; its SVM capabilities: %s",
                        d->name, hx_mem_name(mem), hx_ocl_svm_describe(d->svm, caps, sizeof caps));
     }
-    HX_TRY(hx_ocl_program(s, b->file, b->options, &job->program));
+    char opts[512];
+    HX_TRY(hx_ocl_program(s, b->file, hx_ocl_build_options(d, b, opts, sizeof opts),
+                          &job->program));
     int status = b->prepare ? b->prepare(job) : HX_OK;
     if (status != HX_OK)
         hx_ocl_job_finish(job, b);

@@ -42,6 +42,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/histogram.h"
 #include "hetero/ocl.h"
@@ -53,6 +54,8 @@ enum { PARAM_SKEW = 0, PARAM_SHARED_BINS = 1 };
 
 #define BINS     HX_HISTOGRAM_BINS
 #define HOT_BYTE 0x2A /* the value a skewed input repeats */
+
+HX_CUDA_DECLARE(histogram); /* kernels/cuda/histogram.cu */
 
 typedef struct histogram_data {
     uint8_t *bytes;
@@ -334,5 +337,6 @@ const hx_workload hx_workload_histogram = {
             [HX_BACKEND_OMP] = histogram_omp,
             [HX_BACKEND_OMP_SIMD] = histogram_omp_simd},
     .ocl = &histogram_ocl_binding,
+    .cuda = HX_CUDA_BINDING(histogram),
     .verify = histogram_verify,
 };

@@ -44,6 +44,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/mandelbrot.h"
 #include "hetero/ocl.h"
@@ -55,6 +56,8 @@
 #endif
 
 enum { PARAM_ITERS = 0 };
+
+HX_CUDA_DECLARE(mandelbrot); /* kernels/cuda/mandelbrot.cu */
 
 typedef struct mandelbrot_data {
     hx_mandelbrot_geometry g;
@@ -369,5 +372,6 @@ const hx_workload hx_workload_mandelbrot = {
             [HX_BACKEND_OMP] = mandelbrot_omp,
             [HX_BACKEND_OMP_SIMD] = mandelbrot_omp_simd},
     .ocl = &mandelbrot_ocl_binding,
+    .cuda = HX_CUDA_BINDING(mandelbrot),
     .verify = mandelbrot_verify,
 };

@@ -52,19 +52,16 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
 #include "hetero/simd.h"
 #include "hetero/workload.h"
 
-#define SOFTENING2 0.01f /* eps^2, eps = 0.1: keeps close pairs finite */
+#include "nbody.h" /* nbody_data: the inputs, shared with kernels/cuda/nbody.cu */
 
-typedef struct nbody_data {
-    float *x, *y, *z, *m; /* structure of arrays */
-    double *mag_sum;      /* S_i, the verification scale */
-    size_t n;
-} nbody_data;
+HX_CUDA_DECLARE(nbody); /* kernels/cuda/nbody.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -389,5 +386,6 @@ const hx_workload hx_workload_nbody = {
             [HX_BACKEND_OMP] = nbody_omp,
             [HX_BACKEND_OMP_SIMD] = nbody_omp_simd},
     .ocl = &nbody_ocl_binding,
+    .cuda = HX_CUDA_BINDING(nbody),
     .verify = nbody_verify,
 };

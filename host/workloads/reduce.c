@@ -48,6 +48,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
@@ -58,11 +59,9 @@
 #include <cblas.h>
 #endif
 
-typedef struct reduce_data {
-    float *x, *y; /* y is NULL for reduce */
-    size_t n;
-    double abs_sum; /* sum |x_i| or sum |x_i y_i|, the scale of the error bound */
-} reduce_data;
+#include "reduce.h" /* reduce_data: the inputs, shared with kernels/cuda/reduce.cu */
+
+HX_CUDA_DECLARE(reduce); /* kernels/cuda/reduce.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -428,6 +427,7 @@ const hx_workload hx_workload_reduce = {
             [HX_BACKEND_OMP] = reduce_omp,
             [HX_BACKEND_OMP_SIMD] = reduce_omp_simd},
     .ocl = &reduce_ocl_binding,
+    .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
     .verify = reduce_verify,
 };
 
@@ -455,5 +455,6 @@ const hx_workload hx_workload_dot = {
 #endif
         },
     .ocl = &reduce_ocl_binding,
+    .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
     .verify = reduce_verify,
 };

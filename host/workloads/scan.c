@@ -28,6 +28,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
@@ -38,10 +39,9 @@
 #define SCAN_MAX_LEVELS   8                   /* OpenCL: group sums of group sums of ... */
 #define SCAN_OCL_PER_ITEM 8 /* OpenCL elements per work-item, as PER_ITEM in kernels/scan.cl */
 
-typedef struct scan_data {
-    int32_t *x;
-    size_t n;
-} scan_data;
+#include "scan.h" /* scan_data: the inputs, shared with kernels/cuda/scan.cu */
+
+HX_CUDA_DECLARE(scan); /* kernels/cuda/scan.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -360,5 +360,6 @@ const hx_workload hx_workload_scan = {
             [HX_BACKEND_OMP] = scan_omp,
             [HX_BACKEND_OMP_SIMD] = scan_omp_simd},
     .ocl = &scan_ocl_binding,
+    .cuda = HX_CUDA_BINDING(scan),
     .verify = scan_verify,
 };

@@ -36,6 +36,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
@@ -57,12 +58,9 @@
 #define SGEMM_OCL_TILE  64
 #define SGEMM_OCL_ITEMS 8
 
-typedef struct sgemm_data {
-    float *a, *b;
-    size_t n;
-    float *row_max_a;     /* max_k |a_ik| */
-    float *col_abs_sum_b; /* sum_k |b_kj| */
-} sgemm_data;
+#include "sgemm.h" /* sgemm_data: the inputs, shared with kernels/cuda/sgemm.cu */
+
+HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -525,5 +523,6 @@ const hx_workload hx_workload_sgemm = {
 #endif
         },
     .ocl = &sgemm_ocl_binding,
+    .cuda = HX_CUDA_BINDING(sgemm),
     .verify = sgemm_verify,
 };

@@ -41,6 +41,7 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
@@ -49,13 +50,9 @@
 
 enum { PARAM_SWEEPS = 0 };
 
-typedef struct stencil2d_data {
-    float *u0;  /* the initial grid, boundary included (read only) */
-    float *tmp; /* the second buffer of the ping-pong, with out */
-    size_t n;
-    unsigned sweeps;
-    float max_abs; /* M = max |u0| */
-} stencil2d_data;
+#include "stencil2d.h" /* stencil2d_data: the inputs, shared with kernels/cuda/stencil2d.cu */
+
+HX_CUDA_DECLARE(stencil2d); /* kernels/cuda/stencil2d.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -326,5 +323,6 @@ const hx_workload hx_workload_stencil2d = {
             [HX_BACKEND_OMP] = stencil2d_omp,
             [HX_BACKEND_OMP_SIMD] = stencil2d_omp_simd},
     .ocl = &stencil2d_ocl_binding,
+    .cuda = HX_CUDA_BINDING(stencil2d),
     .verify = stencil2d_verify,
 };

@@ -29,18 +29,16 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
 #include "hetero/simd.h"
 #include "hetero/workload.h"
 
-#define TRIAD_SCALAR 3.0f /* STREAM's s */
+#include "triad.h" /* triad_data: the inputs, shared with kernels/cuda/triad.cu */
 
-typedef struct triad_data {
-    float *b, *c;
-    size_t n;
-} triad_data;
+HX_CUDA_DECLARE(triad); /* kernels/cuda/triad.cu */
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -287,5 +285,6 @@ const hx_workload hx_workload_triad = {
             [HX_BACKEND_OMP] = triad_omp,
             [HX_BACKEND_OMP_SIMD] = triad_omp_simd},
     .ocl = &triad_ocl_binding,
+    .cuda = HX_CUDA_BINDING(triad),
     .verify = triad_verify,
 };

@@ -28,16 +28,16 @@
 
 #include "hetero/alloc.h"
 #include "hetero/cpu.h"
+#include "hetero/cuda.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/rng.h"
 #include "hetero/simd.h"
 #include "hetero/workload.h"
 
-typedef struct vecadd_data {
-    float *a, *b;
-    size_t n;
-} vecadd_data;
+#include "vecadd.h" /* vecadd_data: the inputs, shared with kernels/cuda/vecadd.cu */
+
+HX_CUDA_DECLARE(vecadd);
 
 /* ---- data setup ------------------------------------------------------------------------- */
 
@@ -270,5 +270,6 @@ const hx_workload hx_workload_vecadd = {
             [HX_BACKEND_OMP] = vecadd_omp,
             [HX_BACKEND_OMP_SIMD] = vecadd_omp_simd},
     .ocl = &vecadd_ocl_binding,
+    .cuda = HX_CUDA_BINDING(vecadd), /* kernels/cuda/vecadd.cu */
     .verify = vecadd_verify,
 };

@@ -64,7 +64,7 @@ typedef struct hx_ocl_device {
     bool c30;               /* accepts -cl-std=CL3.0 */
     cl_uint compute_units;
     cl_uint clock_mhz;
-    cl_uint float_lanes;    /* native vector width for float */
+    cl_uint float_lanes;    /* native vector width for float; FP32 lanes per SM on NVIDIA */
     size_t max_work_group;
     cl_ulong global_mem, max_alloc, local_mem;
     cl_device_svm_capabilities svm; /* 0 on devices below 2.0 */
@@ -167,6 +167,10 @@ typedef struct hx_ocl_binding {
     const char *options; /* extra build options, or NULL */
     bool needs_fp64;
     bool needs_c11_atomics;
+    /* The kernel feature-tests __opencl_c_atomic_scope_device and has an OpenCL 1.2 fallback
+     * (atomic_add & co.): built with -cl-std=CL3.0 where the device has C11 atomics, with CL1.2
+     * elsewhere (NVIDIA).  docs/gpu.md has the rules. */
+    bool c11_atomics_if_available;
     /* Create kernels and memory, set the arguments that do not change.  Inputs may be uploaded
      * here only when the binding's run() uploads them again (each run counts its transfers). */
     int (*prepare)(hx_ocl_job *job);
@@ -197,6 +201,11 @@ struct hx_ocl_job {
      * out after the timed region. */
     bool in_place;
 };
+
+/* The build options a job uses for binding b on device d: b->options, with -cl-std=CL3.0 in front
+ * when b->c11_atomics_if_available and d has C11 atomics (otherwise program.c adds CL1.2). */
+const char *hx_ocl_build_options(const hx_ocl_device *d, const hx_ocl_binding *b, char *buf,
+                                 size_t len);
 
 /* Start a job: build binding->file and call prepare.  On failure the job is already released. */
 int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b,
@@ -230,6 +239,10 @@ size_t hx_ocl_stream_local_size(const hx_ocl_device *d);
 
 /* Smallest multiple of m that is >= n. */
 size_t hx_round_up(size_t n, size_t m);
+
+/* FP32 lanes per compute unit of an NVIDIA GPU, from its compute capability
+ * (cl_nv_device_attribute_query); 0 on other devices.  host/ocl/nvidia.c. */
+unsigned hx_ocl_nvidia_float_lanes(cl_device_id id);
 
 /* Processing elements of a device for the efficiency column: compute units x float lanes. */
 unsigned hx_ocl_processing_elements(const hx_ocl_device *d);
