@@ -239,7 +239,7 @@ static int triad_ocl_prepare(hx_ocl_job *job) {
     HX_CL(clSetKernelArg(s->kernel, 3, sizeof scalar, &scalar));
     HX_CL(clSetKernelArg(s->kernel, 4, sizeof n, &n));
     s->local = hx_ocl_stream_local_size(job->session->dev);
-    s->global = hx_round_up(d->n, s->local);
+    s->global = hx_round_up((d->n + 3) / 4, s->local); /* four elements per work-item */
     return HX_OK;
 }
 
