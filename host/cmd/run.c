@@ -85,26 +85,8 @@ static void run_help(FILE *out) {
 }
 
 static int parse_backends(run_config *c, const char *text) {
-    char *copy = strdup(text);
-    char *items[HX_BACKEND_COUNT * 2];
-    size_t n = 0;
-    if (!copy)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    int status = hx_split_list("--backend", copy, items, HX_BACKEND_COUNT * 2, &n);
-    for (size_t i = 0; status == HX_OK && i < n; i++) {
-        hx_backend b;
-        status = hx_backend_parse(items[i], &b);
-        if (status == HX_OK && !hx_backend_built(b))
-            status = hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero%s",
-                             items[i],
-                             b == HX_BACKEND_CUDA ? " (configure on a machine with nvcc)"
-                                                  : " (install libopenblas-dev and rebuild)");
-        if (status == HX_OK)
-            c->want[b] = true;
-    }
-    free(copy);
     c->backend_given = true;
-    return status;
+    return hx_backend_parse_list(text, c->want);
 }
 
 static int parse_int_option(const char *name, const char *text, uint64_t min, uint64_t max,

@@ -169,23 +169,8 @@ static void scale_help(FILE *out) {
 /* ---- options -------------------------------------------------------------------------------- */
 
 static int parse_backends(scale_config *c, const char *text) {
-    char *copy = strdup(text);
-    char *items[HX_BACKEND_COUNT * 2];
-    size_t n = 0;
-    if (!copy)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    int status = hx_split_list("--backend", copy, items, HX_BACKEND_COUNT * 2, &n);
-    for (size_t i = 0; status == HX_OK && i < n; i++) {
-        hx_backend b;
-        status = hx_backend_parse(items[i], &b);
-        if (status == HX_OK && !hx_backend_built(b))
-            status = hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero", items[i]);
-        if (status == HX_OK)
-            c->want[b] = true;
-    }
-    free(copy);
     c->backend_given = true;
-    return status;
+    return hx_backend_parse_list(text, c->want);
 }
 
 static int parse_int(const char *name, const char *text, uint64_t min, uint64_t max, int *out) {
@@ -799,24 +784,6 @@ static const char *reference_text(scale_mode m) {
     }
 }
 
-static void fmt_time(double s, char *buf, size_t len) {
-    if (!isfinite(s))
-        snprintf(buf, len, "-");
-    else if (s >= 1.0)
-        snprintf(buf, len, "%.3f s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.2f us", s * 1e6);
-}
-
-static void fmt_num(double v, const char *f, char *buf, size_t len) {
-    if (isfinite(v))
-        snprintf(buf, len, f, v);
-    else
-        snprintf(buf, len, "-");
-}
-
 static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
     hx_host_info host;
     hx_host_info_get(&host);
@@ -833,16 +800,16 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
     for (size_t i = 0; i < run->n; i++) {
         const scale_point *pt = &run->points[i];
         char med[32], mn[32], mx[32], e2e[32], s[32], e[32], kf[32], ss[32], gb[32], gf[32], ws[32];
-        fmt_time(pt->r.time.median, med, sizeof med);
-        fmt_time(pt->r.time.min, mn, sizeof mn);
-        fmt_time(pt->r.time.max, mx, sizeof mx);
-        fmt_time(pt->r.has_e2e ? pt->r.e2e.median : NAN, e2e, sizeof e2e);
-        fmt_num(pt->speedup, "%.2f", s, sizeof s);
-        fmt_num(pt->efficiency, "%.2f", e, sizeof e);
-        fmt_num(pt->karp_flatt, "%.3f", kf, sizeof kf);
-        fmt_num(pt->speedup_serial, "%.2fx", ss, sizeof ss);
-        fmt_num(pt->r.gbps, "%.1f", gb, sizeof gb);
-        fmt_num(pt->r.gflops, "%.2f", gf, sizeof gf);
+        hx_format_seconds(med, sizeof med, pt->r.time.median);
+        hx_format_seconds(mn, sizeof mn, pt->r.time.min);
+        hx_format_seconds(mx, sizeof mx, pt->r.time.max);
+        hx_format_seconds(e2e, sizeof e2e, pt->r.has_e2e ? pt->r.e2e.median : NAN);
+        hx_format_number(s, sizeof s, pt->speedup, "%.2f");
+        hx_format_number(e, sizeof e, pt->efficiency, "%.2f");
+        hx_format_number(kf, sizeof kf, pt->karp_flatt, "%.3f");
+        hx_format_number(ss, sizeof ss, pt->speedup_serial, "%.2fx");
+        hx_format_number(gb, sizeof gb, pt->r.gbps, "%.1f");
+        hx_format_number(gf, sizeof gf, pt->r.gflops, "%.2f");
         hx_format_bytes((uint64_t)pt->working_set, ws, sizeof ws);
         const char *note = pt->oversubscribed ? "oversubscribed: not fitted" : "";
         if (c->mode == MODE_SIZES && run->crossover == (long)i)
@@ -891,7 +858,7 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
                     hx_backend_name(f->backend), f->fit.value, f->fit.residual, f->fit.points);
         } else {
             char lim[32];
-            fmt_num(f->fit.limit, "%.2f", lim, sizeof lim);
+            hx_format_number(lim, sizeof lim, f->fit.limit, "%.2f");
             fprintf(out,
                     "fit %s: Amdahl P = %.4f (serial 1-P = %.4f; rms residual %.3g over %zu "
                     "points); speedup limit 1/(1-P) = %s\n",
@@ -925,13 +892,6 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
     return HX_OK;
 }
 
-static void csv_number(FILE *out, double v) {
-    if (isfinite(v))
-        fprintf(out, ",%.9g", v);
-    else
-        fputs(",", out);
-}
-
 static int write_csv(FILE *out, const scale_config *c, const scale_run *run) {
     fputs("mode,workload,backend,device,mem,p,size,working_set_bytes,cache,oversubscribed,"
           "median_s,min_s,max_s,e2e_median_s,serial_median_s,t1_s,speedup,efficiency,karp_flatt,"
@@ -947,30 +907,21 @@ static int write_csv(FILE *out, const scale_config *c, const scale_run *run) {
         fprintf(out, ",%u,%llu,%.0f", pt->p, (unsigned long long)pt->r.size, pt->working_set);
         hx_csv_field(out, pt->cache, 0);
         fprintf(out, ",%s", pt->oversubscribed ? "true" : "false");
-        csv_number(out, pt->r.time.median);
-        csv_number(out, pt->r.time.min);
-        csv_number(out, pt->r.time.max);
-        csv_number(out, pt->r.has_e2e ? pt->r.e2e.median : NAN);
-        csv_number(out, pt->serial_median);
-        csv_number(out, pt->t1);
-        csv_number(out, pt->speedup);
-        csv_number(out, pt->efficiency);
-        csv_number(out, pt->karp_flatt);
-        csv_number(out, pt->speedup_serial);
-        csv_number(out, pt->r.gbps);
-        csv_number(out, pt->r.gflops);
+        hx_csv_number(out, pt->r.time.median);
+        hx_csv_number(out, pt->r.time.min);
+        hx_csv_number(out, pt->r.time.max);
+        hx_csv_number(out, pt->r.has_e2e ? pt->r.e2e.median : NAN);
+        hx_csv_number(out, pt->serial_median);
+        hx_csv_number(out, pt->t1);
+        hx_csv_number(out, pt->speedup);
+        hx_csv_number(out, pt->efficiency);
+        hx_csv_number(out, pt->karp_flatt);
+        hx_csv_number(out, pt->speedup_serial);
+        hx_csv_number(out, pt->r.gbps);
+        hx_csv_number(out, pt->r.gflops);
         fprintf(out, ",%s\n", pt->r.verified ? "true" : "false");
     }
     return HX_OK;
-}
-
-static void json_stats(hx_json *j, const char *key, const hx_stats *s) {
-    hx_json_key(j, key);
-    hx_json_object_begin(j);
-    hx_json_kv_number(j, "median", s->median);
-    hx_json_kv_number(j, "min", s->min);
-    hx_json_kv_number(j, "max", s->max);
-    hx_json_object_end(j);
 }
 
 static void json_point(hx_json *j, const scale_point *pt) {
@@ -985,9 +936,9 @@ static void json_point(hx_json *j, const scale_point *pt) {
     hx_json_kv_number(j, "working_set_bytes", pt->working_set);
     hx_json_kv_string(j, "cache", pt->cache);
     hx_json_kv_bool(j, "oversubscribed", pt->oversubscribed);
-    json_stats(j, "time_s", &pt->r.time);
+    hx_json_kv_stats(j, "time_s", &pt->r.time);
     if (pt->r.has_e2e)
-        json_stats(j, "e2e_s", &pt->r.e2e);
+        hx_json_kv_stats(j, "e2e_s", &pt->r.e2e);
     else {
         hx_json_key(j, "e2e_s");
         hx_json_null(j);

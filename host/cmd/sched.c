@@ -721,15 +721,6 @@ static int write_table(FILE *out, const sched_ctx *x, const sched_result *rs) {
     return HX_OK;
 }
 
-static void json_stats(hx_json *j, const char *key, const hx_stats *s) {
-    hx_json_key(j, key);
-    hx_json_object_begin(j);
-    hx_json_kv_number(j, "median", s->median);
-    hx_json_kv_number(j, "min", s->min);
-    hx_json_kv_number(j, "max", s->max);
-    hx_json_object_end(j);
-}
-
 static void json_side(hx_json *j, const char *key, double chunks, double rows, double busy) {
     hx_json_key(j, key);
     hx_json_object_begin(j);
@@ -764,7 +755,7 @@ static int write_json(FILE *out, const sched_ctx *x, const sched_result *rs) {
             continue;
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "policy", policy_names[p]);
-        json_stats(&j, "time_s", &r->wall);
+        hx_json_kv_stats(&j, "time_s", &r->wall);
         hx_json_kv_number(&j, "speedup_vs_serial", r->speedup_serial);
         hx_json_kv_number(&j, "speedup_vs_best_alone", r->speedup_best);
         json_side(&j, "device", r->dev_chunks, r->dev_rows, r->dev_busy);

@@ -3,6 +3,7 @@
  */
 #include "hetero/backend.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hetero/error.h"
@@ -35,6 +36,28 @@ int hx_backend_parse(const char *text, hx_backend *out) {
     HX_TRY(hx_parse_choice("backend", text, names, &i));
     *out = (hx_backend)i;
     return HX_OK;
+}
+
+int hx_backend_parse_list(const char *text, bool want[HX_BACKEND_COUNT]) {
+    char *copy = text ? strdup(text) : NULL;
+    char *items[HX_BACKEND_COUNT * 2];
+    size_t n = 0;
+    if (text && !copy)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    int status = hx_split_list("--backend", copy, items, HX_BACKEND_COUNT * 2, &n);
+    for (size_t i = 0; status == HX_OK && i < n; i++) {
+        hx_backend b;
+        status = hx_backend_parse(items[i], &b);
+        if (status == HX_OK && !hx_backend_built(b))
+            status = hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero%s",
+                             items[i],
+                             b == HX_BACKEND_CUDA ? " (configure on a machine with nvcc)"
+                                                  : " (install libopenblas-dev and rebuild)");
+        if (status == HX_OK)
+            want[b] = true;
+    }
+    free(copy);
+    return status;
 }
 
 bool hx_backend_built(hx_backend b) {

@@ -38,7 +38,7 @@ void hx_result_extra(hx_result *r, const char *name, double value) {
 }
 
 /* Seconds in the unit that keeps 3-4 significant digits readable. */
-static void fmt_time(char *buf, size_t len, double s) {
+void hx_format_seconds(char *buf, size_t len, double s) {
     if (!isfinite(s))
         snprintf(buf, len, "-");
     else if (s >= 1.0)
@@ -49,7 +49,7 @@ static void fmt_time(char *buf, size_t len, double s) {
         snprintf(buf, len, "%.2f us", s * 1e6);
 }
 
-static void fmt_num(char *buf, size_t len, double v, const char *fmt) {
+void hx_format_number(char *buf, size_t len, double v, const char *fmt) {
     if (isfinite(v))
         snprintf(buf, len, fmt, v);
     else
@@ -72,7 +72,7 @@ static void write_extras(FILE *out, const hx_result *rs, size_t n) {
             bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
                            !(len > 6 && strcmp(name + len - 6, "_per_s") == 0);
             if (is_time)
-                fmt_time(value, sizeof value, r->extra[e].value);
+                hx_format_seconds(value, sizeof value, r->extra[e].value);
             else
                 snprintf(value, sizeof value, "%.4g", r->extra[e].value);
             fprintf(out, " %s=%s", name, value);
@@ -105,14 +105,14 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
         char med[32], mn[32], mx[32], e2e[32], gb[32], gf[32], sp[32], ef[32];
-        fmt_time(med, sizeof med, r->time.median);
-        fmt_time(mn, sizeof mn, r->time.min);
-        fmt_time(mx, sizeof mx, r->time.max);
-        fmt_time(e2e, sizeof e2e, r->has_e2e ? r->e2e.median : NAN);
-        fmt_num(gb, sizeof gb, r->gbps, "%.1f");
-        fmt_num(gf, sizeof gf, r->gflops, "%.2f");
-        fmt_num(sp, sizeof sp, r->speedup, "%.2fx");
-        fmt_num(ef, sizeof ef, r->efficiency, "%.2f");
+        hx_format_seconds(med, sizeof med, r->time.median);
+        hx_format_seconds(mn, sizeof mn, r->time.min);
+        hx_format_seconds(mx, sizeof mx, r->time.max);
+        hx_format_seconds(e2e, sizeof e2e, r->has_e2e ? r->e2e.median : NAN);
+        hx_format_number(gb, sizeof gb, r->gbps, "%.1f");
+        hx_format_number(gf, sizeof gf, r->gflops, "%.2f");
+        hx_format_number(sp, sizeof sp, r->speedup, "%.2fx");
+        hx_format_number(ef, sizeof ef, r->efficiency, "%.2f");
         char dev[300];
         if (r->mem[0])
             snprintf(dev, sizeof dev, "%s [%s]", r->device, r->mem);
@@ -135,7 +135,7 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
                       r->tolerance);
         if (has_pct) {
             char pct[32];
-            fmt_num(pct, sizeof pct, extra_value(r, "pct_peak"), "%.0f%%");
+            hx_format_number(pct, sizeof pct, extra_value(r, "pct_peak"), "%.0f%%");
             hx_table_cell(t, "%s", pct);
         }
     }
@@ -160,7 +160,7 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     return HX_OK;
 }
 
-static void json_stats(hx_json *j, const char *key, const hx_stats *s) {
+void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s) {
     hx_json_key(j, key);
     hx_json_object_begin(j);
     hx_json_kv_number(j, "median", s->median);
@@ -195,9 +195,9 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_kv_int(&j, "reps", r->reps);
         hx_json_kv_int(&j, "warmup", r->warmup);
         hx_json_kv_int(&j, "pe", r->pe);
-        json_stats(&j, "time_s", &r->time);
+        hx_json_kv_stats(&j, "time_s", &r->time);
         if (r->has_e2e) {
-            json_stats(&j, "e2e_time_s", &r->e2e);
+            hx_json_kv_stats(&j, "e2e_time_s", &r->e2e);
             hx_json_kv_string(&j, "mem", r->mem);
         }
         hx_json_kv_number(&j, "bytes", r->bytes);
@@ -229,7 +229,7 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
     return HX_OK;
 }
 
-static void csv_number(FILE *out, double v) {
+void hx_csv_number(FILE *out, double v) {
     if (isfinite(v))
         fprintf(out, ",%.9g", v);
     else
@@ -251,21 +251,21 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, r->mem, 0);
         fprintf(out, ",%llu,%d,%d,%d,%u", (unsigned long long)r->size, r->threads, r->reps,
                 r->warmup, r->pe);
-        csv_number(out, r->time.median);
-        csv_number(out, r->time.min);
-        csv_number(out, r->time.max);
-        csv_number(out, r->has_e2e ? r->e2e.median : NAN);
-        csv_number(out, r->has_e2e ? r->e2e.min : NAN);
-        csv_number(out, r->has_e2e ? r->e2e.max : NAN);
-        csv_number(out, r->bytes);
-        csv_number(out, r->flops);
-        csv_number(out, r->speedup);
-        csv_number(out, r->efficiency);
-        csv_number(out, r->gbps);
-        csv_number(out, r->gflops);
+        hx_csv_number(out, r->time.median);
+        hx_csv_number(out, r->time.min);
+        hx_csv_number(out, r->time.max);
+        hx_csv_number(out, r->has_e2e ? r->e2e.median : NAN);
+        hx_csv_number(out, r->has_e2e ? r->e2e.min : NAN);
+        hx_csv_number(out, r->has_e2e ? r->e2e.max : NAN);
+        hx_csv_number(out, r->bytes);
+        hx_csv_number(out, r->flops);
+        hx_csv_number(out, r->speedup);
+        hx_csv_number(out, r->efficiency);
+        hx_csv_number(out, r->gbps);
+        hx_csv_number(out, r->gflops);
         fputs(r->verified ? ",true" : ",false", out);
-        csv_number(out, r->max_rel_err);
-        csv_number(out, r->tolerance);
+        hx_csv_number(out, r->max_rel_err);
+        hx_csv_number(out, r->tolerance);
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);

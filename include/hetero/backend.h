@@ -32,6 +32,10 @@ const char *hx_backend_name(hx_backend b);
 /* Parse one backend name; on failure the message lists every backend. */
 int hx_backend_parse(const char *text, hx_backend *out);
 
+/* Parse a comma-separated --backend list into want[] (set entries for the named backends).  An
+ * unknown name is HX_ERR_USAGE listing every backend; one this build lacks is HX_ERR_MISSING. */
+int hx_backend_parse_list(const char *text, bool want[HX_BACKEND_COUNT]);
+
 /* Whether this build contains the backend at all (blas and cuda are optional). */
 bool hx_backend_built(hx_backend b);
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hetero/json.h"
 #include "hetero/output.h"
 #include "hetero/stats.h"
 
@@ -63,6 +64,16 @@ void hx_result_derive(hx_result *r, double serial_median);
 
 /* Add an extra figure to r (ignored past the capacity). */
 void hx_result_extra(hx_result *r, const char *name, double value);
+
+/* Shared by every command's writers. */
+/* Seconds in the unit that keeps 3-4 significant digits readable ("11.476 ms"); "-" if not finite. */
+void hx_format_seconds(char *buf, size_t len, double s);
+/* v with printf format fmt, or "-" when v is not finite. */
+void hx_format_number(char *buf, size_t len, double v, const char *fmt);
+/* ",<v>" with 9 significant digits, or "," (an empty CSV field) when v is not finite. */
+void hx_csv_number(FILE *out, double v);
+/* "key": {"median": .., "min": .., "max": ..} */
+void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s);
 
 int hx_report_write(FILE *out, hx_format fmt, const hx_host_info *host, const hx_result *rs,
                     size_t n, const hx_skip *skips, size_t nskips);
