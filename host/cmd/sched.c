@@ -646,17 +646,6 @@ static int measure_serial(sched_ctx *x) {
 
 /* ---- reports ------------------------------------------------------------------------------ */
 
-static void fmt_seconds(char *buf, size_t len, double s) {
-    if (!isfinite(s))
-        snprintf(buf, len, "-");
-    else if (s >= 1.0)
-        snprintf(buf, len, "%.3f s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.2f us", s * 1e6);
-}
-
 static const char *policy_label(const sched_config *c, sched_policy p, char *buf, size_t len) {
     if (p == POLICY_STATIC)
         snprintf(buf, len, "static (%.2f)", c->split);
@@ -678,11 +667,11 @@ static int write_table(FILE *out, const sched_ctx *x, const sched_result *rs) {
         if (!r->ran)
             continue;
         char label[32], med[32], mn[32], mx[32], db[32], hb[32];
-        fmt_seconds(med, sizeof med, r->wall.median);
-        fmt_seconds(mn, sizeof mn, r->wall.min);
-        fmt_seconds(mx, sizeof mx, r->wall.max);
-        fmt_seconds(db, sizeof db, r->dev_busy);
-        fmt_seconds(hb, sizeof hb, r->host_busy);
+        hx_format_seconds(med, sizeof med, r->wall.median);
+        hx_format_seconds(mn, sizeof mn, r->wall.min);
+        hx_format_seconds(mx, sizeof mx, r->wall.max);
+        hx_format_seconds(db, sizeof db, r->dev_busy);
+        hx_format_seconds(hb, sizeof hb, r->host_busy);
         hx_table_row(t);
         hx_table_cell(t, "%s", policy_label(c, (sched_policy)p, label, sizeof label));
         hx_table_cell(t, "%s", med);
@@ -698,7 +687,7 @@ static int write_table(FILE *out, const sched_ctx *x, const sched_result *rs) {
         hx_table_cell(t, r->verified ? "yes" : "NO (err %.2g > %.2g)", r->max_err, r->tolerance);
     }
     char serial[32];
-    fmt_seconds(serial, sizeof serial, x->serial_median);
+    hx_format_seconds(serial, sizeof serial, x->serial_median);
     fprintf(out,
             "mandelbrot %zux%zu, %u iterations; device '%s'; %d host threads; chunk %llu rows; "
             "%llu in flight (proxy)\n",
