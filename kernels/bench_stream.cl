@@ -1,20 +1,32 @@
 /*
  * bench_stream.cl - the memory, launch and atomic kernels of `hetero devices --bench`.
  *
- * copy and triad move 8 and 12 bytes per work-item (words read + words written, times 4); the
+ * copy and triad move 8 and 12 bytes per element (words read + words written, times 4); the
  * empty kernel measures launch latency; atomic_add is the OpenCL 1.1 form so the file builds on
  * every device, each work-item adding to the counter at (gid & mask) * stride: mask 0 puts every
  * work-item on one address, a stride of 16 words gives each its own cache line.
  */
-__kernel void bench_copy(__global const float *restrict a, __global float *restrict c) {
+/* Four floats per work-item and, where the compiler offers it, a streaming store: the same
+ * access pattern as the vecadd and triad workloads, so their pct_peak compares like with like
+ * (kernels/vecadd.cl explains both choices). */
+#if defined(__clang__) && defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STORE4(v, p) __builtin_nontemporal_store((v), (p))
+#endif
+#endif
+#ifndef STREAM_STORE4
+#define STREAM_STORE4(v, p) (*(p) = (v))
+#endif
+
+__kernel void bench_copy(__global const float4 *restrict a, __global float4 *restrict c) {
     size_t i = get_global_id(0);
-    c[i] = a[i];
+    STREAM_STORE4(a[i], &c[i]);
 }
 
-__kernel void bench_triad(__global float *restrict a, __global const float *restrict b,
-                          __global const float *restrict c, float s) {
+__kernel void bench_triad(__global float4 *restrict a, __global const float4 *restrict b,
+                          __global const float4 *restrict c, float s) {
     size_t i = get_global_id(0);
-    a[i] = b[i] + s * c[i];
+    STREAM_STORE4(b[i] + s * c[i], &a[i]);
 }
 
 __kernel void bench_empty(void) {}

@@ -58,15 +58,22 @@ void hx_format_number(char *buf, size_t len, double v, const char *fmt) {
 
 /* The extra figures of each row that has some, one line per row: times (names ending in "_s",
  * not "_per_s") in readable units, other figures with 4 significant digits. */
+/* Extra figures shown as table columns rather than in the lines under the table. */
+static bool extra_is_column(const char *name) {
+    return strcmp(name, "pct_peak") == 0;
+}
+
 static void write_extras(FILE *out, const hx_result *rs, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
-        if (r->nextra == 0)
-            continue;
-        fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "", r->mem,
-                r->mem[0] ? "]" : "");
+        int shown = 0;
         for (int e = 0; e < r->nextra; e++) {
             const char *name = r->extra[e].name;
+            if (extra_is_column(name))
+                continue;
+            if (shown++ == 0)
+                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "",
+                        r->mem, r->mem[0] ? "]" : "");
             size_t len = strlen(name);
             char value[32];
             bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
@@ -77,7 +84,8 @@ static void write_extras(FILE *out, const hx_result *rs, size_t n) {
                 snprintf(value, sizeof value, "%.4g", r->extra[e].value);
             fprintf(out, " %s=%s", name, value);
         }
-        fputc('\n', out);
+        if (shown)
+            fputc('\n', out);
     }
 }
 
