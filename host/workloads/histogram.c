@@ -27,7 +27,7 @@
  *
  * USAGE
  *     hetero run histogram [--size=N] [--skew=P] [--shared-bins=0|1]
- *         N input bytes (default 256M), P in [0, 1] (default 0)
+ *         N input bytes (default 64M), P in [0, 1] (default 0)
  *
  * NOTES
  *     Bytes moved per run = n (each input byte read once) + 4 * 256 (the bins written once).
@@ -322,7 +322,7 @@ const hx_workload hx_workload_histogram = {
     .summary = "256-bin histogram of n bytes, uint32 bins",
     .lesson = "atomics and contention: private bins merged once beat shared atomic counters",
     .size_unit = "input bytes",
-    .default_size = (uint64_t)256 << 20,
+    .default_size = (uint64_t)64 << 20, /* twice a 32 MiB last-level cache; a few seconds */
     .min_size = 1,
     .max_size = (uint64_t)1 << 31,
     .params = histogram_params,
