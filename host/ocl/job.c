@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hetero/alloc.h"
 #include "hetero/error.h"
 #include "hetero/ocl.h"
 #include "hetero/parse.h"
@@ -40,6 +41,8 @@ static void release_events(hx_ocl_job *job) {
 static void release_mem(hx_ocl_job *job, hx_ocl_mem *m) {
     if (m->buffer)
         clReleaseMemObject(m->buffer);
+    hx_free(m->backing); /* after the buffer that lives in it */
+    m->backing = NULL;
     if (m->svm)
         clSVMFree(job->session->context, m->svm);
     m->buffer = NULL;
@@ -213,7 +216,22 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
     m->access = access;
     m->bytes = bytes;
     cl_int err = CL_SUCCESS;
-    if (job->mem == HX_MEM_BUFFER) {
+    if (job->mem == HX_MEM_BUFFER && (d->type & CL_DEVICE_TYPE_CPU)) {
+        /* A CPU device computes in host memory anyway: give it memory allocated the way the host
+         * backends' arrays are (2 MiB aligned, advised into huge pages), so the comparison is of
+         * the code, not of the page size.  Uploads and downloads still copy, as in buffer mode
+         * on any device. */
+        if (hx_alloc_checked(&m->backing, bytes ? bytes : 1, "an OpenCL buffer") != HX_OK)
+            return HX_ERR_RUNTIME;
+        m->buffer = clCreateBuffer(job->session->context,
+                                   access_flags(access) | CL_MEM_USE_HOST_PTR, bytes ? bytes : 1,
+                                   m->backing, &err);
+        if (err != CL_SUCCESS) {
+            hx_free(m->backing);
+            m->backing = NULL;
+            return hx_ocl_fail(err, "clCreateBuffer");
+        }
+    } else if (job->mem == HX_MEM_BUFFER) {
         m->buffer = clCreateBuffer(job->session->context, access_flags(access), bytes ? bytes : 1,
                                    NULL, &err);
         if (err != CL_SUCCESS)

@@ -153,6 +153,7 @@ typedef struct hx_ocl_mem {
     hx_mem_access access;
     size_t bytes;
     cl_mem buffer; /* buffer mode */
+    void *backing; /* buffer mode on a CPU device: hetero's own host memory under the buffer */
     void *svm;     /* SVM modes */
     const void *placed; /* svm-fine: the host source whose bytes the allocation holds */
     void *deferred_dst; /* svm-fine in place: where the run's result goes after the timing */
