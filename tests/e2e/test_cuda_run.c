@@ -55,12 +55,7 @@ static void default_backends_skip_cuda_with_a_notice_and_exit_0(void **state) {
         skip();
     hx_proc p;
     assert_int_equal(hx_run_hetero_cmd(&p, "run --format=json " QUICK " vecadd"), 0);
-    if (p.status != 0)
-        print_error("stderr: %s\n", p.err);
-    assert_int_equal(p.status, 0);
-    char err[256];
-    jv *doc = jv_parse(p.out, err, sizeof err);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(&p, 0);
     const jv *results = jv_get(doc, "results");
     assert_non_null(find_row(results, "serial"));
     assert_null(find_row(results, "cuda"));
@@ -101,12 +96,7 @@ static void cuda_row_verifies_on_a_gpu(void **state) {
     hx_proc p;
     assert_int_equal(
         hx_run_hetero_cmd(&p, "run --backend=serial,cuda --format=json " QUICK " vecadd"), 0);
-    if (p.status != 0)
-        print_error("stderr: %s\n", p.err);
-    assert_int_equal(p.status, 0);
-    char err[256];
-    jv *doc = jv_parse(p.out, err, sizeof err);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(&p, 0);
     const jv *r = find_row(jv_get(doc, "results"), "cuda");
     assert_non_null(r);
     assert_true(jv_get(r, "verified")->boolean);

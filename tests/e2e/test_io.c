@@ -88,10 +88,7 @@ static void bench_json_reports_verified_points(void **state) {
     assert_int_equal(hx_run_hetero_cmd(&p, "io bench --model=epoll-lt,blocking-thread "
                                            "--conns=1,8 --size=100 --duration=200ms --format=json"),
                      0);
-    assert_int_equal(p.status, 0);
-    char err[128];
-    jv *doc = jv_parse(p.out, err, sizeof err);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(&p, 0);
     assert_string_equal(jv_get(doc, "schema")->string, "hetero.io/1");
     assert_string_equal(jv_get(doc, "mode")->string, "closed-loop");
     const jv *res = jv_get(doc, "results");

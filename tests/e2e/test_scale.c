@@ -13,14 +13,7 @@
 
 static jv *json_of(hx_proc *p, const char *fmt, const char *args) {
     assert_int_equal(hx_run_hetero_cmd(p, fmt, args), 0);
-    if (p->status != 0)
-        print_error("exit %d\nstderr: %s\n", p->status, p->err);
-    assert_int_equal(p->status, 0);
-    char err[256];
-    jv *doc = jv_parse(p->out, err, sizeof err);
-    if (!doc)
-        print_error("bad JSON: %s\n%s\n", err, p->out);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(p, 0);
     return doc;
 }
 

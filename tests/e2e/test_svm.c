@@ -14,14 +14,7 @@
 static jv *run_json(const char *args, int expect_status) {
     hx_proc p;
     assert_int_equal(hx_run_hetero_cmd(&p, "%s --format=json", args), 0);
-    if (p.status != expect_status)
-        print_error("hetero %s\nexit %d\nstderr: %s\n", args, p.status, p.err);
-    assert_int_equal(p.status, expect_status);
-    char err[256];
-    jv *doc = jv_parse(p.out, err, sizeof err);
-    if (!doc)
-        print_error("bad JSON (%s):\n%s\n", err, p.out);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(&p, expect_status);
     hx_proc_free(&p);
     return doc;
 }

@@ -12,14 +12,7 @@
 static jv *run_json(const char *args, hx_proc *p) {
     assert_int_equal(
         hx_run_hetero_cmd(p, "run --format=json --device=cpu --reps=1 --warmup=1 %s", args), 0);
-    if (p->status != 0)
-        print_error("hetero run %s: exit %d\nstderr: %s\n", args, p->status, p->err);
-    assert_int_equal(p->status, 0);
-    char err[256];
-    jv *doc = jv_parse(p->out, err, sizeof err);
-    if (!doc)
-        print_error("bad JSON: %s\n%s\n", err, p->out);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(p, 0);
     return doc;
 }
 
@@ -79,10 +72,7 @@ static void list_says_what_size_counts(void **state) {
     (void)state;
     hx_proc p;
     assert_int_equal(hx_run_hetero_cmd(&p, "list --format=json"), 0);
-    assert_int_equal(p.status, 0);
-    char err[256];
-    jv *doc = jv_parse(p.out, err, sizeof err);
-    assert_non_null(doc);
+    jv *doc = hx_expect_json(&p, 0);
     const jv *ws = jv_get(doc, "workloads");
     const char *names[] = {"mandelbrot", "histogram", "stencil2d", "nbody"};
     const char *units[] = {"pixels", "bytes", "grid side", "bodies"};

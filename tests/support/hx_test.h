@@ -37,4 +37,19 @@
         }                                                                                          \
     } while (0)
 
+/* The JSON document that finished process p printed, after checking that it exited with
+ * `status`; fails the test otherwise, showing its stderr or the text that did not parse.  The
+ * caller frees the document with jv_free. */
+static inline jv *hx_expect_json(const hx_proc *p, int status) {
+    if (p->status != status)
+        print_error("exit %d, expected %d\nstderr: %s\n", p->status, status, p->err);
+    assert_int_equal(p->status, status);
+    char err[256];
+    jv *doc = jv_parse(p->out, err, sizeof err);
+    if (!doc)
+        print_error("bad JSON (%s):\n%s\n", err, p->out);
+    assert_non_null(doc);
+    return doc;
+}
+
 #endif
