@@ -42,6 +42,12 @@ static const hx_opt serve_opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+static volatile sig_atomic_t stop_signal; /* set by a SIGINT/SIGTERM on any thread */
+
+static void record_stop_signal(int sig) {
+    stop_signal = sig;
+}
+
 static int serve(int argc, char **argv) {
     const char *model = NULL, *bind = "127.0.0.1";
     uint64_t port = DEFAULT_PORT;
@@ -77,7 +83,14 @@ static int serve(int argc, char **argv) {
     if (!hx_io_model_find(model))
         return hx_fail(HX_ERR_USAGE, "unknown IO model '%s'; the models are: %s", model,
                        hx_io_model_names());
-    /* SIGINT/SIGTERM are taken synchronously by this thread; the server's threads block them. */
+    /* SIGINT/SIGTERM are taken synchronously by this thread; the server's threads block them.
+     * Threads that libraries start before main (OpenBLAS's pool) do not block them, and a signal
+     * sent to the process may be delivered there: a handler that only records it catches that
+     * case instead of the default action killing the server. */
+    struct sigaction on_stop = {.sa_handler = record_stop_signal};
+    sigemptyset(&on_stop.sa_mask);
+    sigaction(SIGINT, &on_stop, NULL);
+    sigaction(SIGTERM, &on_stop, NULL);
     sigset_t stop_set;
     sigemptyset(&stop_set);
     sigaddset(&stop_set, SIGINT);
@@ -90,7 +103,7 @@ static int serve(int argc, char **argv) {
     for (;;) {
         struct timespec tick = {0, 200 * 1000 * 1000};
         int sig = sigtimedwait(&stop_set, NULL, &tick);
-        if (sig == SIGINT || sig == SIGTERM || hx_io_server_finished(srv))
+        if (sig == SIGINT || sig == SIGTERM || stop_signal || hx_io_server_finished(srv))
             break;
     }
     return hx_io_server_stop(srv);
