@@ -7,9 +7,14 @@
  * and normal for any length.  Flops per work-item = iters x 8 chains x lanes x 2.
  */
 #define FMA8(x, m, k)                                                                              \
-    x##0 = fma(x##0, m, k); x##1 = fma(x##1, m, k); x##2 = fma(x##2, m, k);                        \
-    x##3 = fma(x##3, m, k); x##4 = fma(x##4, m, k); x##5 = fma(x##5, m, k);                        \
-    x##6 = fma(x##6, m, k); x##7 = fma(x##7, m, k)
+    x##0 = fma(x##0, m, k);                                                                        \
+    x##1 = fma(x##1, m, k);                                                                        \
+    x##2 = fma(x##2, m, k);                                                                        \
+    x##3 = fma(x##3, m, k);                                                                        \
+    x##4 = fma(x##4, m, k);                                                                        \
+    x##5 = fma(x##5, m, k);                                                                        \
+    x##6 = fma(x##6, m, k);                                                                        \
+    x##7 = fma(x##7, m, k)
 
 __kernel void bench_fp32_x1(__global float *out, float seed, int iters) {
     float s = seed + (float)get_global_id(0) * 1e-7f;

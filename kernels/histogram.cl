@@ -14,8 +14,8 @@
  * the chunk by the group size (item k takes bytes k, k + L, k + 2L, ... of the chunk): on a GPU
  * neighbouring work-items read neighbouring bytes (coalesced), and on a CPU device, which runs a
  * group's work-items one after another, the chunk stays in cache while they do.  The global
- * bins must be zero before a launch.  OpenCL 1.1 atomic_inc/atomic_add: they build under -cl-std=CL1.2 on
- * every device (NVIDIA's OpenCL C has no C11 atomics).
+ * bins must be zero before a launch.  OpenCL 1.1 atomic_inc/atomic_add: they build under
+ * -cl-std=CL1.2 on every device (NVIDIA's OpenCL C has no C11 atomics).
  */
 #define BINS 256
 
@@ -26,16 +26,16 @@ static void group_chunk(const uint n, const uint chunk, uint *begin, uint *end) 
     *end = min(b + chunk, n);
 }
 
-__kernel void histogram_global(__global const uchar *restrict bytes, const uint n,
-                               const uint chunk, __global uint *restrict bins) {
+__kernel void histogram_global(__global const uchar *restrict bytes, const uint n, const uint chunk,
+                               __global uint *restrict bins) {
     uint begin, end;
     group_chunk(n, chunk, &begin, &end);
     for (uint i = begin + get_local_id(0); i < end; i += get_local_size(0))
         atomic_inc(&bins[bytes[i]]);
 }
 
-__kernel void histogram_local(__global const uchar *restrict bytes, const uint n,
-                              const uint chunk, __global uint *restrict bins) {
+__kernel void histogram_local(__global const uchar *restrict bytes, const uint n, const uint chunk,
+                              __global uint *restrict bins) {
     __local uint group_bins[BINS];
     const uint lid = get_local_id(0), lsize = get_local_size(0);
     for (uint b = lid; b < BINS; b += lsize)

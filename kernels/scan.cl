@@ -17,9 +17,8 @@
  */
 #define PER_ITEM 8
 
-__kernel void scan_blocks(__global const int *x, __global int *y,
-                          __global int *restrict block_sums, const uint n,
-                          __local int *temp) {
+__kernel void scan_blocks(__global const int *x, __global int *y, __global int *restrict block_sums,
+                          const uint n, __local int *temp) {
     const uint lid = get_local_id(0), items = get_local_size(0);
     const uint base = get_group_id(0) * items * PER_ITEM + lid * PER_ITEM;
     int v[PER_ITEM];

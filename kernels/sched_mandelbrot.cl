@@ -46,10 +46,10 @@ __kernel void mandelbrot_persistent(__global uint *restrict img, const uint widt
     const uint lid = get_local_id(0), lsize = get_local_size(0);
     for (;;) {
         if (lid == 0)
-            claimed = atomic_fetch_add_explicit(&counters[0], chunk, memory_order_relaxed,
-                                                SCHED_SCOPE);
+            claimed =
+                atomic_fetch_add_explicit(&counters[0], chunk, memory_order_relaxed, SCHED_SCOPE);
         barrier(CLK_LOCAL_MEM_FENCE);
-        const uint row0 = claimed; /* the same for the whole group: the exit below is uniform */
+        const uint row0 = claimed;    /* the same for the whole group: the exit below is uniform */
         barrier(CLK_LOCAL_MEM_FENCE); /* everyone has read it before the leader claims again */
         if (row0 >= height)
             return;

@@ -15,9 +15,9 @@
  * zero and stores past it are skipped, so n need not be a multiple of 64.  Needs an 8 x 8
  * work-group.
  */
-#define TILE 64
+#define TILE   64
 #define KSLICE 64
-#define ITEMS 8
+#define ITEMS  8
 
 __kernel __attribute__((reqd_work_group_size(ITEMS, ITEMS, 1))) void
 sgemm(__global const float *restrict a, __global const float *restrict b,

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double now(void) { return omp_get_wtime(); }
+static double now(void) {
+    return omp_get_wtime();
+}
 
 static void chunk(size_t n, size_t *lo, size_t *hi) {
     size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
@@ -36,16 +38,18 @@ static void copy_plain(float *restrict c, const float *restrict a, size_t lo, si
         c[i] = a[i];
 }
 
-static void triad_nt(float *restrict a, const float *restrict b, const float *restrict c,
-                     size_t lo, size_t hi) {
+static void triad_nt(float *restrict a, const float *restrict b, const float *restrict c, size_t lo,
+                     size_t hi) {
 #if defined(__AVX512F__)
     for (size_t i = lo; i < hi; i += 16)
-        _mm512_stream_ps(a + i, _mm512_add_ps(_mm512_load_ps(b + i),
-                                              _mm512_mul_ps(_mm512_set1_ps(0.5f), _mm512_load_ps(c + i))));
+        _mm512_stream_ps(a + i,
+                         _mm512_add_ps(_mm512_load_ps(b + i),
+                                       _mm512_mul_ps(_mm512_set1_ps(0.5f), _mm512_load_ps(c + i))));
 #elif defined(__AVX__)
     for (size_t i = lo; i < hi; i += 8)
-        _mm256_stream_ps(a + i, _mm256_add_ps(_mm256_load_ps(b + i),
-                                              _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_load_ps(c + i))));
+        _mm256_stream_ps(a + i,
+                         _mm256_add_ps(_mm256_load_ps(b + i),
+                                       _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_load_ps(c + i))));
 #else
     triad_plain(a, b, c, lo, hi);
 #endif
@@ -95,11 +99,21 @@ int main(int argc, char **argv) {
                 size_t lo, hi;
                 chunk(n, &lo, &hi);
                 switch (k) {
-                case COPY_PLAIN: copy_plain(c, a, lo, hi); break;
-                case COPY_NT: copy_nt(c, a, lo, hi); break;
-                case COPY_MEMCPY: memcpy(c + lo, a + lo, (hi - lo) * sizeof(float)); break;
-                case TRIAD_PLAIN: triad_plain(a, b, c, lo, hi); break;
-                default: triad_nt(a, b, c, lo, hi); break;
+                case COPY_PLAIN:
+                    copy_plain(c, a, lo, hi);
+                    break;
+                case COPY_NT:
+                    copy_nt(c, a, lo, hi);
+                    break;
+                case COPY_MEMCPY:
+                    memcpy(c + lo, a + lo, (hi - lo) * sizeof(float));
+                    break;
+                case TRIAD_PLAIN:
+                    triad_plain(a, b, c, lo, hi);
+                    break;
+                default:
+                    triad_nt(a, b, c, lo, hi);
+                    break;
                 }
             }
             double t = now() - t0;

@@ -120,7 +120,8 @@ int hx_cmd_list(int argc, char **argv) {
         if (a.kind == HX_ARG_UNKNOWN)
             return hx_report_error(hx_args_unknown(&ap, &a));
         if (a.kind == HX_ARG_POSITIONAL)
-            return hx_report_error(hx_fail(HX_ERR_USAGE, "'hetero list' takes no argument (got '%s')", a.value));
+            return hx_report_error(
+                hx_fail(HX_ERR_USAGE, "'hetero list' takes no argument (got '%s')", a.value));
         if (strcmp(a.opt->name, "help") == 0) {
             hx_args_help(stdout, "hetero list [--format=table|json]",
                          "List the workloads, what --size means for each, their parameters and "
@@ -130,7 +131,8 @@ int hx_cmd_list(int argc, char **argv) {
         }
         status = hx_parse_format(a.value, &fmt);
         if (status == HX_OK && fmt == HX_FORMAT_CSV)
-            status = hx_fail(HX_ERR_USAGE, "unknown --format 'csv' for list; accepted: table, json");
+            status =
+                hx_fail(HX_ERR_USAGE, "unknown --format 'csv' for list; accepted: table, json");
         if (status != HX_OK)
             return hx_report_error(status);
     }

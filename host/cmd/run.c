@@ -25,10 +25,10 @@
 #include "hetero/survey.h"
 #include "hetero/workload.h"
 
-#define MAX_WORKLOADS 32
-#define MAX_DEVICES 16
-#define MAX_PARAMS 16
-#define DEFAULT_REPS 10
+#define MAX_WORKLOADS  32
+#define MAX_DEVICES    16
+#define MAX_PARAMS     16
+#define DEFAULT_REPS   10
 #define DEFAULT_WARMUP 2
 
 typedef struct run_config {
@@ -70,18 +70,19 @@ static const hx_opt run_opts[] = {
 };
 
 static void run_help(FILE *out) {
-    hx_args_help(out, "hetero run [OPTIONS] [WORKLOAD...]",
-                 "Run each workload (default: vecadd) on each backend, verify every result against\n"
-                 "the serial result, time it (median of --reps after --warmup) and print speedup\n"
-                 "over serial.  The serial backend always runs: it is the reference and the\n"
-                 "baseline.  OpenCL rows time the kernel by event profiling and also report the\n"
-                 "end-to-end time with host<->device transfers.  Workload parameters are given as\n"
-                 "--NAME=VALUE (see `hetero list`).\n"
-                 "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
-                 "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n\n"
-                 "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
-                 "3 requested device or feature missing.",
-                 run_opts);
+    hx_args_help(
+        out, "hetero run [OPTIONS] [WORKLOAD...]",
+        "Run each workload (default: vecadd) on each backend, verify every result against\n"
+        "the serial result, time it (median of --reps after --warmup) and print speedup\n"
+        "over serial.  The serial backend always runs: it is the reference and the\n"
+        "baseline.  OpenCL rows time the kernel by event profiling and also report the\n"
+        "end-to-end time with host<->device transfers.  Workload parameters are given as\n"
+        "--NAME=VALUE (see `hetero list`).\n"
+        "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
+        "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n\n"
+        "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
+        "3 requested device or feature missing.",
+        run_opts);
 }
 
 static int parse_backends(run_config *c, const char *text) {
@@ -122,8 +123,8 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
     if (strcmp(name, "mem") == 0) {
-        static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine", "auto", "all",
-                                            NULL};
+        static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine",
+                                            "auto",   "all",        NULL};
         int i;
         c->mem_spec = v;
         return hx_parse_choice("--mem", v, modes, &i);

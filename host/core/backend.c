@@ -10,7 +10,8 @@
 #include "hetero/parse.h"
 
 static const hx_backend_info backends[HX_BACKEND_COUNT] = {
-    [HX_BACKEND_SERIAL] = {"serial", "SISD", "one thread, scalar code, not vectorised: the baseline"},
+    [HX_BACKEND_SERIAL] = {"serial", "SISD",
+                           "one thread, scalar code, not vectorised: the baseline"},
     [HX_BACKEND_SIMD] = {"simd", "SIMD", "one thread, AVX-512/AVX2 intrinsics chosen by cpuid"},
     [HX_BACKEND_OMP] = {"omp", "MIMD", "OpenMP threads running the scalar body"},
     [HX_BACKEND_OMP_SIMD] = {"omp-simd", "MIMD of SIMD", "OpenMP threads x SIMD vectors"},
@@ -49,10 +50,10 @@ int hx_backend_parse_list(const char *text, bool want[HX_BACKEND_COUNT]) {
         hx_backend b;
         status = hx_backend_parse(items[i], &b);
         if (status == HX_OK && !hx_backend_built(b))
-            status = hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero%s",
-                             items[i],
-                             b == HX_BACKEND_CUDA ? " (configure on a machine with nvcc)"
-                                                  : " (install libopenblas-dev and rebuild)");
+            status =
+                hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero%s", items[i],
+                        b == HX_BACKEND_CUDA ? " (configure on a machine with nvcc)"
+                                             : " (install libopenblas-dev and rebuild)");
         if (status == HX_OK)
             want[b] = true;
     }

@@ -65,7 +65,7 @@ static void detect(void) {
     bool osxsave = c & bit_OSXSAVE;
     bool avx_hw = c & bit_AVX;
     unsigned long long xcr0 = osxsave ? read_xcr0() : 0;
-    info.os_avx = (xcr0 & 0x6) == 0x6;             /* SSE and AVX state */
+    info.os_avx = (xcr0 & 0x6) == 0x6;                     /* SSE and AVX state */
     info.os_avx512 = info.os_avx && (xcr0 & 0xe0) == 0xe0; /* opmask, ZMM_Hi256, Hi16_ZMM */
     info.avx = avx_hw && info.os_avx;
     if (max_leaf >= 7) {

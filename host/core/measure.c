@@ -21,7 +21,8 @@
 /* Refuse sizes that would not fit: the workload's estimate against 80% of physical memory. */
 static int check_size(const hx_workload *w, uint64_t size) {
     if (size < w->min_size || size > w->max_size)
-        return hx_fail(HX_ERR_USAGE, "--size %llu is out of range for %s; accepted: %llu to %llu (%s)",
+        return hx_fail(HX_ERR_USAGE,
+                       "--size %llu is out of range for %s; accepted: %llu to %llu (%s)",
                        (unsigned long long)size, w->name, (unsigned long long)w->min_size,
                        (unsigned long long)w->max_size, w->size_unit);
     double need = w->host_bytes(size);

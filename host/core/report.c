@@ -72,8 +72,8 @@ static void write_extras(FILE *out, const hx_result *rs, size_t n) {
             if (extra_is_column(name))
                 continue;
             if (shown++ == 0)
-                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "",
-                        r->mem, r->mem[0] ? "]" : "");
+                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "", r->mem,
+                        r->mem[0] ? "]" : "");
             size_t len = strlen(name);
             char value[32];
             bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
@@ -99,10 +99,9 @@ static double extra_value(const hx_result *r, const char *name) {
 
 static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                        const hx_skip *skips, size_t nskips) {
-    static const char *const headers[] = {"workload", "backend", "device",  "size",
-                                          "thr",      "median",  "min..max", "e2e median",
-                                          "GB/s",     "GFLOP/s", "speedup", "eff",
-                                          "verified", "%peak"};
+    static const char *const headers[] = {"workload", "backend",  "device",     "size", "thr",
+                                          "median",   "min..max", "e2e median", "GB/s", "GFLOP/s",
+                                          "speedup",  "eff",      "verified",   "%peak"};
     /* %peak (pct_peak of `run --roofline`, host/survey/roofline.c) only when a row has it */
     bool has_pct = false;
     for (size_t i = 0; i < n; i++)
@@ -154,8 +153,9 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     for (size_t i = 0; i < n; i++)
         any_device |= rs[i].has_e2e;
     if (n > 0)
-        fprintf(out, "median of %d reps after %d warm-up; speedup = serial median / median; "
-                     "eff = speedup / processing elements\n",
+        fprintf(out,
+                "median of %d reps after %d warm-up; speedup = serial median / median; "
+                "eff = speedup / processing elements\n",
                 rs[0].reps, rs[0].warmup);
     if (any_device)
         fputs("device rows: median = kernel time (event profiling); e2e = the whole run with "
@@ -163,8 +163,7 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
               out);
     write_extras(out, rs, n);
     for (size_t i = 0; i < nskips; i++)
-        fprintf(out, "skipped: %s/%s: %s\n", skips[i].workload, skips[i].backend,
-                skips[i].reason);
+        fprintf(out, "skipped: %s/%s: %s\n", skips[i].workload, skips[i].backend, skips[i].reason);
     return HX_OK;
 }
 

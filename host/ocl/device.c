@@ -15,7 +15,7 @@
 #include "hetero/ocl.h"
 #include "hetero/parse.h"
 
-#define MAX_PLATFORMS 16
+#define MAX_PLATFORMS            16
 #define MAX_DEVICES_PER_PLATFORM 64
 
 static void get_string(cl_device_id d, cl_device_info what, char *buf, size_t len) {
@@ -70,10 +70,10 @@ static void describe_device(hx_ocl_device *d) {
     clGetDeviceInfo(id, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units, &d->compute_units,
                     NULL);
     clGetDeviceInfo(id, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof d->clock_mhz, &d->clock_mhz, NULL);
-    clGetDeviceInfo(id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof d->float_lanes,
-                    &d->float_lanes, NULL);
-    clGetDeviceInfo(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
-                    &d->max_work_group, NULL);
+    clGetDeviceInfo(id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof d->float_lanes, &d->float_lanes,
+                    NULL);
+    clGetDeviceInfo(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group, &d->max_work_group,
+                    NULL);
     clGetDeviceInfo(id, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof d->global_mem, &d->global_mem, NULL);
     clGetDeviceInfo(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof d->max_alloc, &d->max_alloc, NULL);
     clGetDeviceInfo(id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof d->local_mem, &d->local_mem, NULL);
@@ -310,8 +310,8 @@ const char *hx_ocl_svm_describe(cl_device_svm_capabilities caps, char *buf, size
                  {CL_DEVICE_SVM_ATOMICS, "atomics"}};
     for (size_t i = 0; i < 4; i++)
         if ((caps & names[i].bit) && used < len)
-            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-                                     names[i].name);
+            used +=
+                (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", names[i].name);
     if (used == 0)
         snprintf(buf, len, "none");
     return buf;

@@ -92,8 +92,8 @@ int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b
                        d->name, hx_mem_name(mem), hx_ocl_svm_describe(d->svm, caps, sizeof caps));
     }
     char opts[512];
-    HX_TRY(hx_ocl_program(s, b->file, hx_ocl_build_options(d, b, opts, sizeof opts),
-                          &job->program));
+    HX_TRY(
+        hx_ocl_program(s, b->file, hx_ocl_build_options(d, b, opts, sizeof opts), &job->program));
     int status = b->prepare ? b->prepare(job) : HX_OK;
     if (status != HX_OK)
         hx_ocl_job_finish(job, b);
@@ -184,7 +184,7 @@ int hx_ocl_kernel(hx_ocl_job *job, const char *name, cl_kernel *out) {
 }
 
 static cl_mem_flags access_flags(hx_mem_access a) {
-    return a == HX_MEM_READ ? CL_MEM_READ_ONLY
+    return a == HX_MEM_READ    ? CL_MEM_READ_ONLY
            : a == HX_MEM_WRITE ? CL_MEM_WRITE_ONLY
                                : CL_MEM_READ_WRITE;
 }
@@ -203,11 +203,10 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
     for (size_t i = 0; i < job->nmems; i++)
         total += job->mems[i].bytes;
     if (total > d->global_mem)
-        return hx_fail(HX_ERR_USAGE,
-                       "--size %llu needs %s of device memory, more than device '%s' has (%s)",
-                       (unsigned long long)job->problem->size,
-                       hx_format_bytes(total, need, sizeof need), d->name,
-                       hx_format_bytes(d->global_mem, have, sizeof have));
+        return hx_fail(
+            HX_ERR_USAGE, "--size %llu needs %s of device memory, more than device '%s' has (%s)",
+            (unsigned long long)job->problem->size, hx_format_bytes(total, need, sizeof need),
+            d->name, hx_format_bytes(d->global_mem, have, sizeof have));
     if (job->nmems == HX_OCL_MAX_MEMS)
         return hx_fail(HX_ERR_RUNTIME, "too many memory objects in one OpenCL job");
     hx_ocl_mem *m = &job->mems[job->nmems];
@@ -223,9 +222,9 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
          * on any device. */
         if (hx_alloc_checked(&m->backing, bytes ? bytes : 1, "an OpenCL buffer") != HX_OK)
             return HX_ERR_RUNTIME;
-        m->buffer = clCreateBuffer(job->session->context,
-                                   access_flags(access) | CL_MEM_USE_HOST_PTR, bytes ? bytes : 1,
-                                   m->backing, &err);
+        m->buffer =
+            clCreateBuffer(job->session->context, access_flags(access) | CL_MEM_USE_HOST_PTR,
+                           bytes ? bytes : 1, m->backing, &err);
         if (err != CL_SUCCESS) {
             hx_free(m->backing);
             m->backing = NULL;
@@ -275,7 +274,7 @@ int hx_ocl_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src) {
         return HX_OK;
     case HX_MEM_SVM_FINE:
         if (job->in_place && m->access == HX_MEM_READ && m->placed == src)
-            return HX_OK; /* produced in place: the allocation already holds these inputs */
+            return HX_OK;   /* produced in place: the allocation already holds these inputs */
         HX_CL(clFinish(q)); /* the device must be done with the region before the host writes */
         memcpy(m->svm, src, m->bytes);
         m->placed = m->access == HX_MEM_READ ? src : NULL;

@@ -3,8 +3,8 @@
  */
 #include <string.h>
 
-#include "hetero/parse.h"
 #include "hetero/error.h"
+#include "hetero/parse.h"
 #include "hetero/workload.h"
 
 #define HX_WORKLOAD(name) extern const hx_workload hx_workload_##name;

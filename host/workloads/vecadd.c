@@ -150,9 +150,9 @@ HX_TARGET_AVX512 static void vecadd_avx512_range(const float *restrict a, const 
     }
     if (i < end) { /* tail: one masked operation instead of a scalar loop */
         __mmask16 m = (__mmask16)((1u << (end - i)) - 1);
-        _mm512_mask_storeu_ps(c + i, m,
-                              _mm512_add_ps(_mm512_maskz_loadu_ps(m, a + i),
-                                            _mm512_maskz_loadu_ps(m, b + i)));
+        _mm512_mask_storeu_ps(
+            c + i, m,
+            _mm512_add_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
     }
 }
 
@@ -196,8 +196,8 @@ static void vecadd_omp_simd(const hx_problem *p, void *out) {
     {
         size_t begin, end;
         /* one contiguous, cache-line aligned chunk per thread: 16 floats = 64 bytes */
-        hx_partition(d->n, (size_t)omp_get_num_threads(), (size_t)omp_get_thread_num(), 16,
-                     &begin, &end);
+        hx_partition(d->n, (size_t)omp_get_num_threads(), (size_t)omp_get_thread_num(), 16, &begin,
+                     &end);
         vecadd_simd_range(d, out, begin, end);
     }
 }

@@ -36,10 +36,10 @@ typedef struct hx_arg {
 typedef struct hx_argparse {
     int argc;
     char **argv;
-    int next;          /* index of the next argv element */
-    const hx_opt *opts; /* terminated by an entry with name == NULL */
+    int next;            /* index of the next argv element */
+    const hx_opt *opts;  /* terminated by an entry with name == NULL */
     const char *command; /* for messages: "run" */
-    bool options_done;  /* after "--" */
+    bool options_done;   /* after "--" */
     char name_buf[64];
 } hx_argparse;
 

@@ -19,8 +19,8 @@ typedef enum {
 } hx_simd_level;
 
 typedef struct hx_cpu_info {
-    char brand[64];       /* processor brand string */
-    char vendor[16];      /* "GenuineIntel", "AuthenticAMD" */
+    char brand[64];  /* processor brand string */
+    char vendor[16]; /* "GenuineIntel", "AuthenticAMD" */
     bool sse42, avx, avx2, fma, f16c;
     bool avx512f, avx512bw, avx512dq, avx512vl, avx512cd, avx512vnni, avx512bf16, avx512fp16;
     bool os_avx, os_avx512; /* the OS saves the wide registers (XGETBV) */

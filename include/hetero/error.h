@@ -11,11 +11,11 @@
 #define HETERO_ERROR_H
 
 enum {
-    HX_OK = 0,           /* success */
-    HX_ERR_RUNTIME = 1,  /* runtime failure or a result that failed verification */
-    HX_ERR_USAGE = 2,    /* bad command line */
-    HX_ERR_MISSING = 3,  /* the requested device or feature does not exist here */
-    HX_SKIP = 77,        /* CTest's SKIP_RETURN_CODE: a test whose hardware is absent */
+    HX_OK = 0,          /* success */
+    HX_ERR_RUNTIME = 1, /* runtime failure or a result that failed verification */
+    HX_ERR_USAGE = 2,   /* bad command line */
+    HX_ERR_MISSING = 3, /* the requested device or feature does not exist here */
+    HX_SKIP = 77,       /* CTest's SKIP_RETURN_CODE: a test whose hardware is absent */
 };
 
 #if defined(__GNUC__)

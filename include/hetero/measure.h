@@ -23,8 +23,8 @@
 /* A problem with its output and reference buffers. */
 typedef struct hx_instance {
     hx_problem problem;
-    void *out; /* what the backend under test writes */
-    void *ref; /* the serial output */
+    void *out;            /* what the backend under test writes */
+    void *ref;            /* the serial output */
     double serial_median; /* baseline for speedup: set when serial is measured */
     bool have_reference;
 } hx_instance;

@@ -64,12 +64,12 @@ typedef struct hx_ocl_device {
     bool c30;               /* accepts -cl-std=CL3.0 */
     cl_uint compute_units;
     cl_uint clock_mhz;
-    cl_uint float_lanes;    /* native vector width for float; FP32 lanes per SM on NVIDIA */
+    cl_uint float_lanes; /* native vector width for float; FP32 lanes per SM on NVIDIA */
     size_t max_work_group;
     cl_ulong global_mem, max_alloc, local_mem;
     cl_device_svm_capabilities svm; /* 0 on devices below 2.0 */
     bool fp64;
-    bool c11_atomics;       /* OpenCL C 3.0 device-scope atomics (__opencl_c_atomic_scope_device) */
+    bool c11_atomics; /* OpenCL C 3.0 device-scope atomics (__opencl_c_atomic_scope_device) */
 } hx_ocl_device;
 
 /* Every device on every platform (empty, not an error, when there is no platform). */
@@ -100,7 +100,7 @@ void hx_ocl_subdevice_release(hx_ocl_device *sub);
 
 /* ---- memory modes ------------------------------------------------------------------------- */
 
-const char *hx_mem_name(hx_mem_mode m); /* "buffer", "svm-coarse", "svm-fine" */
+const char *hx_mem_name(hx_mem_mode m);               /* "buffer", "svm-coarse", "svm-fine" */
 int hx_mem_parse(const char *text, hx_mem_mode *out); /* not "auto"/"all": see run.c */
 bool hx_mem_supported(const hx_ocl_device *d, hx_mem_mode m);
 hx_mem_mode hx_mem_best(const hx_ocl_device *d); /* fine > coarse > buffer */
@@ -143,8 +143,8 @@ int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_
 /* ---- jobs: one workload run on one session ------------------------------------------------ */
 
 #define HX_OCL_MAX_KERNELS 16
-#define HX_OCL_MAX_MEMS 16
-#define HX_OCL_MAX_EVENTS 256
+#define HX_OCL_MAX_MEMS    16
+#define HX_OCL_MAX_EVENTS  256
 
 typedef enum { HX_MEM_READ = 1, HX_MEM_WRITE = 2, HX_MEM_READ_WRITE = 3 } hx_mem_access;
 
@@ -152,9 +152,9 @@ typedef struct hx_ocl_mem {
     hx_mem_mode mode;
     hx_mem_access access;
     size_t bytes;
-    cl_mem buffer; /* buffer mode */
-    void *backing; /* buffer mode on a CPU device: hetero's own host memory under the buffer */
-    void *svm;     /* SVM modes */
+    cl_mem buffer;      /* buffer mode */
+    void *backing;      /* buffer mode on a CPU device: hetero's own host memory under the buffer */
+    void *svm;          /* SVM modes */
     const void *placed; /* svm-fine: the host source whose bytes the allocation holds */
     void *deferred_dst; /* svm-fine in place: where the run's result goes after the timing */
 } hx_ocl_mem;

@@ -23,15 +23,15 @@ typedef struct hx_result {
     const char *workload;
     const char *backend;
     const char *flynn;
-    char device[256];  /* the CPU brand or the device name */
-    char mem[16];      /* memory mode of opencl rows, "" elsewhere */
+    char device[256]; /* the CPU brand or the device name */
+    char mem[16];     /* memory mode of opencl rows, "" elsewhere */
     uint64_t size;
-    int threads;       /* host threads used (1 for serial/simd) */
+    int threads; /* host threads used (1 for serial/simd) */
     int reps, warmup;
-    unsigned pe;       /* processing elements, for efficiency */
-    hx_stats time;     /* the main time: kernel time for device rows */
+    unsigned pe;   /* processing elements, for efficiency */
+    hx_stats time; /* the main time: kernel time for device rows */
     bool has_e2e;
-    hx_stats e2e;      /* device rows: including host<->device transfers */
+    hx_stats e2e;        /* device rows: including host<->device transfers */
     double bytes, flops; /* per run, from the workload's cost model */
     double speedup, efficiency, gbps, gflops;
     bool verified;
@@ -66,7 +66,8 @@ void hx_result_derive(hx_result *r, double serial_median);
 void hx_result_extra(hx_result *r, const char *name, double value);
 
 /* Shared by every command's writers. */
-/* Seconds in the unit that keeps 3-4 significant digits readable ("11.476 ms"); "-" if not finite. */
+/* Seconds in the unit that keeps 3-4 significant digits readable ("11.476 ms"); "-" if not finite.
+ */
 void hx_format_seconds(char *buf, size_t len, double s);
 /* v with printf format fmt, or "-" when v is not finite. */
 void hx_format_number(char *buf, size_t len, double v, const char *fmt);

@@ -15,10 +15,9 @@
 
 #if defined(__clang__)
 #define HX_SERIAL __attribute__((noinline))
-#define HX_NOVEC _Pragma("clang loop vectorize(disable) interleave(disable)")
+#define HX_NOVEC  _Pragma("clang loop vectorize(disable) interleave(disable)")
 #elif defined(__GNUC__)
-#define HX_SERIAL                                                                                  \
-    __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
+#define HX_SERIAL __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
 #if __GNUC__ >= 14
 #define HX_NOVEC _Pragma("GCC novector")
 #else
@@ -29,7 +28,7 @@
 #define HX_NOVEC
 #endif
 
-#define HX_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define HX_TARGET_AVX2   __attribute__((target("avx2,fma")))
 #define HX_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
 /* Split [0, n) into `parts` near-equal contiguous ranges aligned to `align` elements; part k gets

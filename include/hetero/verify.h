@@ -16,10 +16,10 @@
 
 typedef struct hx_verdict {
     bool ok;
-    double max_err;    /* largest err_i (relative); exact checks report 0 or 1 */
-    double tolerance;  /* what max_err was held against */
-    size_t bad_count;  /* elements over the tolerance (or different, for exact checks) */
-    size_t first_bad;  /* index of the first such element */
+    double max_err;   /* largest err_i (relative); exact checks report 0 or 1 */
+    double tolerance; /* what max_err was held against */
+    size_t bad_count; /* elements over the tolerance (or different, for exact checks) */
+    size_t first_bad; /* index of the first such element */
 } hx_verdict;
 
 /* float32 unit roundoff u = 2^-24: the relative error of one correctly rounded operation. */

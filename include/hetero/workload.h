@@ -30,43 +30,43 @@
 
 /* A workload's own numeric parameter, given on the command line as --NAME=VALUE. */
 typedef struct hx_param_def {
-    const char *name;  /* "iters" */
-    double def;        /* default */
-    double min, max;   /* accepted range */
-    bool integer;      /* must be a whole number */
-    const char *help;  /* one line */
+    const char *name; /* "iters" */
+    double def;       /* default */
+    double min, max;  /* accepted range */
+    bool integer;     /* must be a whole number */
+    const char *help; /* one line */
 } hx_param_def;
 
 typedef struct hx_workload hx_workload;
 
 typedef struct hx_problem {
     const hx_workload *workload;
-    uint64_t size;       /* the natural size (--size): elements, matrix order, grid side, ... */
-    uint64_t seed;       /* --seed */
-    int threads;         /* threads for the omp backends */
+    uint64_t size; /* the natural size (--size): elements, matrix order, grid side, ... */
+    uint64_t seed; /* --seed */
+    int threads;   /* threads for the omp backends */
     double param[HX_MAX_PARAMS]; /* workload parameters, in the order of workload->params */
-    void *data;          /* workload-private inputs and scratch, made by setup */
-    size_t out_bytes;    /* bytes of one output, set by setup */
+    void *data;                  /* workload-private inputs and scratch, made by setup */
+    size_t out_bytes;            /* bytes of one output, set by setup */
 } hx_problem;
 
 /* One CPU backend: compute the output of problem p into out. */
 typedef void (*hx_cpu_fn)(const hx_problem *p, void *out);
 
-struct hx_ocl_binding; /* ocl.h */
+struct hx_ocl_binding;  /* ocl.h */
 struct hx_cuda_binding; /* cuda.h */
 
 struct hx_workload {
-    const char *name;      /* command-line name */
-    const char *summary;   /* what it computes, one line */
-    const char *lesson;    /* the lesson it carries, one line */
-    const char *size_unit; /* what --size counts: "elements", "matrix order n", ... */
-    uint64_t default_size; /* used when --size is not given; see default_size_fn */
+    const char *name;                  /* command-line name */
+    const char *summary;               /* what it computes, one line */
+    const char *lesson;                /* the lesson it carries, one line */
+    const char *size_unit;             /* what --size counts: "elements", "matrix order n", ... */
+    uint64_t default_size;             /* used when --size is not given; see default_size_fn */
     uint64_t (*default_size_fn)(void); /* optional: a default that depends on the machine */
     uint64_t min_size, max_size;       /* accepted --size range */
     const hx_param_def *params;        /* optional, nparams entries */
     size_t nparams;
-    int default_reps, default_warmup;  /* 0: the command's defaults (long-running workloads
-                                          such as sgemm ask for fewer) */
+    int default_reps, default_warmup; /* 0: the command's defaults (long-running workloads
+                                         such as sgemm ask for fewer) */
 
     /* Cost model of one run, for GB/s and GFLOP/s: the bytes a run must move to and from memory
      * (each input read once, each output written once) and its floating-point operations. */
@@ -76,7 +76,7 @@ struct hx_workload {
      * a size too large is refused before anything is allocated. */
     double (*host_bytes)(uint64_t size);
 
-    int (*setup)(hx_problem *p);      /* HX_OK or an error status (hx_fail) */
+    int (*setup)(hx_problem *p); /* HX_OK or an error status (hx_fail) */
     void (*teardown)(hx_problem *p);
 
     /* CPU backends, indexed by hx_backend (serial, simd, omp, omp-simd, blas); NULL = none. */

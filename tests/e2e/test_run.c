@@ -101,7 +101,11 @@ static void all_memory_modes_give_one_row_each(void **state) {
 static void csv_has_one_header_and_a_line_per_row(void **state) {
     (void)state;
     hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "run --device=cpu --backend=serial,simd,omp,omp-simd,opencl --format=csv " QUICK " vecadd"), 0);
+    assert_int_equal(
+        hx_run_hetero_cmd(
+            &p, "run --device=cpu --backend=serial,simd,omp,omp-simd,opencl --format=csv " QUICK
+                " vecadd"),
+        0);
     assert_int_equal(p.status, 0);
     assert_int_equal(hx_count_lines(p.out), 1 + 5);
     assert_true(strncmp(p.out, "workload,backend,flynn,device,mem,size,threads,reps", 51) == 0);
@@ -129,8 +133,10 @@ static void output_file_is_written_whole(void **state) {
     char path[] = "/tmp/hetero-e2e-XXXXXX";
     assert_non_null(mkdtemp(path));
     hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "run --backend=simd --format=json --output=%s/r.json "
-                                           QUICK " vecadd", path), 0);
+    assert_int_equal(
+        hx_run_hetero_cmd(
+            &p, "run --backend=simd --format=json --output=%s/r.json " QUICK " vecadd", path),
+        0);
     assert_int_equal(p.status, 0);
     assert_string_equal(p.out, "");
     char file[256];
@@ -217,8 +223,10 @@ static void a_kernel_that_does_not_build_prints_the_build_log(void **state) {
     fputs("__kernel void vecadd(__global float *a) { a[0] = undeclared_thing; }\n", f);
     fclose(f);
     hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s "
-                                           QUICK " vecadd", dir), 0);
+    assert_int_equal(
+        hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s " QUICK " vecadd",
+                          dir),
+        0);
     assert_int_equal(p.status, 1);
     assert_contains(p.err, "kernel vecadd.cl failed to build");
     assert_contains(p.err, "undeclared_thing");
@@ -234,8 +242,10 @@ static void a_kernel_that_does_not_build_prints_the_build_log(void **state) {
           "}\n",
           f);
     fclose(f);
-    assert_int_equal(hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s "
-                                           QUICK " vecadd", dir), 0);
+    assert_int_equal(
+        hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s " QUICK " vecadd",
+                          dir),
+        0);
     assert_int_equal(p.status, 0);
     hx_proc_free(&p);
     unlink(file);
@@ -258,8 +268,10 @@ static void a_kernel_with_a_wrong_result_fails_verification(void **state) {
           f);
     fclose(f);
     hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s "
-                                           QUICK " vecadd", dir), 0);
+    assert_int_equal(
+        hx_run_hetero_cmd(&p, "run --device=cpu --backend=opencl --kernels=%s " QUICK " vecadd",
+                          dir),
+        0);
     assert_int_equal(p.status, 1);
     assert_contains(p.err, "verification failed: vecadd/opencl");
     assert_contains(p.out, "NO (err"); /* the row is still shown, marked */

@@ -19,8 +19,8 @@ static const hx_opt opts[] = {
 
 static void iterator_yields_options_positionals_and_unknowns(void **state) {
     (void)state;
-    char *argv[] = {"run", "--size=4K", "vecadd", "-s", "8", "--verbose", "--iters", "9",
-                    "--", "--not-an-option", NULL};
+    char *argv[] = {"run", "--size=4K", "vecadd",          "-s", "8", "--verbose", "--iters",
+                    "9",   "--",        "--not-an-option", NULL};
     hx_argparse ap;
     hx_args_init(&ap, 10, argv, opts, "run");
     hx_arg a;

@@ -22,8 +22,8 @@ static void run(kernel k, float *restrict a, const float *restrict b, const floa
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i += 8) {
         __m256 vb = _mm256_load_ps(b + i), vc = _mm256_load_ps(c + i);
-        __m256 v = k == ADD_NT ? _mm256_add_ps(vb, vc)
-                               : _mm256_fmadd_ps(_mm256_set1_ps(3.0f), vc, vb);
+        __m256 v =
+            k == ADD_NT ? _mm256_add_ps(vb, vc) : _mm256_fmadd_ps(_mm256_set1_ps(3.0f), vc, vb);
         if (k == TRIAD_PLAIN)
             _mm256_store_ps(a + i, v);
         else
