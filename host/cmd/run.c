@@ -196,24 +196,16 @@ static int resolve_params(const run_config *c, const hx_workload *w, double *val
     for (size_t i = 0; i < c->nparams; i++) {
         bool known = false;
         for (size_t w2 = 0; w2 < c->nworkloads; w2++)
-            for (size_t k = 0; k < c->workloads[w2]->nparams; k++)
-                known |= strcmp(c->workloads[w2]->params[k].name, c->params[i].name) == 0;
+            known |= hx_workload_param(c->workloads[w2], c->params[i].name, NULL) != NULL;
         if (!known)
             return hx_fail(HX_ERR_USAGE,
                            "unknown option --%s for 'hetero run'; see 'hetero run --help' and, for "
                            "workload parameters, 'hetero list'",
                            c->params[i].name);
-        for (size_t k = 0; k < w->nparams; k++) {
-            const hx_param_def *d = &w->params[k];
-            if (strcmp(d->name, c->params[i].name) != 0)
-                continue;
-            char opt[80];
-            snprintf(opt, sizeof opt, "--%s", d->name);
-            HX_TRY(hx_parse_double(opt, c->params[i].value, d->min, d->max, &values[k]));
-            if (d->integer && values[k] != (double)(long long)values[k])
-                return hx_fail(HX_ERR_USAGE, "%s '%s' must be a whole number", opt,
-                               c->params[i].value);
-        }
+        size_t k;
+        const hx_param_def *d = hx_workload_param(w, c->params[i].name, &k);
+        if (d)
+            HX_TRY(hx_param_parse(d, c->params[i].value, &values[k]));
     }
     return HX_OK;
 }

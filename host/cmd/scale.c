@@ -244,23 +244,14 @@ static int resolve_params(scale_config *c) {
     for (size_t k = 0; k < w->nparams; k++)
         c->param_values[k] = w->params[k].def;
     for (size_t i = 0; i < c->nparams; i++) {
-        const hx_param_def *d = NULL;
-        size_t k = 0;
-        for (; k < w->nparams; k++)
-            if (strcmp(w->params[k].name, c->params[i].name) == 0) {
-                d = &w->params[k];
-                break;
-            }
+        size_t k;
+        const hx_param_def *d = hx_workload_param(w, c->params[i].name, &k);
         if (!d)
             return hx_fail(HX_ERR_USAGE,
                            "unknown option --%s for 'hetero scale %s'; see 'hetero scale --help' "
                            "and, for workload parameters, 'hetero list'",
                            c->params[i].name, w->name);
-        char opt[80];
-        snprintf(opt, sizeof opt, "--%s", d->name);
-        HX_TRY(hx_parse_double(opt, c->params[i].value, d->min, d->max, &c->param_values[k]));
-        if (d->integer && c->param_values[k] != (double)(long long)c->param_values[k])
-            return hx_fail(HX_ERR_USAGE, "%s '%s' must be a whole number", opt, c->params[i].value);
+        HX_TRY(hx_param_parse(d, c->params[i].value, &c->param_values[k]));
     }
     return HX_OK;
 }

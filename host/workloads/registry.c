@@ -1,6 +1,7 @@
 /*
  * registry.c - the table of workloads, built from list.h.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "hetero/error.h"
@@ -56,4 +57,25 @@ bool hx_workload_has(const hx_workload *w, hx_backend b) {
 
 uint64_t hx_workload_default_size(const hx_workload *w) {
     return w->default_size_fn ? w->default_size_fn() : w->default_size;
+}
+
+const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, size_t *index) {
+    for (size_t k = 0; k < w->nparams; k++)
+        if (strcmp(w->params[k].name, name) == 0) {
+            if (index)
+                *index = k;
+            return &w->params[k];
+        }
+    return NULL;
+}
+
+int hx_param_parse(const hx_param_def *d, const char *text, double *out) {
+    char opt[80];
+    snprintf(opt, sizeof opt, "--%s", d->name);
+    double v;
+    HX_TRY(hx_parse_double(opt, text, d->min, d->max, &v));
+    if (d->integer && v != (double)(long long)v)
+        return hx_fail(HX_ERR_USAGE, "%s '%s' must be a whole number", opt, text);
+    *out = v;
+    return HX_OK;
 }

@@ -99,6 +99,13 @@ int hx_workload_parse(const char *name, const hx_workload **out);
 /* Whether the workload implements backend b (and this build has it). */
 bool hx_workload_has(const hx_workload *w, hx_backend b);
 
+/* w's parameter called name (and its index in w->params), or NULL. */
+const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, size_t *index);
+
+/* Parse text as the value of parameter d: a number in [d->min, d->max], whole if d->integer;
+ * HX_ERR_USAGE naming --NAME and the text otherwise. */
+int hx_param_parse(const hx_param_def *d, const char *text, double *out);
+
 /* The default --size for w on this machine. */
 uint64_t hx_workload_default_size(const hx_workload *w);
 
