@@ -216,7 +216,7 @@ static int bench_peak(ocl_ctx *x, hx_device_record *r, bool fp64, double budget)
         return HX_OK;
     }
     cl_program p;
-    HX_TRY(hx_ocl_program(&x->s, fp64 ? "bench_fp64.cl" : "bench_flops.cl", NULL, &p));
+    HX_TRY(hx_ocl_program(&x->s, "bench_flops.cl", fp64 ? "-DBENCH_FP64" : NULL, &p));
     bool cpu = x->d->type & CL_DEVICE_TYPE_CPU;
     x->flops_local = hx_ocl_stream_local_size(x->d);
     if (!cpu && x->flops_local > 256)
