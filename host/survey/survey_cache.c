@@ -5,7 +5,7 @@
  * The file is $XDG_CACHE_HOME/hetero/survey.txt (else ~/.cache/hetero/survey.txt), plain text,
  * one tab-separated line per figure:
  *
- *     hetero-survey 2
+ *     hetero-survey 3
  *     key      <16 hex digits: FNV-1a of the identity>
  *     identity <CPU brand; kind=name|driver|version; ...>
  *     clock    <kind>:<name>  <MHz>
@@ -27,8 +27,9 @@
 #include "hetero/survey.h"
 
 /* The version of the file and of the measuring methods behind its figures: a change of method
- * (2: float4 streaming kernels for device bandwidth) bumps it, so older figures are not read. */
-#define HEADER "hetero-survey 2"
+ * (2: float4 streaming kernels for device bandwidth; 3: one source for the fp32 and fp64 peak
+ * kernels) bumps it, so older figures are not read. */
+#define HEADER "hetero-survey 3"
 
 static void append(char *buf, size_t len, size_t *used, const char *text) {
     if (*used >= len)
