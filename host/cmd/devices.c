@@ -40,6 +40,7 @@ static const hx_opt devices_opts[] = {
     {"threads", 't', "N", "host threads for --bench (default: all cores)"},
     {"no-cache", 0, NULL, "do not write the --bench figures to the survey cache"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
+    {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
     {"help", 'h', NULL, "show this help"},
@@ -74,13 +75,14 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         return HX_OK;
     }
     if (strcmp(name, "threads") == 0) {
-        uint64_t t;
-        HX_TRY(hx_parse_uint("--threads", v, 1, 4096, &t));
-        c->threads = (int)t;
-        return HX_OK;
+        return hx_parse_threads("--threads", v, &c->threads);
     }
     if (strcmp(name, "no-cache") == 0) {
         c->no_cache = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "kernels-fallback") == 0) {
+        hx_kernels_set_fallback(true);
         return HX_OK;
     }
     if (strcmp(name, "kernels") == 0)
@@ -89,7 +91,7 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }

@@ -62,6 +62,7 @@ static const hx_opt run_opts[] = {
     {"seed", 0, "N", "seed of the input data (default 42)"},
     {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine, auto, all"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
+    {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
@@ -108,7 +109,7 @@ static int apply_option(run_config *c, const hx_arg *a) {
     }
     if (strcmp(name, "size") == 0) {
         c->size_given = true;
-        return hx_parse_size("--size", v, 1, UINT64_MAX, &c->size);
+        return hx_parse_size("--size", v, 0, UINT64_MAX, &c->size);
     }
     if (strcmp(name, "reps") == 0) {
         c->reps_given = true;
@@ -119,7 +120,7 @@ static int apply_option(run_config *c, const hx_arg *a) {
         return parse_int_option("--warmup", v, 0, 100000, &c->warmup);
     }
     if (strcmp(name, "threads") == 0)
-        return parse_int_option("--threads", v, 1, 4096, &c->threads);
+        return hx_parse_threads("--threads", v, &c->threads);
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
     if (strcmp(name, "mem") == 0) {
@@ -129,13 +130,17 @@ static int apply_option(run_config *c, const hx_arg *a) {
         c->mem_spec = v;
         return hx_parse_choice("--mem", v, modes, &i);
     }
+    if (strcmp(name, "kernels-fallback") == 0) {
+        hx_kernels_set_fallback(true);
+        return HX_OK;
+    }
     if (strcmp(name, "kernels") == 0)
         return hx_kernels_set_dir(v);
     if (strcmp(name, "format") == 0)
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     if (strcmp(name, "roofline") == 0) {
         c->roofline = true;
@@ -445,6 +450,8 @@ int hx_cmd_run(int argc, char **argv) {
     for (size_t i = 0; status == HX_OK && i < c.nworkloads; i++) {
         double scratch[HX_MAX_PARAMS];
         status = resolve_params(&c, c.workloads[i], scratch);
+        if (status == HX_OK && c.size_given) /* before any device is touched */
+            status = hx_workload_check_size(c.workloads[i], "--size", c.size);
     }
     run_devices rd;
     bool use_ocl = false;

@@ -18,31 +18,10 @@
 #include "hetero/cuda.h"
 #endif
 
-/* Refuse sizes that would not fit: the workload's estimate against 80% of physical memory. */
-static int check_size(const hx_workload *w, uint64_t size) {
-    if (size < w->min_size || size > w->max_size)
-        return hx_fail(HX_ERR_USAGE,
-                       "--size %llu is out of range for %s; accepted: %llu to %llu (%s)",
-                       (unsigned long long)size, w->name, (unsigned long long)w->min_size,
-                       (unsigned long long)w->max_size, w->size_unit);
-    double need = w->host_bytes(size);
-    double have = (double)hx_host_memory_bytes();
-    if (need > 0.8 * have) {
-        char nb[32], hb[32];
-        return hx_fail(HX_ERR_USAGE,
-                       "--size %llu is too large for %s: it needs %s of host memory and this host "
-                       "has %s",
-                       (unsigned long long)size, w->name,
-                       hx_format_bytes((uint64_t)need, nb, sizeof nb),
-                       hx_format_bytes((uint64_t)have, hb, sizeof hb));
-    }
-    return HX_OK;
-}
-
 int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint64_t seed,
                      int threads, const double *params) {
     memset(in, 0, sizeof *in);
-    HX_TRY(check_size(w, size));
+    HX_TRY(hx_workload_check_size(w, "--size", size));
     hx_problem *p = &in->problem;
     p->workload = w;
     p->size = size;
@@ -50,6 +29,9 @@ int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint6
     p->threads = threads;
     for (size_t i = 0; i < w->nparams && i < HX_MAX_PARAMS; i++)
         p->param[i] = params ? params[i] : w->params[i].def;
+    /* setup's parallel fills first-touch the inputs with the threads that will run on them, and
+     * never with an unchecked OMP_NUM_THREADS */
+    omp_set_num_threads(threads);
     HX_TRY(w->setup(p));
     int status = hx_alloc_checked(&in->out, p->out_bytes, "the output");
     if (status == HX_OK)

@@ -6,6 +6,8 @@
  */
 #include "hetero/parse.h"
 
+#include <omp.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -89,6 +91,18 @@ int hx_parse_uint(const char *option, const char *text, uint64_t min, uint64_t m
         return out_of_range(option, text, min, max);
     *out = v;
     return HX_OK;
+}
+
+int hx_parse_threads(const char *option, const char *text, int *out) {
+    uint64_t v = 0;
+    HX_TRY(hx_parse_uint(option, text, 1, HX_MAX_THREADS, &v));
+    *out = (int)v;
+    return HX_OK;
+}
+
+int hx_default_threads(void) {
+    int n = omp_get_max_threads();
+    return n < 1 ? 1 : n > HX_MAX_THREADS ? HX_MAX_THREADS : n;
 }
 
 int hx_parse_double(const char *option, const char *text, double min, double max, double *out) {

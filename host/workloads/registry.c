@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hetero/alloc.h"
 #include "hetero/error.h"
 #include "hetero/parse.h"
 #include "hetero/workload.h"
@@ -77,5 +78,26 @@ int hx_param_parse(const hx_param_def *d, const char *text, double *out) {
     if (d->integer && v != (double)(long long)v)
         return hx_fail(HX_ERR_USAGE, "%s '%s' must be a whole number", opt, text);
     *out = v;
+    return HX_OK;
+}
+
+/* Refuse sizes that would not fit: the workload's range, then its memory estimate against 80% of
+ * physical memory.  Pure arithmetic, so commands call it before touching any device. */
+int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size) {
+    if (size < w->min_size || size > w->max_size)
+        return hx_fail(HX_ERR_USAGE, "%s %llu is out of range for %s; accepted: %llu to %llu (%s)",
+                       option, (unsigned long long)size, w->name, (unsigned long long)w->min_size,
+                       (unsigned long long)w->max_size, w->size_unit);
+    double need = w->host_bytes(size);
+    double have = (double)hx_host_memory_bytes();
+    if (need > 0.8 * have) {
+        char nb[32], hb[32];
+        return hx_fail(HX_ERR_USAGE,
+                       "%s %llu is too large for %s: it needs %s of host memory and this host has "
+                       "%s",
+                       option, (unsigned long long)size, w->name,
+                       hx_format_bytes((uint64_t)need, nb, sizeof nb),
+                       hx_format_bytes((uint64_t)have, hb, sizeof hb));
+    }
     return HX_OK;
 }

@@ -112,7 +112,11 @@ const char *hx_ocl_svm_describe(cl_device_svm_capabilities caps, char *buf, size
 /* Load kernels from dir instead of the embedded copies (NULL: embedded).  Fails with
  * HX_ERR_USAGE when dir is not a readable directory. */
 int hx_kernels_set_dir(const char *dir);
-/* Source text of file ("vecadd.cl"); *owned set when the caller must free() it. */
+/* With a --kernels DIR, a file missing there is an error (a lab that edited a kernel must not
+ * measure another one); --kernels-fallback turns it into a notice and the embedded copy. */
+void hx_kernels_set_fallback(bool on);
+/* Source text of file ("vecadd.cl"); *owned set when the caller must free() it.  A file in the
+ * --kernels DIR must be a regular file of at most 4 MiB. */
 int hx_kernel_source(const char *file, char **text, bool *owned);
 /* The embedded files (for tests and `hetero list --kernels`). */
 size_t hx_kernel_embedded_count(void);

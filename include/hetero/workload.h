@@ -106,6 +106,10 @@ const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, si
  * HX_ERR_USAGE naming --NAME and the text otherwise. */
 int hx_param_parse(const hx_param_def *d, const char *text, double *out);
 
+/* Whether size is in w's range and its inputs fit in host memory: HX_OK, or HX_ERR_USAGE naming
+ * option ("--size"), the size and w's accepted range.  Touches no device. */
+int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size);
+
 /* The default --size for w on this machine. */
 uint64_t hx_workload_default_size(const hx_workload *w);
 
