@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "hetero/error.h"
-#include "hetero/output.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
 
 #ifndef HETERO_VERSION
 #define HETERO_VERSION "0.0.0"

@@ -18,12 +18,12 @@
 #include <time.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/table.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/table.h"
 #include "io/bench.h"
 #include "io/io.h"
 

@@ -36,21 +36,22 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/mandelbrot.h"
-#include "hetero/measure.h"
-#include "hetero/ocl.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/rng.h"
-#include "hetero/stats.h"
-#include "hetero/svm.h"
-#include "hetero/table.h"
-#include "hetero/timer.h"
-#include "hetero/workload.h"
+#include "hetero/core/args.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/table.h"
+#include "hetero/core/threads.h"
+#include "hetero/core/timer.h"
+#include "hetero/engine/measure.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/ocl/svm.h"
+#include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/workload.h"
 
 #define SCHED_SCHEMA  "hetero.sched/1"
 #define STRESS_SCHEMA "hetero.sched-stress/1" /* the --svm-stress summary */
@@ -959,7 +960,7 @@ static int svm_stress(sched_ctx *x) {
         hx_instance in;
         HX_TRY(hx_instance_init(&in, w, size, c->seed + i, threads, params));
         hx_ocl_job job;
-        int status = hx_ocl_job_start(&job, &x->session, w->ocl, &in.problem, mem);
+        int status = hx_ocl_job_start(&job, &x->session, w->ocl, &in.problem, size, mem);
         double k, e;
         if (status == HX_OK) {
             status = hx_ocl_job_run(&job, w->ocl, in.out, &k, &e);

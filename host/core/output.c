@@ -4,7 +4,7 @@
  * The path rules are decided once, in classify(), so that the check before the run and the open
  * after it can never disagree.
  */
-#include "hetero/output.h"
+#include "hetero/core/output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 
 typedef enum { TARGET_STDOUT, TARGET_REPLACE, TARGET_STREAM } target_kind;
 

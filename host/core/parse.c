@@ -4,7 +4,7 @@
  * strtoull() alone accepts "-1" (wrapping it), leading blanks and trailing junk; these parsers
  * reject all three, so "--size=-1" is an error that quotes "-1" rather than a 16 EiB request.
  */
-#include "hetero/parse.h"
+#include "hetero/core/parse.h"
 
 #include <omp.h>
 
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 /* Digits only, then strtoull with overflow check. */
 static int parse_digits(const char *s, const char **end, uint64_t *out) {

@@ -1,9 +1,9 @@
 /*
  * rng.c - splitmix64 and parallel, reproducible array fills (see rng.h).
  */
-#include "hetero/rng.h"
+#include "hetero/core/rng.h"
 
-#include "hetero/parse.h"
+#include "hetero/core/parse.h"
 
 uint64_t hx_mix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "embedded_kernels.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 
 static char *kernel_dir;     /* --kernels, or NULL */
 static bool kernel_fallback; /* --kernels-fallback: a file missing from kernel_dir is embedded */

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/workloads/workload.h"
 
 #define HX_WORKLOAD(name) extern const hx_workload hx_workload_##name;
 #include "list.h"
@@ -44,16 +44,6 @@ int hx_workload_parse(const char *name, const hx_workload **out) {
     HX_TRY(hx_parse_choice("workload", name, names, &idx));
     *out = registry[idx];
     return HX_OK;
-}
-
-bool hx_workload_has(const hx_workload *w, hx_backend b) {
-    if (!hx_backend_built(b))
-        return false;
-    if (b == HX_BACKEND_OPENCL)
-        return w->ocl != NULL;
-    if (b == HX_BACKEND_CUDA)
-        return w->cuda != NULL;
-    return w->cpu[b] != NULL;
 }
 
 uint64_t hx_workload_default_size(const hx_workload *w) {
