@@ -33,6 +33,7 @@
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/plot.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/engine/backends.h"
@@ -518,7 +519,7 @@ static void add_skip(scale_run *run, hx_backend b, unsigned p, uint64_t size, co
 /* Measure backend b with p threads / compute units on the instance. */
 static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx_instance *in,
                          hx_backend b, unsigned p, scale_point **out) {
-    hx_measure_opts mo = {c->reps, c->warmup};
+    hx_measure_opts mo = {.reps = c->reps, .warmup = c->warmup};
     *out = NULL;
     hx_target t = {0};
     hx_ocl_device sub;
@@ -573,7 +574,7 @@ static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx
 
 static int measure_serial(scale_run *run, const scale_config *c, hx_instance *in,
                           scale_point **out) {
-    hx_measure_opts mo = {c->reps, c->warmup};
+    hx_measure_opts mo = {.reps = c->reps, .warmup = c->warmup};
     scale_point *pt = new_point(run);
     if (!pt)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
@@ -974,6 +975,7 @@ static int write_json(FILE *out, const scale_config *c, const scale_run *run) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", SCALE_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "host");
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "cpu", host.cpu);

@@ -25,8 +25,9 @@ typedef struct hx_backend_run {
     hx_backend backend;
     const hx_target *target;
     const hx_measure_opts *opts;
-    void *out;   /* where the runs write: in->ref for serial, in->out otherwise */
-    void *state; /* the backend's own, made by open */
+    void *out;     /* where the runs write: in->ref for serial, in->out otherwise */
+    void *state;   /* the backend's own, made by open */
+    int reps_done; /* timed runs made, known at finish (adaptive rows choose their count) */
 } hx_backend_run;
 
 typedef struct hx_backend_ops {
