@@ -9,11 +9,10 @@
 
 #include "cmd/commands.h"
 #include "hetero/core/error.h"
+#include "hetero/core/noise.h"
 #include "hetero/core/output.h"
-
-#ifndef HETERO_VERSION
-#define HETERO_VERSION "0.0.0"
-#endif
+#include "hetero/core/provenance.h"
+#include "hetero/engine/provenance.h"
 
 typedef struct command {
     const char *name;
@@ -95,7 +94,8 @@ static int dispatch(int argc, char **argv) {
         if (argc > 2)
             return hx_report_error(
                 hx_fail(HX_ERR_USAGE, "unexpected argument '%s' after '%s'", argv[2], cmd));
-        printf("hetero %s\n", HETERO_VERSION);
+        char build[256];
+        printf("%s\n", hx_build_describe(build, sizeof build));
         return HX_OK;
     }
     const command *c = find_command(cmd);
@@ -104,8 +104,19 @@ static int dispatch(int argc, char **argv) {
     return c->run(argc - 1, argv + 1);
 }
 
+/* Said once, after the report, by every command that measured rows on a noisy machine. */
+static void say_noise(void) {
+    char line[256];
+    if (hx_noise_summary(line, sizeof line))
+        hx_notice("%s", line);
+}
+
 int main(int argc, char **argv) {
+    hx_noise_begin(); /* the machine before hetero adds its own load */
+    hx_provenance_set_command(argc, argv);
+    hx_engine_provenance_init();
     int status = dispatch(argc, argv);
+    say_noise();
     /* A report lost on the way out (a full disk, a closed pipe) is a failed command. */
     int closed = hx_stdout_close();
     if (closed != HX_OK && status == HX_OK)

@@ -23,6 +23,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "io/bench.h"
 #include "io/io.h"
@@ -348,6 +349,7 @@ static void write_json(FILE *out, const bench_config *c, const hx_io_bench_row *
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", IO_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_kv_string(&j, "mode", c->load.rate > 0 ? "open-loop" : "closed-loop");
     if (c->load.rate > 0)
         hx_json_kv_number(&j, "rate_msgs_per_s", c->load.rate);

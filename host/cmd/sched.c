@@ -42,6 +42,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/rng.h"
 #include "hetero/core/stats.h"
 #include "hetero/core/table.h"
@@ -727,6 +728,7 @@ static int write_json(FILE *out, const sched_ctx *x, const sched_result *rs) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", SCHED_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_kv_string(&j, "workload", "mandelbrot");
     hx_json_kv_int(&j, "size", (int64_t)x->g.width);
     hx_json_kv_int(&j, "iters", x->g.max_iter);
@@ -899,6 +901,7 @@ static void write_stress(FILE *out, const sched_ctx *x, uint64_t updates, double
         hx_json_init(&j, out, true);
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "schema", STRESS_SCHEMA);
+        hx_json_kv_provenance(&j);
         hx_json_kv_string(&j, "workload", "histogram-coop");
         hx_json_kv_string(&j, "device", x->dev->name);
         hx_json_kv_int(&j, "runs", (int64_t)c->stress);

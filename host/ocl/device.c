@@ -6,6 +6,7 @@
  * function over that list, so it is unit-tested with made-up device lists.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,36 @@ static void describe_device(hx_ocl_device *d) {
         d->c11_atomics = d->c30 && has_c_feature(id, "__opencl_c_atomic_scope_device") &&
                          has_c_feature(id, "__opencl_c_atomic_order_seq_cst");
     }
+}
+
+int hx_ocl_platforms(hx_ocl_platform_info *out, size_t cap, size_t *count) {
+    *count = 0;
+    cl_platform_id platforms[MAX_PLATFORMS];
+    cl_uint np = 0;
+    cl_int err = clGetPlatformIDs(MAX_PLATFORMS, platforms, &np);
+    if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR: no ICD installed */ || np == 0)
+        return HX_OK;
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clGetPlatformIDs");
+    for (cl_uint p = 0; p < np && p < MAX_PLATFORMS && *count < cap; p++) {
+        hx_ocl_platform_info *i = &out[(*count)++];
+        static const struct {
+            cl_platform_info what;
+            size_t offset, len;
+        } fields[] = {
+            {CL_PLATFORM_NAME, offsetof(hx_ocl_platform_info, name), sizeof i->name},
+            {CL_PLATFORM_VENDOR, offsetof(hx_ocl_platform_info, vendor), sizeof i->vendor},
+            {CL_PLATFORM_VERSION, offsetof(hx_ocl_platform_info, version), sizeof i->version},
+        };
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            char *buf = (char *)i + fields[f].offset;
+            if (clGetPlatformInfo(platforms[p], fields[f].what, fields[f].len, buf, NULL) !=
+                CL_SUCCESS)
+                snprintf(buf, fields[f].len, "?");
+            buf[fields[f].len - 1] = '\0';
+        }
+    }
+    return HX_OK;
 }
 
 int hx_ocl_devices(hx_ocl_device **out, size_t *count) {
