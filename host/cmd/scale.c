@@ -792,8 +792,8 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     for (size_t i = 0; i < run->n; i++) {
         const scale_point *pt = &run->points[i];
-        char med[32], mn[32], mx[32], e2e[32], s[32], e[32], kf[32], ss[32], gb[32], gf[32], ws[32];
-        hx_format_seconds(med, sizeof med, pt->r.time.median);
+        char med[40], mn[32], mx[32], e2e[32], s[32], e[32], kf[32], ss[32], gb[32], gf[32], ws[32];
+        hx_format_median(med, sizeof med, &pt->r); /* "~" in front when noisy */
         hx_format_seconds(mn, sizeof mn, pt->r.time.min);
         hx_format_seconds(mx, sizeof mx, pt->r.time.max);
         hx_format_seconds(e2e, sizeof e2e, pt->r.has_e2e ? pt->r.e2e.median : NAN);
@@ -930,6 +930,7 @@ static void json_point(hx_json *j, const scale_point *pt) {
     hx_json_kv_string(j, "cache", pt->cache);
     hx_json_kv_bool(j, "oversubscribed", pt->oversubscribed);
     hx_json_kv_stats(j, "time_s", &pt->r.time);
+    hx_json_kv_spread(j, &pt->r);
     if (pt->r.has_e2e)
         hx_json_kv_stats(j, "e2e_s", &pt->r.e2e);
     else {
