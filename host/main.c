@@ -27,6 +27,8 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"compare", hx_cmd_compare, "compare two JSON reports row by row: same, faster, slower"},
+    {"report", hx_cmd_report, "one self-contained HTML page from JSON reports, with plots"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -99,6 +99,41 @@ static double own_cpu_seconds(void) {
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
+/* The last samples taken, oldest first overwritten: what a short row's window reaches back to. */
+#define HISTORY 64
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
+static hx_noise_sample history[HISTORY];
+static size_t history_next, history_count;
+
+static void remember(const hx_noise_sample *s) {
+    if (!s->ok)
+        return;
+    pthread_mutex_lock(&history_lock);
+    history[history_next] = *s;
+    history_next = (history_next + 1) % HISTORY;
+    if (history_count < HISTORY)
+        history_count++;
+    pthread_mutex_unlock(&history_lock);
+}
+
+/* The latest remembered sample at least `back` seconds before t, else the oldest one; false when
+ * there is none older than t. */
+static bool sample_before(double t, double back, hx_noise_sample *out) {
+    bool found = false;
+    pthread_mutex_lock(&history_lock);
+    for (size_t k = 0; k < history_count; k++) {
+        const hx_noise_sample *s = &history[(history_next + HISTORY - 1 - k) % HISTORY];
+        if (s->t >= t)
+            continue;
+        *out = *s; /* walking back in time: the last one kept is the oldest */
+        found = true;
+        if (s->t <= t - back)
+            break;
+    }
+    pthread_mutex_unlock(&history_lock);
+    return found;
+}
+
 void hx_noise_read(hx_noise_sample *s) {
     memset(s, 0, sizeof *s);
     s->load1 = s->load5 = -1.0;
@@ -111,6 +146,7 @@ void hx_noise_read(hx_noise_sample *s) {
         !hx_noise_parse_loadavg(buf, &s->load1, &s->load5))
         s->load1 = s->load5 = -1.0;
     s->own_running = own_running_threads();
+    remember(s);
 }
 
 /* ---- judging ------------------------------------------------------------------------------ */
@@ -237,6 +273,14 @@ void hx_noise_between(const hx_noise_sample *a, const hx_noise_sample *b, hx_noi
         ticks_per_cpu = 1e9; /* the given figures are exact */
     }
     hx_noise_judge(out, ticks_per_cpu);
+}
+
+void hx_noise_row(const hx_noise_sample *a, const hx_noise_sample *b, hx_noise *out) {
+    hx_noise_sample earlier;
+    double missing = HX_NOISE_MIN_WINDOW - (b->t - a->t);
+    if (missing > 0 && sample_before(a->t, missing, &earlier) && earlier.t < a->t)
+        a = &earlier;
+    hx_noise_between(a, b, out);
 }
 
 /* ---- the command -------------------------------------------------------------------------- */

@@ -195,7 +195,7 @@ static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set
     hx_noise_read(&after);
     hx_progress_end(&pg);
     hx_noise noise;
-    hx_noise_between(&before, &after, &noise);
+    hx_noise_row(&before, &after, &noise);
     hx_noise_note_row(&noise);
     r->noisy = noise.noisy;
     r->noise_foreign = noise.foreign;

@@ -78,6 +78,13 @@ void hx_noise_read(hx_noise_sample *s);
 /* The window from a to b, judged (and replaced by HETERO_TEST_NOISE where set). */
 void hx_noise_between(const hx_noise_sample *a, const hx_noise_sample *b, hx_noise *out);
 
+/* A row's window: from a to b, but at least HX_NOISE_MIN_WINDOW seconds long.  A row of ten
+ * 70-microsecond runs is too short for ticks to say anything, so it is judged over the last half
+ * second of the machine (the samples taken before it, kept in a short history), which is what
+ * its runs competed with. */
+#define HX_NOISE_MIN_WINDOW 0.5
+void hx_noise_row(const hx_noise_sample *a, const hx_noise_sample *b, hx_noise *out);
+
 /* ---- the command: one start, rows noted, one line said ------------------------------------- */
 
 /* Take the command's start sample (main calls it first; later calls do nothing). */
