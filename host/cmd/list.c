@@ -17,6 +17,7 @@
 
 static const hx_opt list_opts[] = {
     {"format", 'f', "FMT", "table (default) or json"},
+    {"output", 'o', "FILE", "write the list to FILE instead of stdout"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -113,6 +114,7 @@ int hx_cmd_list(int argc, char **argv) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, list_opts, "list");
     hx_format fmt = HX_FORMAT_TABLE;
+    const char *output = NULL;
     for (;;) {
         hx_arg a;
         int status = hx_args_next(&ap, &a);
@@ -126,11 +128,18 @@ int hx_cmd_list(int argc, char **argv) {
             return hx_report_error(
                 hx_fail(HX_ERR_USAGE, "'hetero list' takes no argument (got '%s')", a.value));
         if (strcmp(a.opt->name, "help") == 0) {
-            hx_args_help(stdout, "hetero list [--format=table|json]",
+            hx_args_help(stdout, "hetero list [--format=table|json] [-o FILE]",
                          "List the workloads, what --size means for each, their parameters and "
                          "the backends\neach implements in this build.",
                          list_opts);
             return HX_OK;
+        }
+        if (strcmp(a.opt->name, "output") == 0) {
+            output = a.value;
+            status = hx_output_check(output);
+            if (status != HX_OK)
+                return hx_report_error(status);
+            continue;
         }
         status = hx_parse_format(a.value, &fmt);
         if (status == HX_OK && fmt == HX_FORMAT_CSV)
@@ -139,9 +148,13 @@ int hx_cmd_list(int argc, char **argv) {
         if (status != HX_OK)
             return hx_report_error(status);
     }
+    hx_output out;
+    int status = hx_output_open(&out, output);
+    if (status != HX_OK)
+        return hx_report_error(status);
     if (fmt == HX_FORMAT_JSON)
-        list_json(stdout);
+        list_json(out.fp);
     else
-        list_table(stdout);
-    return HX_OK;
+        list_table(out.fp);
+    return hx_report_error(hx_output_commit(&out));
 }

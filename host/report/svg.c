@@ -128,7 +128,7 @@ void svg_begin(svg_plot *p, const char *title) {
     FILE *o = p->out;
     p->legend_items = 0;
     fprintf(o,
-            "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+            "<svg class=\"plot\" width=\"%.0f\" "
             "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>",
             p->width, p->height, p->width, p->height);
     svg_text(o, title);
