@@ -277,9 +277,9 @@ static void run_roofline(FILE *out, const json_t *results, const ceiling *c, siz
     size_t n = json_array_size(results);
     if (n > MAX_ROWS)
         n = MAX_ROWS;
-    double x[MAX_ROWS], y[MAX_ROWS];
+    static double x[MAX_ROWS], y[MAX_ROWS];
     static char tips[MAX_ROWS][224];
-    const char *tp[MAX_ROWS];
+    static const char *tp[MAX_ROWS], *backend[MAX_ROWS];
     svg_plot p = {.out = out,
                   .width = 760,
                   .height = 380,
@@ -301,6 +301,7 @@ static void run_roofline(FILE *out, const json_t *results, const ceiling *c, siz
             continue;
         x[k] = flops / bytes;
         y[k] = gf;
+        backend[k] = str(r, "backend");
         char label[128];
         row_label(label, sizeof label, r);
         snprintf(tips[k], sizeof tips[k], "%s: %.3g flop/B, %.3g GFLOP/s", label, x[k], y[k]);
@@ -331,7 +332,27 @@ static void run_roofline(FILE *out, const json_t *results, const ceiling *c, siz
         svg_line(&p, x0, c[i].gbps * x0, knee, c[i].gflops, label, "#555");
         svg_line(&p, knee, c[i].gflops, p.x.hi, c[i].gflops, NULL, "#555");
     }
-    svg_series(&p, "rows of this run", 0, x, y, tp, k);
+    /* one colour per backend, points only: rows are not a sequence */
+    static double bx[MAX_ROWS], by[MAX_ROWS];
+    static const char *btp[MAX_ROWS];
+    const char *seen[16];
+    size_t nseen = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t s = 0;
+        while (s < nseen && strcmp(seen[s], backend[i]) != 0)
+            s++;
+        if (s < nseen || nseen == 16)
+            continue;
+        seen[nseen++] = backend[i];
+        size_t m = 0;
+        for (size_t j = i; j < k; j++)
+            if (strcmp(backend[j], backend[i]) == 0) {
+                bx[m] = x[j];
+                by[m] = y[j];
+                btp[m++] = tp[j];
+            }
+        svg_points(&p, backend[i], nseen - 1, bx, by, btp, m);
+    }
     svg_end(&p);
     if (nc == 0)
         fputs("<p class=\"note\">No ceilings: give a <code>hetero devices --bench "
@@ -489,8 +510,10 @@ static void scale_plot(FILE *out, const hx_doc *d) {
              : weak ? "weak scaling"
                     : "strong scaling");
     svg_begin(&p, title);
-    if (!sizes)
-        svg_line(&p, 1.0, 1.0, p.x.hi, p.x.hi, "ideal S = p", "#999");
+    if (!sizes) {
+        double end = fmin(p.x.hi, p.y.hi);
+        svg_line(&p, 1.0, 1.0, end, end, "ideal S = p", "#999");
+    }
     for (size_t b = 0; b < nb; b++) {
         size_t k = series_of(points, names[b], xkey, ykey, x, y, tips, tp);
         svg_series(&p, names[b], b, x, y, tp, k);
@@ -507,7 +530,7 @@ static void scale_plot(FILE *out, const hx_doc *d) {
         char label[96];
         snprintf(label, sizeof label, "%s %s %s=%.3f", str(r, "backend"),
                  weak ? "Gustafson" : "Amdahl", weak ? "a" : "P", l.value);
-        svg_curve(&p, law_speedup, &l, label, colour);
+        svg_curve(&p, law_speedup, &l, 1.0, p.x.hi, label, colour);
     }
     svg_end(&p);
 }

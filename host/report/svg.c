@@ -185,14 +185,14 @@ static void legend(svg_plot *p, const char *name, const char *colour, bool dashe
     fputs("</text>\n", p->out);
 }
 
-void svg_series(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
-                const char *const *tooltip, size_t n) {
+static void marks(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
+                  const char *const *tooltip, size_t n, bool lines) {
     const char *c = svg_colour(colour);
     FILE *o = p->out;
     size_t shown = 0;
     for (size_t i = 0; i < n; i++)
         shown += inside(&p->x, x[i]) && inside(&p->y, y[i]);
-    if (shown > 1) {
+    if (lines && shown > 1) {
         fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
         for (size_t i = 0; i < n; i++)
             if (inside(&p->x, x[i]) && inside(&p->y, y[i]))
@@ -210,6 +210,16 @@ void svg_series(svg_plot *p, const char *name, size_t colour, const double *x, c
     legend(p, name, c, false);
 }
 
+void svg_series(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
+                const char *const *tooltip, size_t n) {
+    marks(p, name, colour, x, y, tooltip, n, true);
+}
+
+void svg_points(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
+                const char *const *tooltip, size_t n) {
+    marks(p, name, colour, x, y, tooltip, n, false);
+}
+
 void svg_line(svg_plot *p, double x0, double y0, double x1, double y1, const char *label,
               const char *colour) {
     fprintf(p->out,
@@ -220,8 +230,8 @@ void svg_line(svg_plot *p, double x0, double y0, double x1, double y1, const cha
         legend(p, label, colour, true);
 }
 
-void svg_curve(svg_plot *p, double (*f)(double x, const void *ctx), const void *ctx,
-               const char *label, size_t colour) {
+void svg_curve(svg_plot *p, double (*f)(double x, const void *ctx), const void *ctx, double x0,
+               double x1, const char *label, size_t colour) {
     const char *c = svg_colour(colour);
     fprintf(p->out,
             "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
@@ -229,8 +239,8 @@ void svg_curve(svg_plot *p, double (*f)(double x, const void *ctx), const void *
             c);
     for (int i = 0; i <= 64; i++) {
         double t = (double)i / 64.0;
-        double x = p->x.log ? pow(10.0, log10(p->x.lo) + t * (log10(p->x.hi) - log10(p->x.lo)))
-                            : p->x.lo + t * (p->x.hi - p->x.lo);
+        double x =
+            p->x.log ? pow(10.0, log10(x0) + t * (log10(x1) - log10(x0))) : x0 + t * (x1 - x0);
         double y = f(x, ctx);
         if (inside(&p->y, y))
             fprintf(p->out, "%.1f,%.1f ", px(p, x), py(p, y));

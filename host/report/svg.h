@@ -43,12 +43,15 @@ void svg_end(svg_plot *p);
 /* A series of n points: a polyline (when n > 1) and a circle per point with tooltip[i]. */
 void svg_series(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
                 const char *const *tooltip, size_t n);
+/* The same without the polyline: a scatter of points (the roofline's rows). */
+void svg_points(svg_plot *p, const char *name, size_t colour, const double *x, const double *y,
+                const char *const *tooltip, size_t n);
 /* A straight dashed reference segment from (x0, y0) to (x1, y1), with a label at its end. */
 void svg_line(svg_plot *p, double x0, double y0, double x1, double y1, const char *label,
               const char *colour);
-/* A function y = f(x) drawn dashed over the x range (the fitted law), as a reference. */
-void svg_curve(svg_plot *p, double (*f)(double x, const void *ctx), const void *ctx,
-               const char *label, size_t colour);
+/* A function y = f(x) drawn dashed over [x0, x1] (the fitted law), as a reference. */
+void svg_curve(svg_plot *p, double (*f)(double x, const void *ctx), const void *ctx, double x0,
+               double x1, const char *label, size_t colour);
 
 /* Horizontal bars: labels[i] with value[i] on a linear axis from 0; one mark per bar. */
 void svg_bars(FILE *out, const char *title, const char *axis_label, const char *const *labels,
