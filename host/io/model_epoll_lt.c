@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "hetero/error.h"
-#include "io/io.h"
+#include "io/internal.h"
 
 #define MAX_EVENTS 256
 
