@@ -21,6 +21,7 @@
  * needs per connection is allocated before the first reading, so the difference is the
  * server's (user-space memory only: page tables and socket buffers are kernel memory).
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,9 @@ static int open_idle(point *p, const hx_io_load *cfg, unsigned idle, hx_io_idle 
     hx_io_bench_row *row = p->row;
     bool pss;
     int procs;
+    /* Give back what earlier points freed, or the idle connections' memory would come from
+     * pages already resident and not show as growth. */
+    malloc_trim(0);
     if (p->srv)
         row->rss_base_bytes = server_memory(p->srv, &pss, &procs);
     HX_TRY(hx_io_idle_open(cfg->host, cfg->port, idle, conns));
