@@ -104,9 +104,9 @@ static int watch(loop *l, unsigned listen_events) {
     return HX_OK;
 }
 
-int hx_io_epoll_serve(hx_io_server *s, int lfd, unsigned worker, unsigned listen_events) {
+int hx_io_epoll_serve(hx_io_server *s, int ep, int lfd, unsigned worker, unsigned listen_events) {
     loop l = {.s = s, .lfd = lfd, .worker = worker};
-    l.ep = epoll_create1(EPOLL_CLOEXEC);
+    l.ep = ep >= 0 ? ep : epoll_create1(EPOLL_CLOEXEC);
     if (l.ep < 0)
         return hx_fail(HX_ERR_RUNTIME, "epoll_create1: %s", strerror(errno));
     int status = watch(&l, listen_events);

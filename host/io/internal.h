@@ -149,10 +149,11 @@ void hx_io_refuse(hx_io_server *s, hx_io_fdmap *m, hx_io_conn *c, int fd);
 /* ---- the edge-triggered epoll loop ----------------------------------------------------------- */
 
 /* Serve listener `lfd` as loop `worker` until stop: epoll with EPOLLET on every connection, a
- * byte budget per turn and a ready list (model_epoll_et.c explains it).  listen_events: how the
+ * byte budget per turn and a ready list (epoll_loop.c explains it).  listen_events: how the
  * listener is watched - EPOLLIN|EPOLLET for a loop of its own, EPOLLIN|EPOLLEXCLUSIVE when
- * several loops share it. */
-int hx_io_epoll_serve(hx_io_server *s, int lfd, unsigned worker, unsigned listen_events);
+ * several loops share it.  ep: an epoll instance made beforehand (it is closed at the end), or
+ * -1 to make one. */
+int hx_io_epoll_serve(hx_io_server *s, int ep, int lfd, unsigned worker, unsigned listen_events);
 
 /* ---- the load generator's and the idle connections' shared parts ------------------------------
  */

@@ -81,7 +81,8 @@ static size_t list_children(hx_io_server *s, pid_t *out, size_t cap) {
     children *ch = s->state;
     pthread_mutex_lock(&ch->lock);
     size_t n = ch->n < cap ? ch->n : cap;
-    memcpy(out, ch->pid, n * sizeof *out);
+    if (n)
+        memcpy(out, ch->pid, n * sizeof *out);
     pthread_mutex_unlock(&ch->lock);
     return n;
 }

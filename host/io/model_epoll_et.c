@@ -16,7 +16,7 @@
 #include "io/internal.h"
 
 static int run(hx_io_server *s) {
-    return hx_io_epoll_serve(s, s->listen_fd, 0, EPOLLIN | EPOLLET);
+    return hx_io_epoll_serve(s, -1, s->listen_fd, 0, EPOLLIN | EPOLLET);
 }
 
 const hx_io_model hx_io_model_epoll_et = {

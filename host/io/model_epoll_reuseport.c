@@ -60,7 +60,7 @@ static void worker_main(hx_io_server *s, workers *w, unsigned k) {
     for (unsigned j = 0; j < w->n; j++)
         if (j != k)
             close(w->lfd[j]);
-    int status = hx_io_epoll_serve(s, w->lfd[k], k, EPOLLIN | EPOLLET);
+    int status = hx_io_epoll_serve(s, -1, w->lfd[k], k, EPOLLIN | EPOLLET);
     _exit(status == HX_OK ? 0 : 1);
 }
 
@@ -140,7 +140,8 @@ static size_t list_children(hx_io_server *s, pid_t *out, size_t cap) {
     workers *w = s->state;
     size_t n = atomic_load(&w->running) == w->n ? w->n : 0; /* all forked, none reaped */
     n = n < cap ? n : cap;
-    memcpy(out, w->pid, n * sizeof *out);
+    if (n)
+        memcpy(out, w->pid, n * sizeof *out);
     return n;
 }
 

@@ -28,6 +28,7 @@
 typedef struct loop_arg {
     hx_io_server *s;
     unsigned worker;
+    int ep; /* made before any loop runs: a loop that accepts cannot starve the next of fds */
     pthread_t thread;
     int status;
     char error[256];
@@ -35,7 +36,8 @@ typedef struct loop_arg {
 
 static void *loop_main(void *arg) {
     loop_arg *a = arg;
-    a->status = hx_io_epoll_serve(a->s, a->s->listen_fd, a->worker, EPOLLIN | EPOLLEXCLUSIVE);
+    a->status =
+        hx_io_epoll_serve(a->s, a->ep, a->s->listen_fd, a->worker, EPOLLIN | EPOLLEXCLUSIVE);
     if (a->status != HX_OK)
         snprintf(a->error, sizeof a->error, "%s", hx_error_message());
     return NULL;
@@ -45,10 +47,15 @@ static int run(hx_io_server *s) {
     loop_arg *a = calloc(s->workers, sizeof *a);
     if (!a)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    unsigned started = 0;
     int status = HX_OK;
-    for (; started < s->workers; started++) { /* signals stay blocked: inherited from run() */
-        a[started] = (loop_arg){.s = s, .worker = started};
+    for (unsigned k = 0; k < s->workers; k++) {
+        a[k] = (loop_arg){.s = s, .worker = k, .ep = epoll_create1(EPOLL_CLOEXEC)};
+        if (a[k].ep < 0 && status == HX_OK)
+            status = hx_fail(HX_ERR_RUNTIME, "epoll_create1: %s", strerror(errno));
+    }
+    unsigned started = 0;
+    for (; status == HX_OK && started < s->workers; started++) { /* signals stay blocked */
+        a[started].s = s;
         int rc = pthread_create(&a[started].thread, NULL, loop_main, &a[started]);
         if (rc != 0) {
             status = hx_fail(HX_ERR_RUNTIME, "epoll-threads: cannot start loop %u: %s", started,
@@ -61,6 +68,9 @@ static int run(hx_io_server *s) {
             break;
         }
     }
+    for (unsigned k = started; k < s->workers; k++) /* the loops that never ran */
+        if (a[k].ep >= 0)
+            close(a[k].ep);
     for (unsigned k = 0; k < started; k++) {
         pthread_join(a[k].thread, NULL);
         if (a[k].status != HX_OK && status == HX_OK)

@@ -52,9 +52,16 @@ static server_proc start_limited(const char *model, rlim_t fd_limit) {
     close(out[1]);
     FILE *f = fdopen(out[0], "r");
     char line[160] = "";
-    assert_non_null(fgets(line, sizeof line, f));
+    bool got = fgets(line, sizeof line, f) != NULL;
     fclose(f);
     server_proc sp = {.pid = pid};
+    if (!got) { /* a model that cannot run here (posix-aio under TSan, no io_uring) exits 3 */
+        int status = 0;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+        sp.pid = -1;
+        return sp;
+    }
     assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &sp.port), 1);
     return sp;
 }
@@ -103,6 +110,8 @@ static bool new_client_is_served(int port) {
 
 static void serves_after_running_out_of_descriptors(const char *model) {
     server_proc sp = start_limited(model, FD_LIMIT);
+    if (sp.pid < 0)
+        skip();
     int fds[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         fds[i] = connect_port(sp.port); /* the kernel completes them into the backlog */
