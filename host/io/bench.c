@@ -183,8 +183,19 @@ static void finish_server(point *p, double children0, int *st) {
                  (unsigned long long)row->stats.refused);
 }
 
+/* glibc raises its trim threshold to twice the largest mmap'd block freed so far (the
+ * generator's 16 MiB latency buffers): after the first point, memory a server freed stays in
+ * its arena and the next point's connections reuse resident pages, growing nothing.  Fixed
+ * thresholds switch that adaptation off, so each point's growth is its own. */
+static void fix_malloc_thresholds(void) {
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+}
+
 int hx_io_bench_point(const char *model, unsigned workers, unsigned idle, const hx_io_load *load,
                       hx_io_bench_row *row) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fix_malloc_thresholds);
     init_row(row, model, load, idle);
     hx_io_load cfg = *load;
     point p = {.row = row,

@@ -204,14 +204,17 @@ if want lab; then
         echo
         echo "== lab 6: strace -c -f of the server alone (epoll-lt, then epoll-et), 100 connections"
         for m in epoll-lt epoll-et; do
-            strace -c -f -o "$tmp/strace-$m.txt" "$hetero" io serve --model="$m" --port=0 > "$tmp/serve-$m.out" 2>&1 &
+            # OPENBLAS_NUM_THREADS=1: no idle BLAS pool threads calling sched_yield in the trace
+            OPENBLAS_NUM_THREADS=1 strace -c -f -o "$tmp/strace-$m.txt" "$hetero" io serve \
+                --model="$m" --port=0 > "$tmp/serve-$m.out" 2>&1 &
             spid_s=$!
             pids+=($spid_s)
             for _ in $(seq 100); do grep -q '^listening on' "$tmp/serve-$m.out" && break; sleep 0.05; done
             p=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\).*$/\1/p' "$tmp/serve-$m.out")
             "$hetero" io bench --target=127.0.0.1:"$p" --model="$m" --conns=100 --duration=1s --format=csv |
                 tail -1 | awk -F, '{printf "  %s: %d messages in the window\n", $1, $3}'
-            kill -INT "$spid_s"
+            # strace keeps SIGINT from the program it runs: stop the traced server itself
+            kill -INT $(cat /proc/"$spid_s"/task/*/children) 2>/dev/null || true
             wait "$spid_s" || true
             echo "  $m: the ten most frequent system calls"
             awk 'NR > 2 && $NF != "total" && $1 ~ /^[0-9.]+$/ {print}' "$tmp/strace-$m.txt" |
