@@ -27,39 +27,21 @@
 #define MAX_EVENTS 256
 #define BUDGET     (16 * 1024) /* bytes one connection may read per turn */
 
-typedef struct ready_list {
-    hx_io_conn *head, *tail;
-} ready_list;
-
 typedef struct loop {
     hx_io_server *s;
     int ep, lfd;
     unsigned worker;
     hx_io_fdmap conns;
-    ready_list ready;
+    hx_io_queue ready;
 } loop;
 
-static void push(ready_list *r, hx_io_conn *c) {
-    if (c->queued)
-        return;
-    c->queued = true;
-    c->next = NULL;
-    if (r->tail)
-        r->tail->next = c;
-    else
-        r->head = c;
-    r->tail = c;
+static void push(loop *l, hx_io_conn *c) {
+    hx_io_queue_push(&l->ready, &c->ready);
 }
 
-static hx_io_conn *pop(ready_list *r) {
-    hx_io_conn *c = r->head;
-    if (c) {
-        r->head = c->next;
-        if (!r->head)
-            r->tail = NULL;
-        c->queued = false;
-    }
-    return c;
+static hx_io_conn *pop(loop *l) {
+    hx_io_qnode *n = hx_io_queue_pop(&l->ready);
+    return n ? HX_IO_CONTAINER(n, hx_io_conn, ready) : NULL;
 }
 
 static void accept_all(loop *l) {
@@ -72,22 +54,22 @@ static void accept_all(loop *l) {
             hx_io_refuse(l->s, &l->conns, c, fd);
             continue;
         }
-        push(&l->ready, c); /* ADD would report data already there; serving now saves a wait */
+        push(l, c); /* ADD would report data already there; serving now saves a wait */
     }
 }
 
 /* One turn for each connection ready now; those that yield go round again. */
 static void serve_ready(loop *l) {
-    hx_io_conn *last = l->ready.tail;
-    for (hx_io_conn *c = pop(&l->ready); c; c = pop(&l->ready)) {
-        bool was_last = c == last;
+    hx_io_qnode *last = l->ready.tail;
+    for (hx_io_conn *c = pop(l); c; c = pop(l)) {
+        bool was_last = &c->ready == last;
         hx_io_step st = hx_io_echo(c, BUDGET, false);
         if (st == HX_IO_CLOSE) {
             hx_io_fdmap_del(&l->conns, c->fd);
             hx_io_conn_close(c);
         } else if (st == HX_IO_YIELD) {
-            push(&l->ready, c); /* not at EAGAIN yet: no new edge will come for it */
-        } /* WANT_READ / WANT_WRITE: reached EAGAIN, the next edge brings it back */
+            push(l, c); /* not at EAGAIN yet: no new edge will come for it */
+        }               /* WANT_READ / WANT_WRITE: reached EAGAIN, the next edge brings it back */
         if (was_last)
             break;
     }
@@ -129,7 +111,7 @@ int hx_io_epoll_serve(hx_io_server *s, int ep, int lfd, unsigned worker, unsigne
             } else {
                 hx_io_conn *c = hx_io_fdmap_get(&l.conns, ev[i].data.fd);
                 if (c)
-                    push(&l.ready, c);
+                    push(&l, c);
             }
         }
         serve_ready(&l);

@@ -80,6 +80,43 @@ static inline bool hx_io_stopping(hx_io_server *s) {
 /* Bind a listening socket to s->bound (SO_REUSEADDR; SO_REUSEPORT when asked). */
 int hx_io_listen(const struct sockaddr_in *sa, bool reuseport, int *fd_out);
 
+/* ---- a ready list: connections with work to do, served round-robin --------------------------- */
+
+typedef struct hx_io_qnode {
+    struct hx_io_qnode *next;
+    bool queued; /* on the list (pushing it again does nothing) */
+} hx_io_qnode;
+
+typedef struct hx_io_queue {
+    hx_io_qnode *head, *tail;
+} hx_io_queue;
+
+static inline void hx_io_queue_push(hx_io_queue *q, hx_io_qnode *n) {
+    if (n->queued)
+        return;
+    n->queued = true;
+    n->next = NULL;
+    if (q->tail)
+        q->tail->next = n;
+    else
+        q->head = n;
+    q->tail = n;
+}
+
+static inline hx_io_qnode *hx_io_queue_pop(hx_io_queue *q) {
+    hx_io_qnode *n = q->head;
+    if (n) {
+        q->head = n->next;
+        if (!q->head)
+            q->tail = NULL;
+        n->queued = false;
+    }
+    return n;
+}
+
+/* The struct that holds the node `ptr` points to as its `member`. */
+#define HX_IO_CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
 /* ---- the shared echo routine --------------------------------------------------------------- */
 
 typedef struct hx_io_conn {
@@ -88,7 +125,7 @@ typedef struct hx_io_conn {
     unsigned interest;       /* what the model last asked to wait for (model-defined) */
     struct hx_io_conn *next; /* free for the model's lists */
     struct hx_io_conn *prev;
-    bool queued; /* on a model's ready list */
+    hx_io_qnode ready; /* a model's ready list */
     unsigned char buf[HX_IO_BUF];
 } hx_io_conn;
 

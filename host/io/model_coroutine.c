@@ -37,17 +37,17 @@
 typedef struct co_conn {
     int fd;
     hx_io_coro *co;
-    bool queued, runnable; /* on the ready list; yielded with work left (budget spent) */
-    size_t turn;           /* bytes echoed this turn */
-    struct co_conn *next;  /* ready list */
+    hx_io_qnode ready;
+    bool runnable; /* yielded with work left (budget spent) */
+    size_t turn;   /* bytes echoed this turn */
     struct co_conn *prev_all, *next_all;
 } co_conn;
 
 typedef struct sched {
     hx_io_server *s;
     int ep;
-    co_conn *head, *tail; /* ready list */
-    co_conn all;          /* every live connection (circular) */
+    hx_io_queue ready;
+    co_conn all; /* every live connection (circular) */
     char listen_tag, stop_tag;
 } sched;
 
@@ -108,26 +108,12 @@ static void echo_main(void *arg) {
 /* ---- the loop -------------------------------------------------------------------------------- */
 
 static void push(sched *sc, co_conn *c) {
-    if (c->queued)
-        return;
-    c->queued = true;
-    c->next = NULL;
-    if (sc->tail)
-        sc->tail->next = c;
-    else
-        sc->head = c;
-    sc->tail = c;
+    hx_io_queue_push(&sc->ready, &c->ready);
 }
 
 static co_conn *pop(sched *sc) {
-    co_conn *c = sc->head;
-    if (c) {
-        sc->head = c->next;
-        if (!sc->head)
-            sc->tail = NULL;
-        c->queued = false;
-    }
-    return c;
+    hx_io_qnode *n = hx_io_queue_pop(&sc->ready);
+    return n ? HX_IO_CONTAINER(n, co_conn, ready) : NULL;
 }
 
 static void finish(co_conn *c) {
@@ -164,9 +150,9 @@ static void accept_all(sched *sc) {
 
 /* One resume for each coroutine ready now; those that yield runnable go round again. */
 static void run_ready(sched *sc) {
-    co_conn *last = sc->tail;
+    hx_io_qnode *last = sc->ready.tail;
     for (co_conn *c = pop(sc); c; c = pop(sc)) {
-        bool was_last = c == last;
+        bool was_last = &c->ready == last;
         c->runnable = false;
         if (!hx_io_coro_resume(c->co))
             finish(c);
@@ -197,7 +183,7 @@ static int run(hx_io_server *s) {
     int status = watch(&sc);
     struct epoll_event ev[MAX_EVENTS];
     while (status == HX_OK && !hx_io_stopping(s)) {
-        int n = epoll_wait(sc.ep, ev, MAX_EVENTS, sc.head ? 0 : -1); /* blocks here */
+        int n = epoll_wait(sc.ep, ev, MAX_EVENTS, sc.ready.head ? 0 : -1); /* blocks here */
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {

@@ -15,57 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hx_io_serve.h"
 #include "hx_test.h"
-
-typedef struct server_proc {
-    pid_t pid;
-    int port;
-} server_proc;
-
-/* Start `hetero io serve --model=M --port=0` and read its "listening on ADDR:PORT" line. */
-static server_proc start_serve(const char *model) {
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    char model_arg[64];
-    snprintf(model_arg, sizeof model_arg, "--model=%s", model);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl(getenv("HETERO_BIN"), "hetero", "io", "serve", model_arg, "--port=0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *f = fdopen(out[0], "r");
-    char line[128] = "";
-    assert_non_null(fgets(line, sizeof line, f));
-    fclose(f);
-    server_proc sp = {.pid = pid};
-    assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &sp.port), 1);
-    assert_true(sp.port > 0 && sp.port < 65536);
-    return sp;
-}
-
-static int stop_serve(server_proc sp, int sig) {
-    kill(sp.pid, sig);
-    int status = -1;
-    for (int i = 0; i < 100; i++) { /* at most 10 s */
-        if (waitpid(sp.pid, &status, WNOHANG) == sp.pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        usleep(100 * 1000);
-    }
-    kill(sp.pid, SIGKILL);
-    waitpid(sp.pid, &status, 0);
-    return -1;
-}
 
 static void serve_echoes_and_stops_cleanly(void **state) {
     (void)state;
     const char *models[] = {"epoll-et", "blocking-fork", "sigio"};
     for (size_t m = 0; m < 3; m++) {
-        server_proc sp = start_serve(models[m]);
+        hx_serve_proc sp = hx_serve_start(models[m], 0);
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sp.port)};
         inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -80,7 +37,7 @@ static void serve_echoes_and_stops_cleanly(void **state) {
             got += (size_t)r;
         }
         assert_memory_equal(back, msg, sizeof msg);
-        assert_int_equal(stop_serve(sp, m == 0 ? SIGINT : SIGTERM), 0); /* with a client open */
+        assert_int_equal(hx_serve_stop(sp, m == 0 ? SIGINT : SIGTERM), 0); /* with a client open */
         close(fd);
     }
 }
@@ -129,14 +86,14 @@ static void bench_open_loop_csv(void **state) {
 
 static void bench_drives_a_target(void **state) {
     (void)state;
-    server_proc sp = start_serve("poll");
+    hx_serve_proc sp = hx_serve_start("poll", 0);
     hx_proc p;
     assert_int_equal(hx_run_hetero_cmd(&p,
                                        "io bench --target=127.0.0.1:%d --conns=3 "
                                        "--duration=200ms --format=json",
                                        sp.port),
                      0);
-    assert_int_equal(stop_serve(sp, SIGTERM), 0);
+    assert_int_equal(hx_serve_stop(sp, SIGTERM), 0);
     assert_int_equal(p.status, 0);
     jv *doc = jv_parse(p.out, NULL, 0);
     assert_non_null(doc);

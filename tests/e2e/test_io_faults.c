@@ -19,65 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hx_io_serve.h"
 #include "hx_test.h"
 
 #define FD_LIMIT 40
 #define CLIENTS  80
-
-typedef struct server_proc {
-    pid_t pid;
-    int port;
-} server_proc;
-
-static server_proc start_limited(const char *model, rlim_t fd_limit) {
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    char model_arg[64];
-    snprintf(model_arg, sizeof model_arg, "--model=%s", model);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        struct rlimit rl;
-        getrlimit(RLIMIT_NOFILE, &rl);
-        rl.rlim_cur = fd_limit;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            _exit(126);
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl(getenv("HETERO_BIN"), "hetero", "io", "serve", model_arg, "--port=0", "--workers=2",
-              (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *f = fdopen(out[0], "r");
-    char line[160] = "";
-    bool got = fgets(line, sizeof line, f) != NULL;
-    fclose(f);
-    server_proc sp = {.pid = pid};
-    if (!got) { /* a model that cannot run here (posix-aio under TSan, no io_uring) exits 3 */
-        int status = 0;
-        waitpid(pid, &status, 0);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-        sp.pid = -1;
-        return sp;
-    }
-    assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &sp.port), 1);
-    return sp;
-}
-
-static int stop_server(server_proc sp) {
-    kill(sp.pid, SIGTERM);
-    int status = -1;
-    for (int i = 0; i < 100; i++) { /* at most 10 s */
-        if (waitpid(sp.pid, &status, WNOHANG) == sp.pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        usleep(100 * 1000);
-    }
-    kill(sp.pid, SIGKILL);
-    waitpid(sp.pid, &status, 0);
-    return -1;
-}
 
 static int connect_port(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -109,7 +55,7 @@ static bool new_client_is_served(int port) {
 }
 
 static void serves_after_running_out_of_descriptors(const char *model) {
-    server_proc sp = start_limited(model, FD_LIMIT);
+    hx_serve_proc sp = hx_serve_start(model, FD_LIMIT);
     if (sp.pid < 0)
         skip();
     int fds[CLIENTS];
@@ -125,7 +71,7 @@ static void serves_after_running_out_of_descriptors(const char *model) {
     bool served = new_client_is_served(sp.port);
     if (!served)
         print_error("%s: no echo for a new client after EMFILE\n", model);
-    assert_int_equal(stop_server(sp), 0);
+    assert_int_equal(hx_serve_stop(sp, SIGTERM), 0);
     assert_true(served);
 }
 
