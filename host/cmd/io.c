@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
 #include "hetero/io/bench.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
 
 #define DEFAULT_PORT 7007
 
@@ -55,7 +55,7 @@ static int take_report(report_opts *r, const char *name, const char *value) {
         return hx_parse_format(value, &r->format);
     if (strcmp(name, "output") == 0) {
         r->output = value;
-        return HX_OK;
+        return hx_output_check(value); /* before the run, not after it */
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -173,8 +173,9 @@ static int take_bench(void *ctx, const char *n, const char *v) {
     if (strcmp(n, "rate") == 0)
         return hx_parse_double("--rate", v, 1, 1e9, &c->load.rate);
     if (strcmp(n, "threads") == 0) {
-        HX_TRY(hx_parse_uint("--threads", v, 1, 64, &u));
-        c->load.threads = (unsigned)u;
+        int t;
+        HX_TRY(hx_parse_threads("--threads", v, &t));
+        c->load.threads = (unsigned)t;
         return HX_OK;
     }
     if (strcmp(n, "target") == 0)

@@ -1,13 +1,13 @@
 /*
  * backend.c - the table of backends: names, Flynn classes, one-line descriptions.
  */
-#include "hetero/backend.h"
+#include "hetero/core/backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 
 static const hx_backend_info backends[HX_BACKEND_COUNT] = {
     [HX_BACKEND_SERIAL] = {"serial", "SISD",

@@ -29,10 +29,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 #include "hetero/io/bench.h"
-#include "hetero/parse.h"
-#include "io/internal.h"
+#include "internal.h"
 
 static double tv(struct timeval t) {
     return (double)t.tv_sec + 1e-6 * (double)t.tv_usec;

@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 static atomic_uint_fast64_t partial_writes;
 

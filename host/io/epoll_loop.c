@@ -21,8 +21,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define MAX_EVENTS 256
 #define BUDGET     (16 * 1024) /* bytes one connection may read per turn */

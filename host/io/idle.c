@@ -17,10 +17,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "hetero/io/load.h"
-#include "hetero/timer.h"
-#include "io/internal.h"
+#include "internal.h"
 
 #define IDLE_MSG       8
 #define IDLE_LIMIT_S   60.0 /* every idle connection must have its echo by then */

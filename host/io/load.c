@@ -30,11 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/timer.h"
 #include "hetero/io/load.h"
-#include "hetero/stats.h"
-#include "hetero/timer.h"
-#include "io/internal.h"
+#include "internal.h"
 
 #define CHUNK          (64 * 1024)
 #define WARMUP_LIMIT_S 30.0       /* every connection must echo its first message by then */

@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 typedef struct children {
     pthread_mutex_t lock; /* the bench reads the list (children()) while run() changes it */

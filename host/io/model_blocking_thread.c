@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define CONN_STACK (256 * 1024) /* an echo loop needs little; 1000 threads x 8 MiB would not */
 

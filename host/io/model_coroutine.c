@@ -27,8 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define MAX_EVENTS 256
 #define BUDGET     (16 * 1024) /* bytes one coroutine may echo per turn */

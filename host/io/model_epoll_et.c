@@ -13,7 +13,7 @@
  */
 #include <sys/epoll.h>
 
-#include "io/internal.h"
+#include "internal.h"
 
 static int run(hx_io_server *s) {
     return hx_io_epoll_serve(s, -1, s->listen_fd, 0, EPOLLIN | EPOLLET);

@@ -26,8 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 typedef struct workers {
     int lfd[HX_IO_MAX_WORKERS]; /* lfd[0] is the server's own listener */

@@ -22,8 +22,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 typedef struct loop_arg {
     hx_io_server *s;

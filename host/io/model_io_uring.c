@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define RING_ENTRIES 1024
 #define TAG_ACCEPT   ((uint64_t)1) /* user_data of the accept and stop requests; connections */

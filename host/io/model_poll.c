@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 static int run(hx_io_server *s) {
     if (hx_io_set_nonblocking(s->listen_fd, true) != 0)

@@ -26,8 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define AIO_THREADS 4096 /* at most this many requests run at once (one per connection) */
 

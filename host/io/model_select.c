@@ -19,8 +19,8 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 static void refuse(hx_io_server *s, int fd) {
     if (atomic_fetch_add(&s->count->refused, 1) == 0)

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define IO_SIGNAL (SIGRTMIN + 4)
 

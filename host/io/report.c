@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/table.h"
 #include "hetero/io/bench.h"
-#include "hetero/json.h"
-#include "hetero/table.h"
 
 static double mps(const hx_io_bench_row *r) {
     return r->load.seconds > 0 ? (double)r->load.messages / r->load.seconds : 0.0;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/io/bench.h"
 
 static volatile sig_atomic_t stop_signal; /* set by a SIGINT/SIGTERM on any thread */

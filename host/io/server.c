@@ -25,9 +25,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "io/internal.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "internal.h"
 
 extern const hx_io_model hx_io_model_blocking_thread, hx_io_model_blocking_fork,
     hx_io_model_nonblocking_poll, hx_io_model_select, hx_io_model_poll, hx_io_model_epoll_lt,

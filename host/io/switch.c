@@ -24,11 +24,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/timer.h"
 #include "hetero/io/bench.h"
-#include "hetero/stats.h"
-#include "hetero/timer.h"
-#include "io/internal.h"
+#include "internal.h"
 
 #define MIN_REP_S  0.010
 #define MAX_ROUNDS (1ull << 26)

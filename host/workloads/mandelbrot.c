@@ -42,14 +42,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/mandelbrot.h"
-#include "hetero/ocl.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/workload.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF /* GCC: -ffp-contract=off on this file, set in CMakeLists.txt */
@@ -359,6 +358,7 @@ const hx_workload hx_workload_mandelbrot = {
     .default_size = 1024,
     .min_size = 1,
     .max_size = 32768,
+    .test_size = 67,
     .params = mandelbrot_params,
     .nparams = sizeof mandelbrot_params / sizeof mandelbrot_params[0],
     .default_reps = 5,

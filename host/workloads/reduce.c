@@ -46,14 +46,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #ifdef HETERO_HAVE_BLAS
 #include <cblas.h>
@@ -417,6 +416,7 @@ const hx_workload hx_workload_reduce = {
     .default_size_fn = reduce_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 30,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = reduce_bytes,
     .flops = reduce_flops,
     .host_bytes = reduce_host_bytes,
@@ -439,6 +439,7 @@ const hx_workload hx_workload_dot = {
     .default_size_fn = reduce_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 30,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = dot_bytes,
     .flops = dot_flops,
     .host_bytes = dot_host_bytes,

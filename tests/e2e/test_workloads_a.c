@@ -3,7 +3,7 @@
  * the binary prints as JSON verifies, each workload has the backends it should, and GB/s and
  * GFLOP/s follow from its cost model.
  */
-#include "hetero/backend.h"
+#include "hetero/core/backend.h"
 #include "hx_test.h"
 
 static jv *run_json(const char *args, hx_proc *p) {

@@ -8,9 +8,9 @@
 
 #include <stdio.h>
 
+#include "hetero/core/output.h"
 #include "hetero/io/io.h"
 #include "hetero/io/load.h"
-#include "hetero/output.h"
 
 #define HX_IO_SCHEMA        "hetero.io/1"
 #define HX_IO_LIST_SCHEMA   "hetero.io.list/1"
