@@ -1,14 +1,15 @@
 /*
  * test_noise.c - the noise readings and their verdicts, from made-up /proc text and windows:
  * what is parsed, what counts as other programs' work, when a window is noisy, the allowance for
- * short windows, the test hook's text, the memory estimate and the device names shortened for
- * tables.  Nothing here depends on how busy the machine running the tests is, except the one
+ * short windows, the test hook's text, the memory estimate, the device names shortened for
+ * tables and whether a binary is an installed one.  Nothing here depends on how busy the machine running the tests is, except the one
  * check that a real reading is well-formed.
  */
 #include "hetero/core/alloc.h"
 #include "hetero/core/error.h"
 #include "hetero/core/noise.h"
 #include "hetero/core/report.h"
+#include "hetero/core/self.h"
 #include "hx_test.h"
 
 #include <unistd.h>
@@ -166,6 +167,21 @@ static void device_names_are_shortened(void **state) {
                         "Intel Xeon..");
 }
 
+/* A made-up file system for hx_self_place_of. */
+static bool fake_exists(const char *path) {
+    return strcmp(path, "/src/build/release/CMakeCache.txt") == 0 ||
+           strcmp(path, "/usr/share/hetero") == 0;
+}
+
+static void installed_or_build_tree(void **state) {
+    (void)state;
+    assert_int_equal(hx_self_place_of("/src/build/release/hetero", fake_exists),
+                     HX_SELF_BUILD_TREE);
+    assert_int_equal(hx_self_place_of("/usr/bin/hetero", fake_exists), HX_SELF_INSTALLED);
+    assert_int_equal(hx_self_place_of("/opt/bin/hetero", fake_exists), HX_SELF_ELSEWHERE);
+    assert_int_equal(hx_self_place_of("hetero", fake_exists), HX_SELF_ELSEWHERE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stat_lines_are_parsed),
@@ -176,6 +192,7 @@ int main(void) {
         cmocka_unit_test(a_real_reading_is_well_formed),
         cmocka_unit_test(meminfo_and_the_estimate),
         cmocka_unit_test(device_names_are_shortened),
+        cmocka_unit_test(installed_or_build_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
