@@ -15,8 +15,10 @@
 #include "commands.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
+#include "hetero/core/noise.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/progress.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/survey/survey.h"
 
@@ -184,14 +186,33 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
         /* keep the figures of the devices not benchmarked now */
         HX_TRY(hx_survey_cache_load(s, path, &loaded));
     }
-    for (size_t i = 0; i < s->n; i++) {
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < s->n; i++)
+        total += keep[i];
+    /* nothing measured under noise becomes a cached ceiling (core/noise.h) */
+    hx_noise_window quiet;
+    hx_noise_window_begin(&quiet);
+    hx_progress pg;
+    hx_progress_begin(&pg, "devices --bench");
+    int status = HX_OK;
+    for (size_t i = 0; status == HX_OK && i < s->n; i++) {
         if (!keep[i])
             continue;
         hx_device_record *r = &s->dev[i];
+        hx_progress_set(&pg, "device %zu of %zu, %s", ++done, total, r->name);
         memset(r->fig, 0, sizeof r->fig);
         r->bench_clock_mhz = 0;
         r->benched = false;
-        HX_TRY(hx_bench_record(r, devs, &o));
+        status = hx_bench_record(r, devs, &o);
+    }
+    hx_progress_end(&pg);
+    HX_TRY(status);
+    hx_noise noise;
+    if (cache && !hx_noise_window_end(&quiet, &noise)) {
+        hx_notice("the machine was noisy during the benchmarks (%s): the figures are shown, not "
+                  "cached",
+                  noise.reason);
+        cache = false;
     }
     return cache ? hx_survey_cache_save(s, path) : HX_OK;
 }

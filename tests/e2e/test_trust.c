@@ -173,6 +173,26 @@ static void a_quiet_machine_marks_nothing(void **state) {
     unsetenv("HETERO_TEST_NOISE");
 }
 
+static void nothing_measured_under_noise_is_cached(void **state) {
+    (void)state;
+    char cache[300], file[400];
+    scratch_path(cache, sizeof cache, "cache");
+    snprintf(file, sizeof file, "%s/hetero/survey.txt", cache);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    setenv("HETERO_TEST_NOISE", "foreign=0.5", 1);
+    hx_proc p;
+    assert_int_equal(
+        hx_run_hetero_cmd(&p, "devices --device=host --bench --bench-time=100ms --format=json"), 0);
+    unsetenv("HETERO_TEST_NOISE");
+    unsetenv("XDG_CACHE_HOME");
+    jv *doc = hx_expect_json(&p, 0);
+    assert_contains(p.err, "noisy during the benchmarks");
+    assert_contains(p.err, "the figures are shown, not cached");
+    assert_int_equal(access(file, F_OK), -1);
+    jv_free(doc);
+    hx_proc_free(&p);
+}
+
 /* ---- provenance in every document ---------------------------------------------------------- */
 
 static void check_provenance(const char *what, const jv *doc) {
@@ -468,6 +488,7 @@ int main(void) {
         cmocka_unit_test(reps_and_the_time_rule_exclude_each_other),
         cmocka_unit_test(a_noisy_machine_marks_every_row_and_says_so_once),
         cmocka_unit_test(a_quiet_machine_marks_nothing),
+        cmocka_unit_test(nothing_measured_under_noise_is_cached),
         cmocka_unit_test(every_json_document_has_its_provenance),
         cmocka_unit_test(version_names_the_build),
         cmocka_unit_test(the_first_screen_fits_and_says_nothing_of_absent_cuda),
