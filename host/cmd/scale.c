@@ -103,6 +103,7 @@ typedef struct scale_fit {
     hx_backend backend;
     char device[256];
     hx_fit fit;
+    char no_fit[192]; /* why there is no fit even though the points allow one ("" otherwise) */
 } scale_fit;
 
 typedef struct scale_run {
@@ -613,7 +614,7 @@ static void fit_backends(scale_run *run, const scale_config *c) {
         if (!c->want[b] || b == HX_BACKEND_SERIAL)
             continue;
         double p[MAX_P], s[MAX_P];
-        size_t n = 0;
+        size_t n = 0, noisy = 0;
         const char *device = "";
         for (size_t i = 0; i < run->n && n < MAX_P; i++) {
             const scale_point *pt = &run->points[i];
@@ -622,6 +623,7 @@ static void fit_backends(scale_run *run, const scale_config *c) {
             device = pt->r.device;
             if (pt->oversubscribed || !pt->r.verified || !isfinite(pt->speedup))
                 continue;
+            noisy += pt->r.noisy;
             p[n] = (double)pt->p;
             s[n++] = pt->speedup;
         }
@@ -629,6 +631,14 @@ static void fit_backends(scale_run *run, const scale_config *c) {
         f->backend = (hx_backend)b;
         snprintf(f->device, sizeof f->device, "%s", device);
         f->fit = c->mode == MODE_WEAK ? hx_fit_gustafson(p, s, n) : hx_fit_amdahl(p, s, n);
+        f->no_fit[0] = '\0';
+        if (f->fit.ok && noisy > 0) { /* a fit whose points are noisy is no fit (core/noise.h) */
+            f->fit.ok = false;
+            snprintf(f->no_fit, sizeof f->no_fit,
+                     "%zu of %zu points were measured on a noisy machine (other programs took "
+                     "CPU time): the speedups measure the neighbours too",
+                     noisy, n);
+        }
     }
 }
 
@@ -841,7 +851,9 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
                 c->w->flops ? "flop count" : "bytes moved");
     for (size_t i = 0; i < run->nfits; i++) {
         const scale_fit *f = &run->fits[i];
-        if (!f->fit.ok) {
+        if (!f->fit.ok && f->no_fit[0]) {
+            fprintf(out, "fit %s: no fit: %s\n", hx_backend_name(f->backend), f->no_fit);
+        } else if (!f->fit.ok) {
             fprintf(out, "fit %s: no point with 1 < p <= %d cores to fit\n",
                     hx_backend_name(f->backend), run->cores);
         } else if (c->mode == MODE_WEAK) {
@@ -957,6 +969,7 @@ static void json_fit(hx_json *j, const scale_config *c, const scale_fit *f) {
     hx_json_kv_string(j, "device", f->device);
     hx_json_kv_string(j, "law", c->mode == MODE_WEAK ? "gustafson" : "amdahl");
     hx_json_kv_bool(j, "ok", f->fit.ok);
+    hx_json_kv_string(j, "reason", f->no_fit[0] ? f->no_fit : NULL);
     hx_json_kv_int(j, "points", (int64_t)f->fit.points);
     if (c->mode == MODE_WEAK) {
         hx_json_kv_number(j, "a", f->fit.value);
