@@ -106,6 +106,18 @@ static const char *str(const json_t *v, const char *path) {
     return s ? s : "";
 }
 
+/* A measured row: failed verification in red, noisy in amber; it ends with those two cells. */
+static void measured_row_begin(FILE *out, const json_t *r) {
+    bool noisy = hx_doc_bool(r, "noisy", false), ok = hx_doc_bool(r, "verified", false);
+    fprintf(out, "<tr%s>", !ok ? " class=\"bad\"" : noisy ? " class=\"noisy\"" : "");
+}
+
+static void measured_row_end(FILE *out, const json_t *r) {
+    cell(out, true, hx_doc_bool(r, "verified", false) ? "yes" : "NO");
+    cell(out, true, hx_doc_bool(r, "noisy", false) ? "~ noisy" : "");
+    fputs("</tr>\n", out);
+}
+
 /* ---- the machine -------------------------------------------------------------------------- */
 
 static void fact(FILE *out, const char *name, const char *value) {
@@ -183,6 +195,23 @@ static void write_machine(FILE *out, const hx_doc *d) {
     fputs("</table></section>\n", out);
 }
 
+/* ---- plots ------------------------------------------------------------------------------- */
+
+/* The frame every line plot of the page has: 760 x 380, the legend on the right; the axes'
+ * ranges start empty, for svg_extend. */
+static svg_plot line_plot(FILE *out, bool xlog, const char *xlabel, bool ylog, const char *ylabel) {
+    svg_plot p = {.out = out,
+                  .width = 760,
+                  .height = 380,
+                  .left = 60,
+                  .right = 190,
+                  .top = 28,
+                  .bottom = 40,
+                  .x = {.lo = INFINITY, .hi = -INFINITY, .log = xlog, .label = xlabel},
+                  .y = {.lo = INFINITY, .hi = -INFINITY, .log = ylog, .label = ylabel}};
+    return p;
+}
+
 /* ---- hetero.run ----------------------------------------------------------------------------- */
 
 /* The measured ceilings of the devices documents: (name, GB/s, GFLOP/s). */
@@ -225,8 +254,7 @@ static void run_table(FILE *out, const json_t *results) {
     size_t i;
     const json_t *r;
     json_array_foreach(results, i, r) {
-        bool noisy = hx_doc_bool(r, "noisy", false), ok = hx_doc_bool(r, "verified", false);
-        fprintf(out, "<tr%s>", !ok ? " class=\"bad\"" : noisy ? " class=\"noisy\"" : "");
+        measured_row_begin(out, r);
         cell(out, true, str(r, "workload"));
         cell(out, true, str(r, "backend"));
         char dev[300];
@@ -240,9 +268,7 @@ static void run_table(FILE *out, const json_t *results) {
         cell_num(out, hx_doc_number(r, "speedup"), "%.2fx");
         cell_num(out, hx_doc_number(r, "gbps"), "%.1f");
         cell_num(out, hx_doc_number(r, "gflops"), "%.2f");
-        cell(out, true, ok ? "yes" : "NO");
-        cell(out, true, noisy ? "~ noisy" : "");
-        fputs("</tr>\n", out);
+        measured_row_end(out, r);
     }
     fputs("</table>\n", out);
 }
@@ -280,18 +306,7 @@ static void run_roofline(FILE *out, const json_t *results, const ceiling *c, siz
     static double x[MAX_ROWS], y[MAX_ROWS];
     static char tips[MAX_ROWS][224];
     static const char *tp[MAX_ROWS], *backend[MAX_ROWS];
-    svg_plot p = {.out = out,
-                  .width = 760,
-                  .height = 380,
-                  .left = 60,
-                  .right = 190,
-                  .top = 28,
-                  .bottom = 40,
-                  .x = {.lo = INFINITY,
-                        .hi = -INFINITY,
-                        .log = true,
-                        .label = "arithmetic intensity (flop per byte)"},
-                  .y = {.lo = INFINITY, .hi = -INFINITY, .log = true, .label = "GFLOP/s"}};
+    svg_plot p = line_plot(out, true, "arithmetic intensity (flop per byte)", true, "GFLOP/s");
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const json_t *r = json_array_get(results, i);
@@ -391,8 +406,7 @@ static void scale_table(FILE *out, const json_t *points) {
     size_t i;
     const json_t *r;
     json_array_foreach(points, i, r) {
-        bool noisy = hx_doc_bool(r, "noisy", false), ok = hx_doc_bool(r, "verified", false);
-        fprintf(out, "<tr%s>", !ok ? " class=\"bad\"" : noisy ? " class=\"noisy\"" : "");
+        measured_row_begin(out, r);
         cell(out, true, str(r, "backend"));
         cell(out, true, str(r, "device"));
         cell_num(out, hx_doc_number(r, "p"), "%.0f");
@@ -406,9 +420,7 @@ static void scale_table(FILE *out, const json_t *points) {
         cell_num(out, hx_doc_number(r, "efficiency"), "%.2f");
         cell_num(out, hx_doc_number(r, "gbps"), "%.1f");
         cell_num(out, hx_doc_number(r, "gflops"), "%.2f");
-        cell(out, true, ok ? "yes" : "NO");
-        cell(out, true, noisy ? "~ noisy" : "");
-        fputs("</tr>\n", out);
+        measured_row_end(out, r);
     }
     fputs("</table>\n", out);
 }
@@ -472,22 +484,10 @@ static void scale_plot(FILE *out, const hx_doc *d) {
     }
     const char *xkey = sizes ? "working_set_bytes" : "p";
     const char *ykey = sizes ? (by_flops ? "gflops" : "gbps") : "speedup";
-    svg_plot p = {.out = out,
-                  .width = 760,
-                  .height = 380,
-                  .left = 60,
-                  .right = 190,
-                  .top = 28,
-                  .bottom = 40,
-                  .x = {.lo = INFINITY,
-                        .hi = -INFINITY,
-                        .log = sizes,
-                        .label = sizes ? "working set (bytes)" : "p (threads or compute units)"},
-                  .y = {.lo = INFINITY,
-                        .hi = -INFINITY,
-                        .log = false,
-                        .label = sizes ? (by_flops ? "GFLOP/s" : "GB/s")
-                                       : (weak ? "scaled speedup S(p)" : "speedup S(p) = T1/Tp")}};
+    svg_plot p =
+        line_plot(out, sizes, sizes ? "working set (bytes)" : "p (threads or compute units)", false,
+                  sizes ? (by_flops ? "GFLOP/s" : "GB/s")
+                        : (weak ? "scaled speedup S(p)" : "speedup S(p) = T1/Tp"));
     static double x[MAX_ROWS], y[MAX_ROWS];
     static char tips[MAX_ROWS][160];
     const char *tp[MAX_ROWS];

@@ -124,6 +124,23 @@ static size_t ticks(const svg_axis *a, double *t, size_t cap) {
     return n;
 }
 
+/* The ticks of one axis: a grid line across the frame and a label outside it. */
+static void draw_ticks(const svg_plot *p, const svg_axis *a, bool is_x) {
+    double x0 = p->left, x1 = p->width - p->right, y0 = p->height - p->bottom, y1 = p->top;
+    double t[64];
+    size_t n = ticks(a, t, 64);
+    for (size_t i = 0; i < n; i++) {
+        char label[32];
+        tick_label(label, sizeof label, t[i]);
+        double at = is_x ? px(p, t[i]) : py(p, t[i]);
+        fprintf(p->out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"%s\">%s</text>\n",
+                is_x ? at : x0, is_x ? y1 : at, is_x ? at : x1, is_x ? y0 : at, is_x ? at : x0 - 4,
+                is_x ? y0 + 14 : at + 4, is_x ? "middle" : "end", label);
+    }
+}
+
 void svg_begin(svg_plot *p, const char *title) {
     FILE *o = p->out;
     p->legend_items = 0;
@@ -139,27 +156,9 @@ void svg_begin(svg_plot *p, const char *title) {
             "</text>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
             "class=\"frame\"/>\n",
             x0, y1, x1 - x0, y0 - y1);
-    double t[64];
-    size_t n = ticks(&p->x, t, 64);
-    for (size_t i = 0; i < n; i++) {
-        char label[32];
-        tick_label(label, sizeof label, t[i]);
-        double x = px(p, t[i]);
-        fprintf(o,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n",
-                x, y1, x, y0, x, y0 + 14, label);
-    }
-    n = p->no_y_ticks ? 0 : ticks(&p->y, t, 64);
-    for (size_t i = 0; i < n; i++) {
-        char label[32];
-        tick_label(label, sizeof label, t[i]);
-        double y = py(p, t[i]);
-        fprintf(o,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n",
-                x0, y, x1, y, x0 - 4, y + 4, label);
-    }
+    draw_ticks(p, &p->x, true);
+    if (!p->no_y_ticks)
+        draw_ticks(p, &p->y, false);
     fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"middle\">", (x0 + x1) / 2,
             p->height - 6);
     svg_text(o, p->x.label);

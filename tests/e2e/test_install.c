@@ -60,8 +60,7 @@ static int install_once(void **state) {
     const char *cmake = getenv("HETERO_CMAKE"), *build = getenv("HETERO_BUILD_DIR");
     if (!cmake || !build)
         return -1;
-    snprintf(prefix, sizeof prefix, "/tmp/hx-install-XXXXXX");
-    if (!mkdtemp(prefix))
+    if (hx_scratch_make(prefix, sizeof prefix, "hx-install") != 0)
         return -1;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' --install '%s' --prefix '%s' >/dev/null", cmake, build, prefix);
@@ -70,9 +69,7 @@ static int install_once(void **state) {
 
 static int remove_prefix(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", prefix);
-    return system(cmd) == 0 ? 0 : -1;
+    return hx_scratch_remove(prefix);
 }
 
 static void the_files_land_in_their_places(void **state) {

@@ -157,15 +157,12 @@ static void the_command_refuses_bad_input(void **state) {
 
 static int make_scratch(void **state) {
     (void)state;
-    snprintf(scratch, sizeof scratch, "/tmp/hx-html-XXXXXX");
-    return mkdtemp(scratch) ? 0 : -1;
+    return hx_scratch_make(scratch, sizeof scratch, "hx-html");
 }
 
 static int remove_scratch(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
-    return system(cmd) == 0 ? 0 : -1;
+    return hx_scratch_remove(scratch);
 }
 
 int main(void) {

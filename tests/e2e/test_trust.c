@@ -467,15 +467,12 @@ static void compare_refuses_what_it_cannot_compare(void **state) {
 
 static int make_scratch(void **state) {
     (void)state;
-    snprintf(scratch, sizeof scratch, "/tmp/hx-trust-XXXXXX");
-    return mkdtemp(scratch) ? 0 : -1;
+    return hx_scratch_make(scratch, sizeof scratch, "hx-trust");
 }
 
 static int remove_scratch(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
-    return system(cmd) == 0 ? 0 : -1;
+    return hx_scratch_remove(scratch);
 }
 
 int main(void) {

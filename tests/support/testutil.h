@@ -25,6 +25,11 @@ void hx_proc_free(hx_proc *p);
 /* Number of lines in s (a last line without '\n' counts). */
 size_t hx_count_lines(const char *s);
 
+/* A fresh directory for a test's files, /tmp/PREFIX-XXXXXX, into buf: 0, or -1. */
+int hx_scratch_make(char *buf, size_t len, const char *prefix);
+/* Remove a scratch directory and everything in it: 0, or -1. */
+int hx_scratch_remove(const char *dir);
+
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
 typedef enum { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT } jv_type;
