@@ -27,13 +27,6 @@ void hx_cli_free(hx_cli_opts *c) {
     c->nparams = 0;
 }
 
-static int parse_count(const char *option, const char *text, uint64_t min, int *out) {
-    uint64_t v;
-    HX_TRY(hx_parse_uint(option, text, min, 100000, &v));
-    *out = (int)v;
-    return HX_OK;
-}
-
 /* A duration where 0 is allowed (--min-time=0: no minimum), at most an hour. */
 static int parse_time(const char *option, const char *text, double *out) {
     if (text && strcmp(text, "0") == 0) {
@@ -86,7 +79,7 @@ int hx_cli_apply(hx_cli_opts *c, const hx_arg *a, bool *handled) {
     }
     if (strcmp(name, "reps") == 0) {
         c->reps_given = true;
-        return parse_count("--reps", v, 1, &c->reps);
+        return hx_parse_int("--reps", v, 1, 100000, &c->reps);
     }
     if (strcmp(name, "min-time") == 0) {
         c->timing_given = true;
@@ -116,7 +109,7 @@ int hx_cli_apply(hx_cli_opts *c, const hx_arg *a, bool *handled) {
     }
     if (strcmp(name, "warmup") == 0) {
         c->warmup_given = true;
-        return parse_count("--warmup", v, 0, &c->warmup);
+        return hx_parse_int("--warmup", v, 0, 100000, &c->warmup);
     }
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
