@@ -900,7 +900,7 @@ static int write_table(FILE *out, const scale_config *c, const scale_run *run) {
 static int write_csv(FILE *out, const scale_config *c, const scale_run *run) {
     fputs("mode,workload,backend,device,mem,p,size,working_set_bytes,cache,oversubscribed,"
           "median_s,min_s,max_s,e2e_median_s,serial_median_s,t1_s,speedup,efficiency,karp_flatt,"
-          "speedup_vs_serial,gbps,gflops,verified\n",
+          "speedup_vs_serial,gbps,gflops,verified," HX_CSV_SPREAD_HEADER "\n",
           out);
     for (size_t i = 0; i < run->n; i++) {
         const scale_point *pt = &run->points[i];
@@ -924,7 +924,9 @@ static int write_csv(FILE *out, const scale_config *c, const scale_run *run) {
         hx_csv_number(out, pt->speedup_serial);
         hx_csv_number(out, pt->r.gbps);
         hx_csv_number(out, pt->r.gflops);
-        fprintf(out, ",%s\n", pt->r.verified ? "true" : "false");
+        fprintf(out, ",%s", pt->r.verified ? "true" : "false");
+        hx_csv_spread(out, &pt->r);
+        fputc('\n', out);
     }
     return HX_OK;
 }
