@@ -147,6 +147,7 @@ int hx_compare_docs(const hx_doc *base, const hx_doc *now, const hx_cmp_opts *o,
     }
     json_array_foreach(rows_of(now, scale), i, row) {
         hx_cmp_row probe;
+        memset(&probe, 0, sizeof probe); /* a row of this report only: no base side */
         identify(row, scale, mode, &probe);
         hx_cmp_row *r = find_key(c, probe.key);
         if (!r || r->now.present) {
