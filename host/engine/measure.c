@@ -167,13 +167,10 @@ static void show_progress(hx_progress *pg, const hx_measure_opts *o, size_t done
 }
 
 /* The timed runs of one row inside a noise window. */
-static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set *s, hx_result *r) {
+static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set *s, hx_result *r,
+                      hx_progress *pg) {
     const hx_measure_opts *o = run->opts;
     double factor = slowdown_of(run->in->problem.workload);
-    hx_progress pg;
-    char what[96];
-    snprintf(what, sizeof what, "%s/%s", r->workload, r->backend);
-    hx_progress_begin(&pg, what);
     hx_noise_sample before, after;
     hx_noise_read(&before);
     double t0 = hx_now();
@@ -183,7 +180,7 @@ static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set
     int status = HX_OK;
     while (status == HX_OK && !stop) {
         double m, e;
-        show_progress(&pg, o, s->n);
+        show_progress(pg, o, s->n);
         status = ops->run(run, &m, &e);
         if (status == HX_OK && factor > 1.0)
             slow_down(factor, &m, &e);
@@ -193,7 +190,6 @@ static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set
             stop = stop_after(o, s, hx_now() - t0, &next_check, &reached);
     }
     hx_noise_read(&after);
-    hx_progress_end(&pg);
     hx_noise noise;
     hx_noise_row(&before, &after, &noise);
     hx_noise_note_row(&noise);
@@ -209,17 +205,28 @@ static int timed_runs(const hx_backend_ops *ops, hx_backend_run *run, sample_set
     return status;
 }
 
-/* open, warm-up, timed runs, finish. */
+/* open, warm-up, timed runs, finish; one progress line over all of it (a single warm-up run of
+ * serial sgemm can take longer than the timed ones). */
 static int run_backend(const hx_backend_ops *ops, hx_backend_run *run, sample_set *s,
                        hx_result *r) {
-    HX_TRY(ops->open(run));
+    hx_progress pg;
+    char what[96];
+    snprintf(what, sizeof what, "%s/%s", r->workload, r->backend);
+    hx_progress_begin(&pg, what);
+    hx_progress_set(&pg, "setting up");
+    int status = ops->open(run);
     const hx_measure_opts *o = run->opts;
-    int status = HX_OK;
     double m, e;
-    for (int i = 0; status == HX_OK && i < o->warmup; i++)
+    bool opened = status == HX_OK;
+    for (int i = 0; status == HX_OK && i < o->warmup; i++) {
+        hx_progress_set(&pg, "warm-up %d of %d", i + 1, o->warmup);
         status = ops->run(run, &m, &e);
+    }
     if (status == HX_OK)
-        status = timed_runs(ops, run, s, r);
+        status = timed_runs(ops, run, s, r, &pg);
+    hx_progress_end(&pg);
+    if (!opened)
+        return status;
     int finished = ops->finish(run, status == HX_OK ? r : NULL);
     return status != HX_OK ? status : finished;
 }
