@@ -27,6 +27,7 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"map", hx_cmd_map, "mapping policies on irregular tasks: the design and mapping labs"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

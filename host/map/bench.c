@@ -171,8 +171,8 @@ int hx_map_sweep_run(hx_map_source *s, const hx_map_bench_config *c, const uint6
             out->nchunks = i + 1;
             if (!r->verified)
                 return hx_fail(HX_ERR_RUNTIME, "%s with --chunk=%llu computed a wrong result: %s",
-                               hx_map_policy_names[out->policies[p]],
-                               (unsigned long long)chunks[i], r->check.detail);
+                               hx_map_policy_names[out->policies[p]], (unsigned long long)chunks[i],
+                               r->check.detail);
             if (r->makespan.median < out->cells[p][out->best[p]].makespan.median)
                 out->best[p] = i;
         }

@@ -57,8 +57,7 @@ static hwloc_obj_t worker_pu(unsigned index) {
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     if (ncores <= 0) {
         int npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-        return npus > 0 ? hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, index % (unsigned)npus)
-                        : NULL;
+        return npus > 0 ? hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, index % (unsigned)npus) : NULL;
     }
     hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, index % (unsigned)ncores);
     int nthreads = hwloc_get_nbobjs_inside_cpuset_by_type(topo, core->cpuset, HWLOC_OBJ_PU);
@@ -114,7 +113,8 @@ void hx_map_nearest_order(unsigned w, unsigned workers, unsigned *order) {
         hwloc_obj_t theirs = topo_ok ? worker_pu(v) : NULL;
         int depth = 0;
         if (mine && theirs)
-            depth = mine == theirs ? 1000 : hwloc_get_common_ancestor_obj(topo, mine, theirs)->depth;
+            depth =
+                mine == theirs ? 1000 : hwloc_get_common_ancestor_obj(topo, mine, theirs)->depth;
         keys[n++] = (victim_key){v, depth, (v + workers - w) % workers};
     }
     qsort(keys, n, sizeof keys[0], nearer_first);

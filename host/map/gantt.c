@@ -92,8 +92,9 @@ static void gantt_panel(FILE *f, const hx_map_result *x, size_t index, span sp) 
     for (unsigned w = 0; w < run->workers; w++)
         fprintf(f, "%s\"w%u\" %u", w ? ", " : "", w, w);
     fprintf(f, ")\nset xrange [0:%.9g]\n", sp.tmax * 1.02);
-    fprintf(f, "plot $d%zu using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder "
-               "lc palette notitle\n",
+    fprintf(f,
+            "plot $d%zu using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder "
+            "lc palette notitle\n",
             index);
 }
 
@@ -111,9 +112,10 @@ static int draw_gantt(const hx_map_report *r, const char *path, hx_plot_kind kin
     char term[1400];
     fputs(hx_plot_terminal(kind, path, 1200, height, term, sizeof term), f);
     fprintf(f, "set multiplot layout %zu,1 title \"hetero map: %s\"\n", r->n, r->src->describe);
-    fprintf(f, "set logscale cb\nset cbrange [%.6g:%.6g]\nset palette rgb 33,13,10\n"
-               "set cblabel \"time per task (s)\"\nset xlabel \"time (s) from the run's start\"\n"
-               "set format cb \"%%.0e\"\nset grid xtics\n",
+    fprintf(f,
+            "set logscale cb\nset cbrange [%.6g:%.6g]\nset palette rgb 33,13,10\n"
+            "set cblabel \"time per task (s)\"\nset xlabel \"time (s) from the run's start\"\n"
+            "set format cb \"%%.0e\"\nset grid xtics\n",
             sp.cmin, sp.cmax);
     for (size_t i = 0; i < r->n; i++)
         gantt_panel(f, &r->results[i], i, sp);
@@ -149,7 +151,8 @@ int hx_map_gantt(const hx_map_report *r, const char *base) {
     return status;
 }
 
-/* ---- the sweep's U-curve ---------------------------------------------------------------------- */
+/* ---- the sweep's U-curve ----------------------------------------------------------------------
+ */
 
 int hx_map_sweep_plot(const hx_map_sweep *sw, const char *path) {
     hx_plot_kind kind;

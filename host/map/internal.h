@@ -18,7 +18,7 @@
 /* ---- clock: the invariant TSC (CLOCK_MONOTONIC in ns where there is none) ----------------- */
 
 uint64_t hx_map_ticks(void);
-double hx_map_tick_seconds(void); /* seconds per tick */
+double hx_map_tick_seconds(void);  /* seconds per tick */
 uint64_t hx_map_timer_ticks(void); /* measured cost of one timed section, subtracted */
 double hx_map_thread_cpu(void);    /* this thread's CPU time, seconds */
 
@@ -32,6 +32,19 @@ int hx_map_bind_worker(unsigned index, unsigned workers);
 void hx_map_nearest_order(unsigned w, unsigned workers, unsigned *order);
 /* Why binding failed, or NULL. */
 const char *hx_map_bind_problem(void);
+
+/* ---- a start gate: threads wait until every thread of a run exists, or are told to leave -- */
+
+typedef struct map_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int state; /* 0 wait, 1 go, -1 leave */
+} map_gate;
+
+void map_gate_init(map_gate *g);
+void map_gate_destroy(map_gate *g);
+void map_gate_open(map_gate *g, bool go); /* go: start; else: leave */
+bool map_gate_pass(map_gate *g);          /* false: leave */
 
 /* ---- the team --------------------------------------------------------------------------- */
 

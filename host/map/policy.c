@@ -16,9 +16,17 @@
 #include "hetero/rng.h"
 #include "internal.h"
 
-const char *const hx_map_policy_names[] = {
-    "static-block",  "static-cyclic", "dynamic",    "guided",      "manager-worker", "hierarchical",
-    "work-stealing", "omp-static",    "omp-dynamic", "omp-guided", NULL};
+const char *const hx_map_policy_names[] = {"static-block",
+                                           "static-cyclic",
+                                           "dynamic",
+                                           "guided",
+                                           "manager-worker",
+                                           "hierarchical",
+                                           "work-stealing",
+                                           "omp-static",
+                                           "omp-dynamic",
+                                           "omp-guided",
+                                           NULL};
 
 const char *const hx_map_victim_names[] = {"random", "round-robin", "nearest", NULL};
 
@@ -58,9 +66,9 @@ int hx_map_parse_slow(const char *text, hx_map_config *c) {
         if (status == HX_OK)
             status = hx_parse_double("--slow factor", colon + 1, 1.0, 1000.0, &f);
         if (status == HX_OK && w >= c->workers)
-            status = hx_fail(HX_ERR_USAGE,
-                             "--slow names worker %llu, but there are only workers 0..%u",
-                             (unsigned long long)w, c->workers - 1);
+            status =
+                hx_fail(HX_ERR_USAGE, "--slow names worker %llu, but there are only workers 0..%u",
+                        (unsigned long long)w, c->workers - 1);
         if (status == HX_OK)
             c->slow[w] = f;
     }
@@ -118,9 +126,8 @@ static void work_guided(map_worker *w) {
             size = (n - i + W - 1) / W;
             size = size < c ? c : size;
             size = size > n - i ? n - i : size;
-        } while (!atomic_compare_exchange_weak_explicit(&ls->next, &i, i + size,
-                                                        memory_order_relaxed,
-                                                        memory_order_relaxed));
+        } while (!atomic_compare_exchange_weak_explicit(
+            &ls->next, &i, i + size, memory_order_relaxed, memory_order_relaxed));
         map_sched_end(w, t);
         if (i >= n)
             break;

@@ -292,8 +292,8 @@ int map_policy_manager(map_team *t, hx_map_policy p, hx_map_run *out) {
     st->m = calloc(st->nm, sizeof *st->m);
     st->worker_box = calloc(W, sizeof *st->worker_box);
     ms.pointers = calloc((size_t)2 * W + groups + 1, sizeof *ms.pointers);
-    int status = st->m && st->worker_box && ms.pointers ? HX_OK
-                                                        : hx_fail(HX_ERR_RUNTIME, "out of memory");
+    int status =
+        st->m && st->worker_box && ms.pointers ? HX_OK : hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (status == HX_OK) {
         for (unsigned i = 0; i < W; i++)
             mailbox_init(&st->worker_box[i]);

@@ -151,8 +151,8 @@ static void json_result(hx_json *j, const hx_map_result *r) {
 /* ---- hetero map ----------------------------------------------------------------------------- */
 
 static const char *const headers[] = {
-    "policy",   "threads",  "makespan", "min..max",      "speedup",      "effic.", "imbalance",
-    "idle",     "ovh/task", "tasks/worker", "steals/worker", "msgs", "verified"};
+    "policy", "threads",  "makespan",     "min..max",      "speedup", "effic.",  "imbalance",
+    "idle",   "ovh/task", "tasks/worker", "steals/worker", "msgs",    "verified"};
 #define NCOLS (sizeof headers / sizeof headers[0])
 
 static int write_table(FILE *out, const hx_map_report *r) {
@@ -188,8 +188,9 @@ static int write_table(FILE *out, const hx_map_report *r) {
     hx_format_seconds(smin, sizeof smin, r->serial.min);
     hx_format_seconds(smax, sizeof smax, r->serial.max);
     fprintf(out, "hetero map: %s\n", r->src->describe);
-    fprintf(out, "%u workers, chunk %llu, %d reps after %d warm-up (figures of the median run); "
-                 "serial %s (%s..%s)\n",
+    fprintf(out,
+            "%u workers, chunk %llu, %d reps after %d warm-up (figures of the median run); "
+            "serial %s (%s..%s)\n",
             r->cfg.run.workers, (unsigned long long)r->cfg.run.chunk, r->cfg.reps, r->cfg.warmup,
             serial, smin, smax);
     pinning_line(out, r->results, r->n, &r->cfg.run);
@@ -223,8 +224,8 @@ static void csv_row(FILE *out, const hx_map_result *x) {
     hx_csv_number(out, x->imbalance);
     hx_csv_number(out, x->idle_frac);
     hx_csv_number(out, x->overhead_ns);
-    fprintf(out, ",%llu,%llu,%s\n", (unsigned long long)steals,
-            (unsigned long long)x->run.messages, x->verified ? "yes" : "no");
+    fprintf(out, ",%llu,%llu,%s\n", (unsigned long long)steals, (unsigned long long)x->run.messages,
+            x->verified ? "yes" : "no");
 }
 
 #define CSV_HEADER                                                                                 \
@@ -262,8 +263,8 @@ int hx_map_write(FILE *out, hx_format fmt, const hx_map_report *r) {
 /* ---- hetero map sweep ----------------------------------------------------------------------- */
 
 static int sweep_table(FILE *out, const hx_map_sweep *sw) {
-    static const char *const h[] = {"chunk", "policy", "makespan", "min..max", "speedup",
-                                    "imbalance", "ovh/task", "msgs", "best"};
+    static const char *const h[] = {"chunk",     "policy",   "makespan", "min..max", "speedup",
+                                    "imbalance", "ovh/task", "msgs",     "best"};
     hx_table *t = hx_table_new(9, h, "rlrrrrrrl");
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory for the report");
@@ -293,8 +294,7 @@ static int sweep_table(FILE *out, const hx_map_sweep *sw) {
     hx_table_free(t);
     for (int p = 0; p < 2; p++)
         fprintf(out, "%sbest chunk for %s: %llu\n", p ? "" : "\n",
-                hx_map_policy_names[sw->policies[p]],
-                (unsigned long long)sw->chunks[sw->best[p]]);
+                hx_map_policy_names[sw->policies[p]], (unsigned long long)sw->chunks[sw->best[p]]);
     return HX_OK;
 }
 
@@ -318,8 +318,7 @@ int hx_map_sweep_write(FILE *out, hx_format fmt, const hx_map_sweep *sw) {
     hx_json_key(&j, "best");
     hx_json_object_begin(&j);
     for (int p = 0; p < 2; p++)
-        hx_json_kv_int(&j, hx_map_policy_names[sw->policies[p]],
-                       (int64_t)sw->chunks[sw->best[p]]);
+        hx_json_kv_int(&j, hx_map_policy_names[sw->policies[p]], (int64_t)sw->chunks[sw->best[p]]);
     hx_json_object_end(&j);
     hx_json_key(&j, "results");
     hx_json_array_begin(&j);

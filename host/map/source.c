@@ -12,21 +12,21 @@
 #include "hetero/timer.h"
 #include "source_kinds.h"
 
-const char *const hx_map_source_names[] = {"mandelbrot", "mandelbrot-tiles", "synthetic", "tree",
-                                           "spmv", NULL};
-static const hx_map_source_kind *const kinds[] = {
-    &hx_map_kind_mandelbrot, &hx_map_kind_tiles, &hx_map_kind_synthetic, &hx_map_kind_tree,
-    &hx_map_kind_spmv};
+const char *const hx_map_source_names[] = {
+    "mandelbrot", "mandelbrot-tiles", "synthetic", "tree", "spmv", NULL};
+static const hx_map_source_kind *const kinds[] = {&hx_map_kind_mandelbrot, &hx_map_kind_tiles,
+                                                  &hx_map_kind_synthetic, &hx_map_kind_tree,
+                                                  &hx_map_kind_spmv};
 
-const char *const hx_map_dist_names[] = {"uniform", "exponential", "bimodal", "pareto",
-                                         "increasing", NULL};
+const char *const hx_map_dist_names[] = {"uniform", "exponential", "bimodal",
+                                         "pareto",  "increasing",  NULL};
 const char *const hx_map_tree_names[] = {"binomial", "geometric", "balanced", NULL};
 
 void hx_map_params_default(hx_map_params *p) {
     memset(p, 0, sizeof *p);
     p->seed = 42;
     p->width = 1024;
-    p->iters = 512;
+    p->iters = 1024;
     p->tile = 32;
     p->count = 10000;
     p->cost = 20000;
@@ -43,14 +43,15 @@ void hx_map_params_default(hx_map_params *p) {
 
 const hx_opt hx_map_source_opts[] = {
     {"size", 0, "W", "mandelbrot: image W x W/2 pixels over x in [-2,1], y in [0,1.5] (1024)"},
-    {"iters", 0, "N", "mandelbrot: iterations per pixel at most (512)"},
+    {"iters", 0, "N", "mandelbrot: iterations per pixel at most (1024)"},
     {"tile", 0, "T", "mandelbrot-tiles: tiles of T x T pixels (32)"},
     {"count", 0, "N", "synthetic: number of tasks (10000)"},
     {"cost", 0, "U", "synthetic: mean cost of a task in work units, ~1.5 ns each (20000)"},
     {"dist", 0, "D", "synthetic: uniform, exponential (default), bimodal, pareto, increasing"},
     {"tree", 0, "T", "tree: binomial, geometric (default), balanced"},
-    {"branch", 0, "B", "tree: root children (binomial, 2000) or mean branching (geometric 3, "
-                       "balanced 4)"},
+    {"branch", 0, "B",
+     "tree: root children (binomial, 2000) or mean branching (geometric 3, "
+     "balanced 4)"},
     {"depth", 0, "D", "tree: depth limit of geometric (11) and balanced (9) trees"},
     {"m", 0, "M", "tree: binomial children of a non-root node (8)"},
     {"q", 0, "Q", "tree: binomial probability that a node has children (0.124)"},

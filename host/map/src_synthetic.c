@@ -68,8 +68,7 @@ static int setup(hx_map_source *s) {
     s->ntasks = n;
     snprintf(s->describe, sizeof s->describe,
              "synthetic: %zu tasks, %s cost, mean %.0f work units (seed %llu)", n,
-             hx_map_dist_names[p->dist], (double)d->total / (double)n,
-             (unsigned long long)p->seed);
+             hx_map_dist_names[p->dist], (double)d->total / (double)n, (unsigned long long)p->seed);
     return HX_OK;
 }
 
@@ -111,8 +110,8 @@ static void verify(const hx_map_source *s, const hx_map_exec *total, bool from_r
     c->ok = bad == 0 && total->units == d->total;
     if (bad)
         snprintf(c->detail, sizeof c->detail,
-                 "task results: %zu of %zu differ from serial, the first task %zu", bad,
-                 s->ntasks, first);
+                 "task results: %zu of %zu differ from serial, the first task %zu", bad, s->ntasks,
+                 first);
     else if (!c->ok)
         snprintf(c->detail, sizeof c->detail, "work units: %llu done, %llu in the tasks",
                  (unsigned long long)total->units, (unsigned long long)d->total);

@@ -171,8 +171,7 @@ static int setup(hx_map_source *s) {
                        "--q=%g with --m=%llu: q m = %g >= 1 makes the binomial tree infinite in "
                        "expectation; choose q m < 1",
                        d->q, (unsigned long long)d->m, d->q * (double)d->m);
-    if (d->shape == HX_MAP_TREE_BALANCED &&
-        pow((double)d->branch, (double)d->depth + 1.0) > 1e9)
+    if (d->shape == HX_MAP_TREE_BALANCED && pow((double)d->branch, (double)d->depth + 1.0) > 1e9)
         return hx_fail(HX_ERR_USAGE,
                        "--branch=%llu --depth=%llu: a balanced tree of more than 10^9 nodes",
                        (unsigned long long)d->branch, (unsigned long long)d->depth);
@@ -220,8 +219,8 @@ static void verify(const hx_map_source *s, const hx_map_exec *total, bool from_r
              (unsigned long long)units, (unsigned long long)d->ref_units,
              check == d->ref_check ? "equal" : "DIFFERENT");
     if (d->shape == HX_MAP_TREE_BALANCED) {
-        double expect = (pow((double)d->branch, (double)d->depth + 1.0) - 1.0) /
-                        ((double)d->branch - 1.0);
+        double expect =
+            (pow((double)d->branch, (double)d->depth + 1.0) - 1.0) / ((double)d->branch - 1.0);
         if (d->branch == 1)
             expect = (double)d->depth + 1.0;
         if ((double)units != expect) {

@@ -19,10 +19,35 @@
 
 #define MAX_INTERVALS (1u << 20) /* per worker; past it intervals merge into the last one */
 
+void map_gate_init(map_gate *g) {
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->cond, NULL);
+    g->state = 0;
+}
+
+void map_gate_destroy(map_gate *g) {
+    pthread_cond_destroy(&g->cond);
+    pthread_mutex_destroy(&g->lock);
+}
+
+void map_gate_open(map_gate *g, bool go) {
+    pthread_mutex_lock(&g->lock);
+    g->state = go ? 1 : -1;
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
+}
+
+bool map_gate_pass(map_gate *g) {
+    pthread_mutex_lock(&g->lock);
+    while (g->state == 0)
+        pthread_cond_wait(&g->cond, &g->lock);
+    int state = g->state;
+    pthread_mutex_unlock(&g->lock);
+    return state > 0;
+}
+
 typedef struct team_gate {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int state; /* 0 wait, 1 go, -1 leave */
+    map_gate gate;
     atomic_uint ready;
     unsigned total;
 } team_gate;
@@ -36,12 +61,7 @@ typedef struct thread_arg {
 
 /* Wait at the gate; false when told to leave.  Then wait for every thread at the start line. */
 static bool pass_gate(team_gate *g) {
-    pthread_mutex_lock(&g->lock);
-    while (g->state == 0)
-        pthread_cond_wait(&g->cond, &g->lock);
-    int state = g->state;
-    pthread_mutex_unlock(&g->lock);
-    if (state < 0)
+    if (!map_gate_pass(&g->gate))
         return false;
     atomic_fetch_add_explicit(&g->ready, 1, memory_order_acq_rel);
     while (atomic_load_explicit(&g->ready, memory_order_acquire) < g->total)
@@ -72,13 +92,6 @@ static void *thread_main(void *p) {
     return NULL;
 }
 
-static void open_gate(team_gate *g, int state) {
-    pthread_mutex_lock(&g->lock);
-    g->state = state;
-    pthread_cond_broadcast(&g->cond);
-    pthread_mutex_unlock(&g->lock);
-}
-
 int map_team_run(map_team *t, hx_map_run *out) {
     unsigned total = t->nworkers + t->nmanagers;
     pthread_t *tid = calloc(total, sizeof *tid);
@@ -91,9 +104,8 @@ int map_team_run(map_team *t, hx_map_run *out) {
         return hx_fail(HX_ERR_RUNTIME, "out of memory for %u threads", total);
     }
     t->manager_cpu = mcpu;
-    team_gate gate = {.state = 0, .total = total};
-    pthread_mutex_init(&gate.lock, NULL);
-    pthread_cond_init(&gate.cond, NULL);
+    team_gate gate = {.total = total};
+    map_gate_init(&gate.gate);
     atomic_init(&gate.ready, 0);
     unsigned made = 0;
     int err = 0;
@@ -104,11 +116,10 @@ int map_team_run(map_team *t, hx_map_run *out) {
         if (err != 0)
             break;
     }
-    open_gate(&gate, err == 0 ? 1 : -1);
+    map_gate_open(&gate.gate, err == 0);
     for (unsigned i = 0; i < made; i++)
         pthread_join(tid[i], NULL);
-    pthread_cond_destroy(&gate.cond);
-    pthread_mutex_destroy(&gate.lock);
+    map_gate_destroy(&gate.gate);
     int status = HX_OK;
     if (err != 0)
         status = hx_fail(HX_ERR_RUNTIME, "cannot create thread %u of %u: %s", made + 1, total,
@@ -141,8 +152,8 @@ static void spin_until(uint64_t deadline) {
 
 static void record(map_worker *w, uint64_t t0, uint64_t t1, uint64_t word) {
     const uint64_t res = w->team->resolution_ticks;
-    if (w->niv > 0 && (w->iv_full || (t0 - w->iv_last_end <= res &&
-                                      w->iv_last_end - w->iv_last_start < res))) {
+    if (w->niv > 0 &&
+        (w->iv_full || (t0 - w->iv_last_end <= res && w->iv_last_end - w->iv_last_start < res))) {
         w->iv_last_end = t1;
         w->iv[w->niv - 1].end = (double)t1;
         w->iv[w->niv - 1].count++;

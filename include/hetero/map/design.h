@@ -31,11 +31,11 @@
 #define HX_MAP_COMM_SCHEMA      "hetero.map-comm/1"
 
 typedef struct hx_map_decompose_config {
-    unsigned workers;      /* domain decomposition's threads */
-    uint64_t blocks;       /* blocks in the job */
-    uint64_t block_len;    /* 64-bit words per block */
-    uint64_t stage[3];     /* work units per word of generate, transform, reduce */
-    unsigned queue;        /* capacity of each bounded queue, in blocks */
+    unsigned workers;   /* domain decomposition's threads */
+    uint64_t blocks;    /* blocks in the job */
+    uint64_t block_len; /* 64-bit words per block */
+    uint64_t stage[3];  /* work units per word of generate, transform, reduce */
+    unsigned queue;     /* capacity of each bounded queue, in blocks */
     int reps, warmup;
     bool pin;
     uint64_t seed;
@@ -49,10 +49,10 @@ typedef struct hx_map_decompose_row {
     const char *name; /* "domain", "pipeline" */
     unsigned threads;
     hx_stats time;
-    double throughput;      /* blocks per second at the median time */
-    double stage_s[3];      /* CPU seconds per block of each stage (pipeline: each stage thread) */
-    double predicted;       /* pipeline: 1 / slowest stage's time per block; domain: W / sum */
-    double speedup;         /* serial time / median time */
+    double throughput; /* blocks per second at the median time */
+    double stage_s[3]; /* CPU seconds per block of each stage (pipeline: each stage thread) */
+    double predicted;  /* pipeline: 1 / slowest stage's time per block; domain: W / sum */
+    double speedup;    /* serial time / median time */
     bool verified;
     uint64_t checksum;
 } hx_map_decompose_row;
@@ -71,12 +71,12 @@ typedef enum { HX_MAP_COMM_BLOCK, HX_MAP_COMM_CYCLIC } hx_map_comm_mapping;
 
 typedef struct hx_map_comm_config {
     unsigned workers;
-    uint64_t blocks;    /* tasks of the graph */
-    uint64_t cells;     /* cells per block */
-    uint64_t halo;      /* cells exchanged with each neighbour per step */
-    uint64_t steps;     /* Jacobi steps */
-    uint64_t work;      /* work units per cell update (mean) */
-    bool increasing;    /* block b costs work * 2 (b + 0.5) / B: expensive blocks at one end */
+    uint64_t blocks; /* tasks of the graph */
+    uint64_t cells;  /* cells per block */
+    uint64_t halo;   /* cells exchanged with each neighbour per step */
+    uint64_t steps;  /* Jacobi steps */
+    uint64_t work;   /* work units per cell update (mean) */
+    bool increasing; /* block b costs work * 2 (b + 0.5) / B: expensive blocks at one end */
     int reps, warmup;
     bool pin;
 } hx_map_comm_config;

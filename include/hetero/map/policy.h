@@ -51,7 +51,11 @@ typedef enum {
     HX_MAP_POLICY_COUNT
 } hx_map_policy;
 
-typedef enum { HX_MAP_VICTIM_RANDOM, HX_MAP_VICTIM_ROUND_ROBIN, HX_MAP_VICTIM_NEAREST } hx_map_victim;
+typedef enum {
+    HX_MAP_VICTIM_RANDOM,
+    HX_MAP_VICTIM_ROUND_ROBIN,
+    HX_MAP_VICTIM_NEAREST
+} hx_map_victim;
 
 extern const char *const hx_map_policy_names[]; /* NULL-terminated, in enum order */
 extern const char *const hx_map_victim_names[];
@@ -60,12 +64,12 @@ extern const char *const hx_map_victim_names[];
 bool hx_map_policy_is_omp(hx_map_policy p);
 
 typedef struct hx_map_config {
-    unsigned workers;     /* threads that run tasks */
-    uint64_t chunk;       /* tasks per claim */
-    bool prefetch;        /* manager-worker, hierarchical: one request ahead */
-    unsigned group;       /* hierarchical: workers per group manager */
-    hx_map_victim victim; /* work-stealing */
-    bool pin;             /* bind workers to cores with hwloc */
+    unsigned workers;                /* threads that run tasks */
+    uint64_t chunk;                  /* tasks per claim */
+    bool prefetch;                   /* manager-worker, hierarchical: one request ahead */
+    unsigned group;                  /* hierarchical: workers per group manager */
+    hx_map_victim victim;            /* work-stealing */
+    bool pin;                        /* bind workers to cores with hwloc */
     double slow[HX_MAP_MAX_WORKERS]; /* per worker, 1 = normal, F = each task F times longer */
     bool record;                     /* keep each worker's task intervals (--gantt) */
     double record_resolution_s;      /* intervals closer than this merge (bounds the memory) */
