@@ -157,7 +157,8 @@ typedef struct comm_run {
     grid *g;
     hx_map_comm_mapping mapping;
     map_gate gate;
-    pthread_barrier_t barrier;
+    pthread_barrier_t start;   /* the workers and the timing thread */
+    pthread_barrier_t barrier; /* the workers, twice a step */
     double busy[HX_MAP_MAX_WORKERS];
     long long misses[HX_MAP_MAX_WORKERS];
     int perf_errno[HX_MAP_MAX_WORKERS];
@@ -178,7 +179,7 @@ static void *comm_worker(void *p) {
     if (c->pin)
         (void)hx_map_bind_worker(t->w, c->workers);
     int fd = open_llc_counter(&r->perf_errno[t->w]);
-    pthread_barrier_wait(&r->barrier);
+    pthread_barrier_wait(&r->start);
     if (fd >= 0)
         ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
     double cpu0 = hx_map_thread_cpu();
@@ -220,8 +221,12 @@ static int parallel_run(grid *g, hx_map_comm_mapping m, comm_run *r, double *sec
     memset(r, 0, sizeof *r);
     r->g = g;
     r->mapping = m;
-    if (pthread_barrier_init(&r->barrier, NULL, W + 1) != 0)
+    if (pthread_barrier_init(&r->barrier, NULL, W) != 0)
         return hx_fail(HX_ERR_RUNTIME, "pthread_barrier_init failed");
+    if (pthread_barrier_init(&r->start, NULL, W + 1) != 0) {
+        pthread_barrier_destroy(&r->barrier);
+        return hx_fail(HX_ERR_RUNTIME, "pthread_barrier_init failed");
+    }
     map_gate_init(&r->gate);
     comm_thread th[HX_MAP_MAX_WORKERS];
     unsigned made = 0;
@@ -235,15 +240,17 @@ static int parallel_run(grid *g, hx_map_comm_mapping m, comm_run *r, double *sec
     if (err != 0) {
         for (unsigned i = 0; i < made; i++)
             pthread_join(th[i].tid, NULL);
+        pthread_barrier_destroy(&r->start);
         pthread_barrier_destroy(&r->barrier);
         map_gate_destroy(&r->gate);
         return hx_fail(HX_ERR_RUNTIME, "cannot create worker %u: %s", made + 1, strerror(err));
     }
-    pthread_barrier_wait(&r->barrier);
+    pthread_barrier_wait(&r->start);
     double t0 = hx_now();
     for (unsigned i = 0; i < W; i++)
         pthread_join(th[i].tid, NULL);
     *seconds = hx_now() - t0;
+    pthread_barrier_destroy(&r->start);
     pthread_barrier_destroy(&r->barrier);
     map_gate_destroy(&r->gate);
     return HX_OK;

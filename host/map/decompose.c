@@ -24,7 +24,6 @@
 #include "hetero/map/source.h"
 #include "hetero/parse.h"
 #include "hetero/report.h"
-#include "hetero/rng.h"
 #include "hetero/table.h"
 #include "hetero/timer.h"
 #include "internal.h"
@@ -66,20 +65,27 @@ int hx_map_parse_stages(const char *text, uint64_t stage[3]) {
 
 /* ---- the three stages --------------------------------------------------------------------- */
 
+/* Each stage chains its words (word i's work starts from word i - 1's result), so its cost is
+ * its units times the latency of one unit, not overlapped across words by the out-of-order
+ * core: the stage ratios --stages gives are the time ratios. */
 static void generate(const hx_map_decompose_config *c, uint64_t b, uint64_t *w) {
+    uint64_t carry = b;
     for (uint64_t i = 0; i < c->block_len; i++)
-        w[i] = hx_map_spin_work(hx_rng_bits(c->seed, b, i), c->stage[0]);
+        carry = w[i] = hx_map_spin_work(carry ^ (b << 32 | i), c->stage[0]);
 }
 
 static void transform(const hx_map_decompose_config *c, uint64_t *w) {
+    uint64_t carry = 0;
     for (uint64_t i = 0; i < c->block_len; i++)
-        w[i] = hx_map_spin_work(w[i], c->stage[1]);
+        carry = w[i] = hx_map_spin_work(w[i] ^ carry, c->stage[1]);
 }
 
 static uint64_t reduce(const hx_map_decompose_config *c, const uint64_t *w) {
-    uint64_t sum = 0;
-    for (uint64_t i = 0; i < c->block_len; i++)
-        sum += hx_map_spin_work(w[i], c->stage[2]);
+    uint64_t sum = 0, carry = 0;
+    for (uint64_t i = 0; i < c->block_len; i++) {
+        carry = hx_map_spin_work(w[i] ^ carry, c->stage[2]);
+        sum += carry;
+    }
     return sum;
 }
 

@@ -119,7 +119,7 @@ static void work_guided(map_worker *w) {
     const size_t n = w->team->src->ntasks, c = w->team->cfg->chunk, W = w->team->nworkers;
     for (;;) {
         uint64_t t = map_sched_begin();
-        size_t i = atomic_load_explicit(&ls->next, memory_order_relaxed), size;
+        size_t i = atomic_load_explicit(&ls->next, memory_order_relaxed), size = 0;
         do {
             if (i >= n)
                 break;
