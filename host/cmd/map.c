@@ -248,7 +248,7 @@ static int finish_options(map_cli *c, bool reps_given) {
         if (!c->count_given) /* many small tasks: the overhead side of the curve shows */
             c->params.count = 65536;
         if (!c->cost_given)
-            c->params.cost = 500;
+            c->params.cost = 200;
         if (!reps_given)
             c->bench.reps = 3;
         HX_TRY(hx_parse_size_range("--chunk", c->chunk_text ? c->chunk_text : "1..4096", 1,

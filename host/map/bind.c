@@ -122,3 +122,12 @@ void hx_map_nearest_order(unsigned w, unsigned workers, unsigned *order) {
         order[i] = keys[i].worker;
     free(keys);
 }
+
+void map_affinity_save(map_affinity *a) {
+    a->saved = sched_getaffinity(0, sizeof a->set, &a->set) == 0;
+}
+
+void map_affinity_restore(const map_affinity *a) {
+    if (a->saved)
+        (void)sched_setaffinity(0, sizeof a->set, &a->set);
+}

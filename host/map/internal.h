@@ -7,6 +7,7 @@
 #define HETERO_MAP_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,6 +33,14 @@ int hx_map_bind_worker(unsigned index, unsigned workers);
 void hx_map_nearest_order(unsigned w, unsigned workers, unsigned *order);
 /* Why binding failed, or NULL. */
 const char *hx_map_bind_problem(void);
+/* The calling thread's affinity, kept and put back (OpenMP's rows bind the master thread, which
+ * is the caller's own: it must not stay bound, or managers and later runs would inherit it). */
+typedef struct map_affinity {
+    cpu_set_t set;
+    bool saved;
+} map_affinity;
+void map_affinity_save(map_affinity *a);
+void map_affinity_restore(const map_affinity *a);
 
 /* ---- a start gate: threads wait until every thread of a run exists, or are told to leave -- */
 
@@ -57,7 +66,8 @@ typedef struct map_worker {
     double slow; /* factor, 1 = none */
     hx_map_exec exec;
     uint64_t start, end; /* ticks */
-    uint64_t task_ticks, sched_ticks, sched_sections;
+    uint64_t task_ticks, sched_ticks, sched_sections, idle_ticks;
+    bool untimed; /* ran tasks without timing each (work-stealing's nodes): task time derived */
     double cpu_start, cpu_end, idle_cpu;
     uint64_t tasks, steals, steal_attempts, messages;
     uint64_t rng;

@@ -37,6 +37,8 @@ static void run_loop(map_team *t, hx_map_policy p, map_worker *w) {
 int map_policy_omp(map_team *t, hx_map_policy p, hx_map_run *out) {
     const int W = (int)t->nworkers;
     int team_size = 0;
+    map_affinity mine;
+    map_affinity_save(&mine);
     omp_set_dynamic(0);
 #pragma omp parallel num_threads(W)
     {
@@ -55,6 +57,7 @@ int map_policy_omp(map_team *t, hx_map_policy p, hx_map_run *out) {
             w->cpu_end = hx_map_thread_cpu();
         }
     }
+    map_affinity_restore(&mine); /* thread 0 of the team is this thread */
     if (team_size != W)
         return hx_fail(HX_ERR_RUNTIME,
                        "OpenMP gave %d threads for --workers=%d (OMP_THREAD_LIMIT?)", team_size, W);

@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hetero/error.h"
 #include "hetero/map/deque.h"
@@ -34,6 +35,7 @@ typedef struct steal_state {
     char pad[64 - sizeof(atomic_uint)];
     unsigned *order; /* nearest: workers x (workers - 1) victims, nearest first */
     bool ranges;     /* index source: task words are ranges */
+    bool crowded;    /* more workers than processors: idle workers must give the core away */
 } steal_state;
 
 static uint64_t pack_range(size_t begin, size_t end) {
@@ -78,11 +80,15 @@ static unsigned pick_victim(map_worker *w, steal_state *st, unsigned k) {
     }
 }
 
-static void back_off(unsigned round) {
-    if (round < 8) {
+/* With a core each, an idle worker spins (pause) for about a millisecond before it yields: a
+ * yield on a busy machine can cost a whole time slice, while work may appear any moment.  With
+ * more workers than processors it yields early, and soon sleeps, so that the workers that have
+ * work get the cores. */
+static void back_off(unsigned round, bool crowded) {
+    if (round < (crowded ? 8u : 2048u)) {
         for (int i = 0; i < 64; i++)
             __builtin_ia32_pause();
-    } else if (round < 64) {
+    } else if (round < (crowded ? 64u : 4096u)) {
         sched_yield();
     } else {
         struct timespec ts = {0, 20000};
@@ -94,6 +100,7 @@ static void back_off(unsigned round) {
 static bool find_work(map_worker *w, steal_state *st, uint64_t *x) {
     const unsigned W = w->team->nworkers;
     double cpu0 = hx_map_thread_cpu();
+    uint64_t t0 = hx_map_ticks();
     atomic_fetch_add_explicit(&st->idle, 1, memory_order_seq_cst);
     bool found = false;
     for (unsigned round = 0; !found; round++) {
@@ -115,9 +122,10 @@ static bool find_work(map_worker *w, steal_state *st, uint64_t *x) {
             }
         }
         if (!found)
-            back_off(round);
+            back_off(round, st->crowded);
     }
     w->idle_cpu += hx_map_thread_cpu() - cpu0;
+    w->idle_ticks += hx_map_ticks() - t0;
     return found;
 }
 
@@ -158,6 +166,8 @@ int map_policy_steal(map_team *t, hx_map_run *out) {
                     : NULL;
     atomic_init(&st->idle, 0);
     st->ranges = !s->spawns;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    st->crowded = cpus > 0 && W > (unsigned)cpus;
     unsigned made = 0;
     int status = st->q && (st->order || t->cfg->victim != HX_MAP_VICTIM_NEAREST || W == 1)
                      ? HX_OK
