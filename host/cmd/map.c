@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
 #include "hetero/map/design.h"
 #include "hetero/map/map.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/plot.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 
 typedef enum { MODE_RUN, MODE_SWEEP, MODE_DECOMPOSE, MODE_COMM, MODE_COUNT } map_mode;
 static const char *const mode_names[] = {"run", "sweep", "decompose", "comm", NULL};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/map.h"
 #include "internal.h"
 

@@ -18,14 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/json.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
 #include "hetero/map/design.h"
 #include "hetero/map/source.h"
-#include "hetero/parse.h"
-#include "hetero/report.h"
-#include "hetero/table.h"
-#include "hetero/timer.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/report.h"
+#include "hetero/core/table.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 #define MAX_REPS 1000

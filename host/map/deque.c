@@ -16,7 +16,7 @@
 
 #include <stdlib.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 #define relaxed memory_order_relaxed
 #define acquire memory_order_acquire

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/map.h"
-#include "hetero/plot.h"
-#include "hetero/report.h"
+#include "hetero/core/plot.h"
+#include "hetero/core/report.h"
 
 static char *strip_extension(const char *base) {
     char *b = strdup(base);

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "hetero/rng.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/rng.h"
 #include "internal.h"
 
 const char *const hx_map_policy_names[] = {"static-block",

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "internal.h"
 
 #define MAILBOX 4 /* replies a client can have in flight: 2 requests at most, room to spare */

@@ -13,7 +13,7 @@
  */
 #include <omp.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "internal.h"
 
 static void run_loop(map_team *t, hx_map_policy p, map_worker *w) {

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/deque.h"
-#include "hetero/rng.h"
+#include "hetero/core/rng.h"
 #include "internal.h"
 
 typedef struct steal_state {

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/json.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
 #include "hetero/map/map.h"
-#include "hetero/report.h"
-#include "hetero/table.h"
+#include "hetero/core/report.h"
+#include "hetero/core/table.h"
 #include "internal.h"
 
 /* ---- shared pieces -------------------------------------------------------------------------- */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/timer.h"
 #include "source_kinds.h"
 
 const char *const hx_map_source_names[] = {

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/error.h"
-#include "hetero/rng.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
 #include "source_kinds.h"
 
 typedef struct spmv_data {

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/rng.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
 #include "source_kinds.h"
 
 #define HASH_MASK ((1ull << 48) - 1)

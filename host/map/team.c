@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/rng.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
 #include "internal.h"
 
 #define MAX_INTERVALS (1u << 20) /* per worker; past it intervals merge into the last one */

@@ -9,9 +9,9 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/deque.h"
-#include "hetero/rng.h"
+#include "hetero/core/rng.h"
 #include "hx_test.h"
 
 #define SEEDS 48

@@ -4,7 +4,7 @@
  * from test_map_policies.c because libgomp is not instrumented for ThreadSanitizer: the TSan
  * run leaves this file out.
  */
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/map.h"
 #include "hx_test.h"
 

@@ -6,7 +6,7 @@
  * chunk, work-stealing with every victim rule, --slow, and the bad configurations refused.
  * Runs under ThreadSanitizer too (the OpenMP rows are in test_map_omp.c, which TSan skips).
  */
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hetero/map/map.h"
 #include "hx_test.h"
 

@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hetero/output.h"
-#include "hetero/stats.h"
+#include "hetero/core/output.h"
+#include "hetero/core/stats.h"
 
 #define HX_MAP_DECOMPOSE_SCHEMA "hetero.map-decompose/1"
 #define HX_MAP_COMM_SCHEMA      "hetero.map-comm/1"

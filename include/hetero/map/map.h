@@ -23,8 +23,8 @@
 
 #include "hetero/map/policy.h"
 #include "hetero/map/source.h"
-#include "hetero/output.h"
-#include "hetero/stats.h"
+#include "hetero/core/output.h"
+#include "hetero/core/stats.h"
 
 #define HX_MAP_SCHEMA       "hetero.map/1"
 #define HX_MAP_SWEEP_SCHEMA "hetero.map-sweep/1"

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hetero/args.h"
+#include "hetero/core/args.h"
 
 typedef enum {
     HX_MAP_DIST_UNIFORM,     /* cost uniform in [0, 2 mean] */
