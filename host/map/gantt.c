@@ -7,15 +7,16 @@
  * the idle tail of static-block and its absence under dynamic are seen side by side.  Data go
  * inline into the gnuplot script (plot.h) and into base.csv for other tools.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "hetero/core/error.h"
-#include "hetero/map/map.h"
 #include "hetero/core/plot.h"
 #include "hetero/core/report.h"
+#include "hetero/map/map.h"
 
 static char *strip_extension(const char *base) {
     char *b = strdup(base);
@@ -73,7 +74,7 @@ static span extent(const hx_map_report *r) {
     return s;
 }
 
-static void gantt_panel(FILE *f, const hx_map_result *x, size_t index, span sp) {
+static void gantt_panel(FILE *f, const hx_map_result *x, size_t index, bool last, span sp) {
     const hx_map_run *run = &x->run;
     fprintf(f, "$d%zu << EOD\n", index);
     for (unsigned w = 0; w < run->workers; w++)
@@ -92,6 +93,7 @@ static void gantt_panel(FILE *f, const hx_map_result *x, size_t index, span sp) 
     for (unsigned w = 0; w < run->workers; w++)
         fprintf(f, "%s\"w%u\" %u", w ? ", " : "", w, w);
     fprintf(f, ")\nset xrange [0:%.9g]\n", sp.tmax * 1.02);
+    fputs(last ? "set xlabel \"time (s) from the run's start\"\n" : "unset xlabel\n", f);
     fprintf(f,
             "plot $d%zu using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder "
             "lc palette notitle\n",
@@ -114,11 +116,11 @@ static int draw_gantt(const hx_map_report *r, const char *path, hx_plot_kind kin
     fprintf(f, "set multiplot layout %zu,1 title \"hetero map: %s\"\n", r->n, r->src->describe);
     fprintf(f,
             "set logscale cb\nset cbrange [%.6g:%.6g]\nset palette rgb 33,13,10\n"
-            "set cblabel \"time per task (s)\"\nset xlabel \"time (s) from the run's start\"\n"
-            "set format cb \"%%.0e\"\nset grid xtics\n",
+            "set cblabel \"s per task\"\nset format cb \"%%.0e\"\nset grid xtics\n"
+            "set lmargin 8\nset rmargin 18\n",
             sp.cmin, sp.cmax);
     for (size_t i = 0; i < r->n; i++)
-        gantt_panel(f, &r->results[i], i, sp);
+        gantt_panel(f, &r->results[i], i, i + 1 == r->n, sp);
     fputs("unset multiplot\n", f);
     if (fclose(f) != 0) {
         free(script);
