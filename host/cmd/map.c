@@ -15,11 +15,11 @@
 #include "commands.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
-#include "hetero/map/design.h"
-#include "hetero/map/map.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/plot.h"
+#include "hetero/map/design.h"
+#include "hetero/map/map.h"
 
 typedef enum { MODE_RUN, MODE_SWEEP, MODE_DECOMPOSE, MODE_COMM, MODE_COUNT } map_mode;
 static const char *const mode_names[] = {"run", "sweep", "decompose", "comm", NULL};
@@ -136,13 +136,6 @@ static int parse_uint(const char *name, const char *v, uint64_t min, uint64_t ma
     return HX_OK;
 }
 
-static int parse_int(const char *name, const char *v, uint64_t min, uint64_t max, int *out) {
-    uint64_t x;
-    HX_TRY(hx_parse_uint(name, v, min, max, &x));
-    *out = (int)x;
-    return HX_OK;
-}
-
 static int apply_workload_option(map_cli *c, const char *name, const char *v) {
     static const char *const yes_no[] = {"yes", "no", NULL}, *const shapes[] = {"uniform",
                                                                                 "increasing", NULL};
@@ -201,11 +194,13 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
     } else if (strcmp(name, "slow") == 0) {
         c->slow = v;
     } else if (strcmp(name, "reps") == 0) {
-        HX_TRY(parse_int("--reps", v, 1, 1000, &c->bench.reps));
-        c->dec.reps = c->comm.reps = c->bench.reps;
+        unsigned reps;
+        HX_TRY(parse_uint("--reps", v, 1, 1000, &reps));
+        c->bench.reps = c->dec.reps = c->comm.reps = (int)reps;
     } else if (strcmp(name, "warmup") == 0) {
-        HX_TRY(parse_int("--warmup", v, 0, 100, &c->bench.warmup));
-        c->dec.warmup = c->comm.warmup = c->bench.warmup;
+        unsigned warmup;
+        HX_TRY(parse_uint("--warmup", v, 0, 100, &warmup));
+        c->bench.warmup = c->dec.warmup = c->comm.warmup = (int)warmup;
     } else if (strcmp(name, "gantt") == 0) {
         c->gantt = v;
         c->bench.run.record = true;
@@ -217,6 +212,7 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
         return hx_parse_format(v, &c->format);
     } else if (strcmp(name, "output") == 0) {
         c->output = v;
+        return hx_output_check(v);
     } else {
         return apply_workload_option(c, name, v);
     }

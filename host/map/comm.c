@@ -27,12 +27,12 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
-#include "hetero/map/design.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/report.h"
 #include "hetero/core/rng.h"
 #include "hetero/core/table.h"
 #include "hetero/core/timer.h"
+#include "hetero/map/design.h"
 #include "internal.h"
 
 #define MAX_REPS 1000
@@ -329,17 +329,10 @@ static int measure_mapping(const hx_map_comm_config *c, hx_map_comm_mapping m, c
 int hx_map_comm_run(const hx_map_comm_config *c, hx_map_comm *out) {
     memset(out, 0, sizeof *out);
     out->cfg = *c;
-    if (c->workers < 1 || c->workers > HX_MAP_MAX_WORKERS)
-        return hx_fail(HX_ERR_USAGE, "--workers=%u: accepted 1..%d", c->workers,
-                       HX_MAP_MAX_WORKERS);
-    if (c->blocks < c->workers)
-        return hx_fail(HX_ERR_USAGE, "--workers=%u is more than the %llu blocks of the graph",
-                       c->workers, (unsigned long long)c->blocks);
+    HX_TRY(map_check_team(c->workers, c->blocks, "blocks of the graph", c->reps, MAX_REPS));
     if (c->halo > c->cells)
         return hx_fail(HX_ERR_USAGE, "--halo=%llu is wider than a block's %llu cells",
                        (unsigned long long)c->halo, (unsigned long long)c->cells);
-    if (c->reps < 1 || c->reps > MAX_REPS)
-        return hx_fail(HX_ERR_USAGE, "--reps=%d: accepted 1..%d", c->reps, MAX_REPS);
     grid g = {0};
     double t[MAX_REPS];
     int status = HX_OK;

@@ -20,12 +20,12 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
-#include "hetero/map/design.h"
-#include "hetero/map/source.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/core/timer.h"
+#include "hetero/map/design.h"
+#include "hetero/map/source.h"
 #include "internal.h"
 
 #define MAX_REPS 1000
@@ -164,14 +164,21 @@ typedef struct dec_thread {
     pthread_t tid;
 } dec_thread;
 
+/* A thread's start: past the gate (false: leave), bound to the index-th of n cores' PUs. */
+static bool enter(dec_thread *t, unsigned n) {
+    if (!map_gate_pass(&t->r->gate))
+        return false;
+    if (t->r->c->pin)
+        (void)hx_map_bind_worker(t->index, n);
+    return true;
+}
+
 static void *domain_worker(void *p) {
     dec_thread *t = p;
     dec_run *r = t->r;
-    if (!map_gate_pass(&r->gate))
-        return NULL;
     const hx_map_decompose_config *c = r->c;
-    if (c->pin)
-        (void)hx_map_bind_worker(t->index, c->workers);
+    if (!enter(t, c->workers))
+        return NULL;
     uint64_t *w = malloc(c->block_len * sizeof *w), sum = 0, *ticks = r->stage_ticks[t->index];
     if (!w) {
         r->failed = 1; /* written by this thread only; read after join */
@@ -199,11 +206,9 @@ static void *domain_worker(void *p) {
 static void *pipeline_stage(void *p) {
     dec_thread *t = p;
     dec_run *r = t->r;
-    if (!map_gate_pass(&r->gate))
-        return NULL;
     const hx_map_decompose_config *c = r->c;
-    if (c->pin)
-        (void)hx_map_bind_worker(t->index, 3);
+    if (!enter(t, 3))
+        return NULL;
     uint64_t *ticks = r->stage_ticks[t->index], sum = 0;
     for (uint64_t b = 0;; b++) {
         int64_t tag;
@@ -377,14 +382,7 @@ static int measure_row(const hx_map_decompose_config *c, bool pipeline, hx_map_d
 int hx_map_decompose_run(const hx_map_decompose_config *c, hx_map_decompose *out) {
     memset(out, 0, sizeof *out);
     out->cfg = *c;
-    if (c->workers < 1 || c->workers > HX_MAP_MAX_WORKERS)
-        return hx_fail(HX_ERR_USAGE, "--workers=%u: accepted 1..%d", c->workers,
-                       HX_MAP_MAX_WORKERS);
-    if (c->blocks < c->workers)
-        return hx_fail(HX_ERR_USAGE, "--workers=%u is more than the %llu blocks of the job",
-                       c->workers, (unsigned long long)c->blocks);
-    if (c->reps < 1 || c->reps > MAX_REPS)
-        return hx_fail(HX_ERR_USAGE, "--reps=%d: accepted 1..%d", c->reps, MAX_REPS);
+    HX_TRY(map_check_team(c->workers, c->blocks, "blocks of the job", c->reps, MAX_REPS));
     (void)hx_map_tick_seconds();
     HX_TRY(measure_serial(c, out));
     HX_TRY(measure_row(c, false, out, &out->rows[0]));

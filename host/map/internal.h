@@ -55,6 +55,10 @@ void map_gate_destroy(map_gate *g);
 void map_gate_open(map_gate *g, bool go); /* go: start; else: leave */
 bool map_gate_pass(map_gate *g);          /* false: leave */
 
+/* HX_OK, or HX_ERR_USAGE when workers is outside 1..HX_MAP_MAX_WORKERS, exceeds the `items` (named
+ * `what`: "blocks of the job") there are to share, or reps is outside 1..max_reps. */
+int map_check_team(unsigned workers, uint64_t items, const char *what, int reps, int max_reps);
+
 /* ---- the team --------------------------------------------------------------------------- */
 
 typedef struct map_team map_team;

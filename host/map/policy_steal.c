@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "hetero/core/error.h"
-#include "hetero/map/deque.h"
 #include "hetero/core/rng.h"
+#include "hetero/map/deque.h"
 #include "internal.h"
 
 typedef struct steal_state {

@@ -11,9 +11,9 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
-#include "hetero/map/map.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
+#include "hetero/map/map.h"
 #include "internal.h"
 
 /* ---- shared pieces -------------------------------------------------------------------------- */

@@ -16,8 +16,8 @@
 
 #include "hetero/core/alloc.h"
 #include "hetero/core/error.h"
-#include "hetero/workloads/mandelbrot.h"
 #include "hetero/core/rng.h"
+#include "hetero/workloads/mandelbrot.h"
 #include "source_kinds.h"
 
 typedef struct mandel_data {

@@ -138,6 +138,17 @@ int map_team_run(map_team *t, hx_map_run *out) {
     return status;
 }
 
+int map_check_team(unsigned workers, uint64_t items, const char *what, int reps, int max_reps) {
+    if (workers < 1 || workers > HX_MAP_MAX_WORKERS)
+        return hx_fail(HX_ERR_USAGE, "--workers=%u: accepted 1..%d", workers, HX_MAP_MAX_WORKERS);
+    if (items < workers)
+        return hx_fail(HX_ERR_USAGE, "--workers=%u is more than the %llu %s", workers,
+                       (unsigned long long)items, what);
+    if (reps < 1 || reps > max_reps)
+        return hx_fail(HX_ERR_USAGE, "--reps=%d: accepted 1..%d", reps, max_reps);
+    return HX_OK;
+}
+
 /* ---- what every worker does around a task ------------------------------------------------ */
 
 void map_sched_end(map_worker *w, uint64_t t0) {
