@@ -97,12 +97,16 @@ static void map_help(FILE *out) {
         "Examples:\n"
         "  hetero map --tasks=mandelbrot --workers=2 --gantt=mandel\n"
         "  hetero map --tasks=tree --tree=geometric --policy=static-block,work-stealing\n"
-        "  hetero map sweep --chunk=1..4096 --plot=sweep.svg\n"
-        "  hetero map --slow=1:3 --policy=static-block,dynamic\n\n"
+        "  hetero map sweep --chunk=1..4096 --plot=sweep.svg\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
         "3 gnuplot missing for --gantt or --plot.",
         map_opts);
-    hx_args_help(out, "\nTask-source options (run, sweep)", "", hx_map_source_opts);
+    fputs("\nTask-source options (run, sweep):\n", out);
+    for (const hx_opt *o = hx_map_source_opts; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s=%s", o->name, o->arg_name);
+        fprintf(out, "      %-25s%s\n", left, o->help);
+    }
 }
 
 /* ---- options ---------------------------------------------------------------------------- */
