@@ -9,6 +9,8 @@
 
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
+    &hx_lab_design,
+    &hx_lab_mapping,
 };
 
 size_t hx_lab_count(void) {
