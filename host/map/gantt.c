@@ -180,13 +180,13 @@ int hx_map_sweep_plot(const hx_map_sweep *sw, const char *path) {
     }
     fprintf(f, "set multiplot layout 1,2 title \"hetero map sweep: %s, %u workers\"\n",
             sw->src->describe, sw->cfg.run.workers);
-    fputs("set logscale x 2\nset xlabel \"chunk (tasks per claim)\"\nset grid\nset key top center\n"
-          "set ylabel \"makespan (s), median, min..max\"\n"
+    fputs("set logscale x 2\nset logscale y\nset xlabel \"chunk (tasks per claim)\"\nset grid\n"
+          "set key top center\nset ylabel \"makespan (s), median, min..max (log scale)\"\n"
           "plot $p0 using 1:2:3:4 with yerrorlines lc rgb \"#1f77b4\" title \"dynamic\", "
           "$p1 using 1:2:3:4 with yerrorlines lc rgb \"#d62728\" title \"manager-worker\", "
           "$b0 using 1:2 with points pt 7 ps 2 lc rgb \"#1f77b4\" title \"best dynamic\", "
           "$b1 using 1:2 with points pt 7 ps 2 lc rgb \"#d62728\" title \"best manager-worker\"\n"
-          "set logscale y\nset ylabel \"overhead per task (ns)\"\n"
+          "set ylabel \"overhead per task (ns)\"\n"
           "plot $p0 using 1:5 with linespoints lc rgb \"#1f77b4\" title \"dynamic\", "
           "$p1 using 1:5 with linespoints lc rgb \"#d62728\" title \"manager-worker\"\n"
           "unset multiplot\n",
