@@ -138,6 +138,18 @@ static void gantt_files(void **state) {
         assert_true(st.st_size > 0);
         unlink(path);
     }
+    snprintf(path, sizeof path, "%s/sweep.svg", dir); /* the sweep's U-curve */
+    assert_int_equal(hx_run_hetero_cmd(&p,
+                                       "map sweep --count=256 --cost=10 --chunk=1..8 --reps=1 "
+                                       "--warmup=0 --plot=%s",
+                                       path),
+                     0);
+    assert_int_equal(p.status, 0);
+    hx_proc_free(&p);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0);
+    unlink(path);
     rmdir(dir);
     setenv("HETERO_GNUPLOT", "/nonexistent/gnuplot", 1);
     assert_int_equal(hx_run_hetero_cmd(&p, "map --size=64 --gantt=%s", base), 0);
