@@ -133,9 +133,10 @@ static int parse_policies(map_cli *c, const char *text) {
     return status;
 }
 
-static int parse_uint(const char *name, const char *v, uint64_t min, uint64_t max, unsigned *out) {
-    uint64_t x;
-    HX_TRY(hx_parse_uint(name, v, min, max, &x));
+/* A count in [min, max] into an unsigned field (hx_parse_int's range is all positive here). */
+static int parse_count(const char *name, const char *v, int min, int max, unsigned *out) {
+    int x;
+    HX_TRY(hx_parse_int(name, v, min, max, &x));
     *out = (unsigned)x;
     return HX_OK;
 }
@@ -154,7 +155,7 @@ static int apply_workload_option(map_cli *c, const char *name, const char *v) {
     if (strcmp(name, "stages") == 0)
         return hx_map_parse_stages(v, c->dec.stage);
     if (strcmp(name, "queue") == 0)
-        return parse_uint("--queue", v, 1, 1024, &c->dec.queue);
+        return parse_count("--queue", v, 1, 1024, &c->dec.queue);
     if (strcmp(name, "cells") == 0)
         return hx_parse_size("--cells", v, 1, 1u << 24, &c->comm.cells);
     if (strcmp(name, "halo") == 0)
@@ -184,27 +185,25 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
     } else if (strcmp(name, "policy") == 0) {
         return parse_policies(c, v);
     } else if (strcmp(name, "workers") == 0) {
-        HX_TRY(parse_uint("--workers", v, 1, HX_MAP_MAX_WORKERS, &c->bench.run.workers));
+        HX_TRY(parse_count("--workers", v, 1, HX_MAP_MAX_WORKERS, &c->bench.run.workers));
         c->dec.workers = c->comm.workers = c->bench.run.workers;
     } else if (strcmp(name, "chunk") == 0) {
         c->chunk_text = v;
     } else if (strcmp(name, "prefetch") == 0) {
         c->bench.run.prefetch = true;
     } else if (strcmp(name, "group") == 0) {
-        return parse_uint("--group", v, 1, HX_MAP_MAX_WORKERS, &c->bench.run.group);
+        return parse_count("--group", v, 1, HX_MAP_MAX_WORKERS, &c->bench.run.group);
     } else if (strcmp(name, "victim") == 0) {
         HX_TRY(hx_parse_choice("--victim", v, hx_map_victim_names, &k));
         c->bench.run.victim = (hx_map_victim)k;
     } else if (strcmp(name, "slow") == 0) {
         c->slow = v;
     } else if (strcmp(name, "reps") == 0) {
-        unsigned reps;
-        HX_TRY(parse_uint("--reps", v, 1, 1000, &reps));
-        c->bench.reps = c->dec.reps = c->comm.reps = (int)reps;
+        HX_TRY(hx_parse_int("--reps", v, 1, 1000, &c->bench.reps));
+        c->dec.reps = c->comm.reps = c->bench.reps;
     } else if (strcmp(name, "warmup") == 0) {
-        unsigned warmup;
-        HX_TRY(parse_uint("--warmup", v, 0, 100, &warmup));
-        c->bench.warmup = c->dec.warmup = c->comm.warmup = (int)warmup;
+        HX_TRY(hx_parse_int("--warmup", v, 0, 100, &c->bench.warmup));
+        c->dec.warmup = c->comm.warmup = c->bench.warmup;
     } else if (strcmp(name, "gantt") == 0) {
         c->gantt = v;
         c->bench.run.record = true;
