@@ -156,11 +156,6 @@ void map_sched_end(map_worker *w, uint64_t t0) {
     w->sched_sections++;
 }
 
-static void spin_until(uint64_t deadline) {
-    while (hx_map_ticks() < deadline)
-        __builtin_ia32_pause();
-}
-
 static void record(map_worker *w, uint64_t t0, uint64_t t1, uint64_t word) {
     const uint64_t res = w->team->resolution_ticks;
     if (w->niv > 0 &&
@@ -187,16 +182,26 @@ static void record(map_worker *w, uint64_t t0, uint64_t t1, uint64_t word) {
     w->iv_last_end = t1;
 }
 
+/* The --slow model: after a task, busy-wait until this thread has burnt (F - 1) times the CPU time
+ * the task took.  CPU time, not wall time: a task the OS preempted for a time slice must not make
+ * the slow worker spin for F time slices. */
+static void slow_down(double factor, double cpu_before) {
+    double cpu_after = hx_map_thread_cpu();
+    double until = cpu_after + (factor - 1.0) * (cpu_after - cpu_before);
+    while (hx_map_thread_cpu() < until)
+        __builtin_ia32_pause();
+}
+
 /* One task, timed alone: the --slow busy-wait and the timeline need each task's own time. */
 static void run_one_timed(map_worker *w, uint64_t word) {
     const hx_map_source *s = w->team->src;
+    const bool slow = w->slow > 1.0;
+    double cpu0 = slow ? hx_map_thread_cpu() : 0.0;
     uint64_t t0 = hx_map_ticks();
     s->kind->run(s, word, &w->exec);
+    if (slow)
+        slow_down(w->slow, cpu0);
     uint64_t t1 = hx_map_ticks();
-    if (w->slow > 1.0) {
-        spin_until(t1 + (uint64_t)((w->slow - 1.0) * (double)(t1 - t0)));
-        t1 = hx_map_ticks();
-    }
     w->task_ticks += t1 - t0;
     if (w->team->cfg->record)
         record(w, t0, t1, word);

@@ -78,8 +78,8 @@ typedef struct hx_map_config {
 
 void hx_map_config_default(hx_map_config *c);
 
-/* "W:F[,W:F...]": worker W runs F times slower (F >= 1; a busy-wait of (F-1) times each task's
- * own time).  HX_ERR_USAGE naming the worker when W >= workers. */
+/* "W:F[,W:F...]": worker W runs F times slower (F >= 1; after each task a busy-wait until its
+ * thread has spent (F-1) times the task's own CPU time).  HX_ERR_USAGE naming the worker when W >= workers. */
 int hx_map_parse_slow(const char *text, hx_map_config *c);
 
 /* One interval of a worker's timeline: seconds from the run's start. */
