@@ -12,7 +12,7 @@
 static const unsigned thread_counts[] = {1, 2, 3, 4, 8};
 
 static uint64_t ops_for(hx_sync_method m) {
-    return m == HX_SYNC_FUTURE ? 600 : m >= HX_SYNC_LOCKFREE_QUEUE ? 6000 : 24000;
+    return m == HX_SYNC_FUTURE ? 2000 : m >= HX_SYNC_LOCKFREE_QUEUE ? 40000 : 200000;
 }
 
 static void every_lock_counts_exactly(void **state) {
