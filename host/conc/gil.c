@@ -376,7 +376,8 @@ static double median_of(double *v, unsigned n) {
 
 static hx_conc_row *gil_row(hx_conc_report *r, const hx_conc_config *c, hx_gil_work work,
                             const char *mode, const double *seconds) {
-    hx_conc_row *row = hx_conc_row_add(r, HX_CONC_GIL, "gil");
+    hx_conc_row *row =
+        hx_conc_row_add(r, HX_CONC_GIL, work == HX_GIL_CPU ? "cpu_bound" : "io_bound");
     if (!row)
         return NULL;
     double us[HX_CONC_MAX_REPS];

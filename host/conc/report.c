@@ -630,13 +630,17 @@ static size_t emit_series(FILE *f, const hx_conc_report *r, hx_conc_bench bench,
     return n;
 }
 
+/* Nine methods: more than gnuplot's eight default colours, so each series names its own. */
+static const char *const series_colours[] = {"#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442",
+                                             "#0072b2", "#e51e10", "#000000", "#8c564b", "#7f7f7f"};
+
 static void plot_lines(FILE *f, const char *prefix, const char **names, size_t n) {
     fputs("plot ", f);
     for (size_t i = 0; i < n; i++) {
         char block[64];
         block_name(prefix, names[i], block, sizeof block);
-        fprintf(f, "%s%s using 1:2 with linespoints lw 2 title \"%s\"", i ? ", " : "", block,
-                names[i]);
+        fprintf(f, "%s%s using 1:2 with linespoints lw 2 pt %zu lc rgb \"%s\" title \"%s\"",
+                i ? ", " : "", block, i + 1, series_colours[i % 10], names[i]);
     }
     fputc('\n', f);
 }
@@ -668,7 +672,7 @@ int hx_conc_plot(const hx_conc_report *r, const char *path) {
         plot_lines(f, "sync", sync_names, ns);
     }
     if (ni) {
-        fputs("set title \"IPC bandwidth\"\nset logscale x 2\nset format x \"%.0s%cB\"\n"
+        fputs("set title \"IPC bandwidth\"\nset logscale x 2\nset format x \"%.0b %BB\"\n"
               "set xlabel \"message size\"\nset ylabel \"MB/s (median)\"\n",
               f);
         plot_lines(f, "ipc", ipc_names, ni);

@@ -21,8 +21,8 @@ static int setup(void **state) {
     return hx_conc_become_subreaper();
 }
 
-static const jv *find_row(const jv *results, const char *bench, const char *name,
-                          const char *key, const char *value) {
+static const jv *find_row(const jv *results, const char *bench, const char *name, const char *key,
+                          const char *value) {
     for (size_t i = 0; i < results->len; i++) {
         const jv *r = jv_at(results, i);
         const jv *b = jv_get(r, "bench"), *n = jv_get(r, "name");
@@ -54,9 +54,9 @@ static bool flag(const jv *row, const char *key) {
 }
 
 static void check_create_and_switch(const jv *res) {
-    static const char *const names[] = {"fork", "fork_hetero", "fork_large", "vfork_exec",
-                                        "posix_spawn", "pthread_create", "omp_region",
-                                        "posix_spawn_large", NULL};
+    static const char *const names[] = {"fork",       "fork_hetero",       "fork_large",
+                                        "vfork_exec", "posix_spawn",       "pthread_create",
+                                        "omp_region", "posix_spawn_large", NULL};
     for (int i = 0; names[i]; i++) {
         const jv *r = find_row(res, "create", names[i], NULL, NULL);
         assert_true(num(r, "us_min") > 0);
@@ -137,7 +137,8 @@ static void check_gil_and_crash(const jv *res) {
     }
     assert_int_equal(gil_rows, 2 * 4); /* {cpu, io} x {serial, threads-gil, threads, processes} */
     for (int m = 0; m < 3; m++) {
-        find_row(res, "gil", "gil", "mode", modes[m]);
+        find_row(res, "gil", "cpu_bound", "mode", modes[m]);
+        find_row(res, "gil", "io_bound", "mode", modes[m]);
     }
     const jv *t = find_row(res, "crash", "thread_pool", "mode", "threads");
     assert_int_equal(num(t, "signal"), SIGSEGV);
@@ -221,9 +222,8 @@ static void output_goes_to_a_file(void **state) {
     assert_true(fd >= 0);
     close(fd);
     hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "conc --quick --only=crash --format=json --output=%s",
-                                       path),
-                     0);
+    assert_int_equal(
+        hx_run_hetero_cmd(&p, "conc --quick --only=crash --format=json --output=%s", path), 0);
     assert_int_equal(p.status, 0);
     assert_int_equal(strlen(p.out), 0);
     struct stat st;
@@ -331,8 +331,9 @@ static void plot_draws_or_says_why_not(void **state) {
     if (access("/usr/bin/gnuplot", X_OK) != 0) {
         skip();
     }
-    assert_int_equal(hx_run_hetero_cmd(&p, "conc --quick --only=sync,ipc --threads=1,2 "
-                                           "--ipc-sizes=4K..16K --plot=%s",
+    assert_int_equal(hx_run_hetero_cmd(&p,
+                                       "conc --quick --only=sync,ipc --threads=1,2 "
+                                       "--ipc-sizes=4K..16K --plot=%s",
                                        path),
                      0);
     assert_int_equal(p.status, 0);

@@ -38,8 +38,7 @@ static void omp_pi_is_right_in_every_layout(void **state) {
     for (int layout = HX_PI_PACKED; layout <= HX_PI_REDUCTION; layout++)
         for (unsigned threads = 1; threads <= 3; threads++) {
             double pi = 0, seconds = 0;
-            assert_int_equal(hx_conc_omp_pi(layout, threads, 100000, line, &pi, &seconds),
-                             HX_OK);
+            assert_int_equal(hx_conc_omp_pi(layout, threads, 100000, line, &pi, &seconds), HX_OK);
             assert_near(pi, M_PI, 1e-9);
             assert_true(seconds > 0);
         }

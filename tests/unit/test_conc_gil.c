@@ -23,9 +23,8 @@ static void every_mode_matches_the_serial_results(void **state) {
             double seconds;
             bool verified = false;
             uint64_t switches;
-            assert_int_equal(hx_conc_gil_pool(w, m, &plan, expected, &seconds, &verified,
-                                              &switches),
-                             HX_OK);
+            assert_int_equal(
+                hx_conc_gil_pool(w, m, &plan, expected, &seconds, &verified, &switches), HX_OK);
             assert_true(verified);
             assert_true(seconds > 0);
             if (m != HX_GIL_THREADS_GIL)
@@ -48,8 +47,8 @@ static void cpu_bound_threads_are_made_to_take_turns(void **state) {
     /* a loaded machine may not run the second thread while the first works: try a few times */
     uint64_t most = 0;
     for (int attempt = 0; attempt < 5 && most == 0; attempt++) {
-        assert_int_equal(hx_conc_gil_pool(HX_GIL_CPU, HX_GIL_THREADS_GIL, &plan, expected,
-                                          &seconds, &verified, &switches),
+        assert_int_equal(hx_conc_gil_pool(HX_GIL_CPU, HX_GIL_THREADS_GIL, &plan, expected, &seconds,
+                                          &verified, &switches),
                          HX_OK);
         assert_true(verified);
         most = switches > most ? switches : most;
