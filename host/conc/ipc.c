@@ -719,9 +719,7 @@ static int add_latency_row(hx_conc_report *r, hx_ipc_kind kind, const hx_ipc_res
     row->threads = 2;
     hx_conc_row_costs(row, res->latency_us, samples);
     row->ok = res->verified;
-    note_transport(row, kind, res->chunk);
-    if (!row->note[0])
-        snprintf(row->note, sizeof row->note, "half an 8-byte round trip; %u per sample", rounds);
+    snprintf(row->note, sizeof row->note, "half an 8-byte round trip; %u per sample", rounds);
     if (!res->verified)
         snprintf(row->note, sizeof row->note, "a message came back wrong");
     return HX_OK;
