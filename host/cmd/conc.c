@@ -209,13 +209,7 @@ static int check_plot(const conc_args *a) {
     if (!sweeps)
         return hx_fail(HX_ERR_USAGE, "--plot draws the sync and ipc sweeps; add sync or ipc to "
                                      "--only, or leave out --plot");
-    const char *program;
-    if (!hx_gnuplot_found(&program))
-        return hx_fail(HX_ERR_MISSING,
-                       "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                       "apt-get install gnuplot-nox) or leave out --plot",
-                       program);
-    return HX_OK;
+    return hx_plot_require();
 }
 
 /* ---- the command ------------------------------------------------------------------------------

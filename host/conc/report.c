@@ -70,6 +70,15 @@ static const char *num(char *buf, size_t len, const char *fmt, double v) {
     return buf;
 }
 
+/* best, median, max (microseconds, two decimals) and the sample count of a measured row */
+static void cost_cells(hx_table *t, const hx_conc_row *row) {
+    char a[32], b[32], c[32];
+    hx_table_cell(t, "%s", num(a, sizeof a, "%.2f", row->us_min));
+    hx_table_cell(t, "%s", num(b, sizeof b, "%.2f", row->us_median));
+    hx_table_cell(t, "%s", num(c, sizeof c, "%.2f", row->us_max));
+    hx_table_cell(t, "%zu", row->samples);
+}
+
 static bool any_rows(const hx_conc_report *r, hx_conc_bench b) {
     for (size_t i = 0; i < r->n; i++)
         if (r->rows[i].bench == b)
@@ -94,7 +103,7 @@ static int table_create(const hx_conc_report *r, FILE *out) {
                                     "max us",    "n",      "what is timed"};
     NEW_TABLE(t, h, "llrrrrl");
     fprintf(out, "== create: the cost of one operation, microseconds\n");
-    char a[32], b[32], c[32], p[32];
+    char p[32];
     for (size_t i = 0; i < r->n; i++) {
         const hx_conc_row *row = &r->rows[i];
         if (row->bench != HX_CONC_CREATE)
@@ -106,10 +115,7 @@ static int table_create(const hx_conc_report *r, FILE *out) {
         hx_table_row(t);
         hx_table_cell(t, "%s", row->name);
         hx_table_cell(t, "%s", p);
-        hx_table_cell(t, "%s", num(a, sizeof a, "%.2f", row->us_min));
-        hx_table_cell(t, "%s", num(b, sizeof b, "%.2f", row->us_median));
-        hx_table_cell(t, "%s", num(c, sizeof c, "%.2f", row->us_max));
-        hx_table_cell(t, "%zu", row->samples);
+        cost_cells(t, row);
         hx_table_cell(t, "%s", row->note);
     }
     return print_table(t, out);
@@ -120,7 +126,6 @@ static int table_switch(const hx_conc_report *r, FILE *out) {
                                     "max us",    "n",       "note"};
     NEW_TABLE(t, h, "llrrrrl");
     fprintf(out, "== switch: half a round trip, microseconds\n");
-    char a[32], b[32], c[32];
     for (size_t i = 0; i < r->n; i++) {
         const hx_conc_row *row = &r->rows[i];
         if (row->bench != HX_CONC_SWITCH)
@@ -128,10 +133,7 @@ static int table_switch(const hx_conc_report *r, FILE *out) {
         hx_table_row(t);
         hx_table_cell(t, "%s", row->name);
         hx_table_cell(t, "%s", row->variant);
-        hx_table_cell(t, "%s", num(a, sizeof a, "%.2f", row->us_min));
-        hx_table_cell(t, "%s", num(b, sizeof b, "%.2f", row->us_median));
-        hx_table_cell(t, "%s", num(c, sizeof c, "%.2f", row->us_max));
-        hx_table_cell(t, "%zu", row->samples);
+        cost_cells(t, row);
         hx_table_cell(t, "%s", row->note);
     }
     return print_table(t, out);
@@ -141,17 +143,13 @@ static int table_ipc_latency(const hx_conc_report *r, FILE *out) {
     static const char *const h[] = {"transport", "best us", "median us", "max us", "n", "note"};
     NEW_TABLE(t, h, "lrrrrl");
     fprintf(out, "== ipc latency: half the round trip of an 8-byte message, microseconds\n");
-    char a[32], b[32], c[32];
     for (size_t i = 0; i < r->n; i++) {
         const hx_conc_row *row = &r->rows[i];
         if (row->bench != HX_CONC_IPC || strcmp(row->variant, "latency") != 0)
             continue;
         hx_table_row(t);
         hx_table_cell(t, "%s", row->name);
-        hx_table_cell(t, "%s", num(a, sizeof a, "%.2f", row->us_min));
-        hx_table_cell(t, "%s", num(b, sizeof b, "%.2f", row->us_median));
-        hx_table_cell(t, "%s", num(c, sizeof c, "%.2f", row->us_max));
-        hx_table_cell(t, "%zu", row->samples);
+        cost_cells(t, row);
         hx_table_cell(t, "%s", row->note);
     }
     return print_table(t, out);

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hx_conc_test.h"
@@ -279,11 +278,6 @@ static void help_exits_zero(void **state) {
     hx_proc_free(&p);
 }
 
-static void sleep_ms(long ms) {
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
 static void sigint_mid_run_leaves_nothing_behind(void **state) {
     (void)state;
     const char *bin = getenv("HETERO_BIN");
@@ -300,18 +294,11 @@ static void sigint_mid_run_leaves_nothing_behind(void **state) {
     for (int i = 0; i < 60000 && !seen; i++) { /* the shared memory transport, within 60 s */
         seen = hx_conc_leftover_objects((long)pid) > 0;
         if (!seen)
-            sleep_ms(1);
+            hx_conc_sleep_ms(1);
     }
     assert_true(seen);
-    sleep_ms(20); /* in the middle of it */
-    assert_int_equal(kill(pid, SIGINT), 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGINT);
-    assert_int_equal(hx_conc_leftover_objects((long)pid), 0);
-    sleep_ms(200); /* a child it failed to reap would die of PDEATHSIG and come to us */
-    assert_int_equal(hx_conc_reap_leftovers(), 0);
+    hx_conc_sleep_ms(20); /* in the middle of it */
+    hx_conc_expect_clean_death(pid, SIGINT);
 }
 
 static void plot_draws_or_says_why_not(void **state) {

@@ -15,10 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
+
+#include "hx_test.h"
 
 static inline int hx_conc_count_dir(const char *dir, const char *prefix) {
     DIR *d = opendir(dir);
@@ -61,6 +65,26 @@ static inline int hx_conc_reap_leftovers(void) {
     while (waitpid(-1, NULL, WNOHANG) > 0)
         n++;
     return n;
+}
+
+static inline void hx_conc_sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* Send sig to pid (a child of this test), which must die by it and leave no named object and no
+ * descendant behind. */
+static inline void hx_conc_expect_clean_death(pid_t pid, int sig) {
+    assert_int_equal(kill(pid, sig), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status))
+        print_error("status 0x%x, expected death by signal %d\n", (unsigned)status, sig);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), sig);
+    assert_int_equal(hx_conc_leftover_objects((long)pid), 0);
+    hx_conc_sleep_ms(200); /* a child it failed to reap would die of PDEATHSIG and come to us */
+    assert_int_equal(hx_conc_reap_leftovers(), 0);
 }
 
 #endif

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hetero/conc/cleanup.h"
@@ -21,11 +20,6 @@
 static int setup(void **state) {
     (void)state;
     return hx_conc_become_subreaper();
-}
-
-static void sleep_ms(long ms) {
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
 }
 
 static void the_table_tracks_and_forgets(void **state) {
@@ -99,29 +93,16 @@ static bool wait_for_objects(pid_t pid) {
     for (int i = 0; i < 20000; i++) {
         if (hx_conc_leftover_objects((long)pid) > 0)
             return true;
-        sleep_ms(1);
+        hx_conc_sleep_ms(1);
     }
     return false;
-}
-
-static void interrupted_and_clean(pid_t pid, int sig) {
-    assert_int_equal(kill(pid, sig), 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFSIGNALED(status))
-        print_error("status 0x%x, expected death by signal %d\n", (unsigned)status, sig);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), sig);
-    assert_int_equal(hx_conc_leftover_objects((long)pid), 0);
-    sleep_ms(200); /* a child it failed to reap would die of PDEATHSIG and come to us */
-    assert_int_equal(hx_conc_reap_leftovers(), 0);
 }
 
 static void sigint_during_shared_memory_leaves_nothing(void **state) {
     (void)state;
     pid_t pid = start_guarded(HX_IPC_SHM_FUTEX);
     assert_true(wait_for_objects(pid));
-    interrupted_and_clean(pid, SIGINT);
+    hx_conc_expect_clean_death(pid, SIGINT);
 }
 
 static void sigint_during_message_queues_leaves_nothing(void **state) {
@@ -132,14 +113,14 @@ static void sigint_during_message_queues_leaves_nothing(void **state) {
         waitpid(pid, NULL, 0);
         skip();
     }
-    interrupted_and_clean(pid, SIGINT);
+    hx_conc_expect_clean_death(pid, SIGINT);
 }
 
 static void sigterm_during_a_process_pool_reaps_the_workers(void **state) {
     (void)state;
     pid_t pid = start_guarded(-1);
-    sleep_ms(300); /* the workers are started and busy */
-    interrupted_and_clean(pid, SIGTERM);
+    hx_conc_sleep_ms(300); /* the workers are started and busy */
+    hx_conc_expect_clean_death(pid, SIGTERM);
 }
 
 int main(void) {
