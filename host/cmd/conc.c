@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hetero/args.h"
 #include "hetero/conc/conc.h"
-#include "hetero/error.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/plot.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 
 typedef struct conc_args {
     hx_conc_config c;
@@ -171,8 +171,10 @@ static int apply_option(conc_args *a, const char *n, const char *v) {
         return hx_plot_kind_of("--plot", v, &kind);
     } else if (strcmp(n, "format") == 0)
         return hx_parse_format(v, &a->format);
-    else if (strcmp(n, "output") == 0)
+    else if (strcmp(n, "output") == 0) {
         a->output = v;
+        return hx_output_check(v); /* before the run, not after it */
+    }
     return HX_OK;
 }
 
@@ -215,6 +217,21 @@ static int check_plot(const conc_args *a) {
 /* ---- the command ------------------------------------------------------------------------------
  */
 
+/* The report (a file appears only when the whole of it was written), then the plot. */
+static int write_outputs(const conc_args *a, const hx_conc_report *report) {
+    hx_output out = {0};
+    int status = hx_output_open(&out, a->output);
+    if (status == HX_OK)
+        status = hx_conc_write(report, a->format, out.fp);
+    if (status == HX_OK)
+        status = hx_output_commit(&out);
+    else
+        hx_output_abort(&out);
+    if (status == HX_OK && a->plot)
+        status = hx_conc_plot(report, a->plot);
+    return status;
+}
+
 int hx_cmd_conc(int argc, char **argv) {
     conc_args a;
     int status = parse_args(&a, argc, argv);
@@ -224,26 +241,17 @@ int hx_cmd_conc(int argc, char **argv) {
     }
     if (status == HX_OK)
         status = check_plot(&a);
-    hx_output out = {0};
-    if (status == HX_OK)
-        status = hx_output_open(&out, a.output);
     a.c.progress = isatty(STDERR_FILENO);
     hx_conc_report report;
     memset(&report, 0, sizeof report);
     if (status == HX_OK)
         status = hx_conc_run(&a.c, &report);
     if (status == HX_OK) {
-        int verdict = hx_conc_verdict(&report);
-        status = hx_conc_write(&report, a.format, out.fp);
-        if (status == HX_OK)
-            status = hx_output_commit(&out);
-        if (status == HX_OK && a.plot)
-            status = hx_conc_plot(&report, a.plot);
+        int verdict = hx_conc_verdict(&report); /* the rows are written either way */
+        status = write_outputs(&a, &report);
         if (status == HX_OK)
             status = verdict;
     }
-    if (status != HX_OK)
-        hx_output_abort(&out);
     hx_conc_report_free(&report);
     return hx_report_error(status);
 }

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 enum { SLOT_FREE, SLOT_WRITING, SLOT_READY };
 

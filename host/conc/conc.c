@@ -20,9 +20,9 @@
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/create.h"
 #include "hetero/conc/sync.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 const char *const hx_conc_bench_names[] = {"create",        "switch", "ipc",   "sync",

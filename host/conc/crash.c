@@ -32,7 +32,7 @@
 
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/pool.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "internal.h"
 #include "work.h"
 

@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "hetero/conc/cleanup.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 extern char **environ;

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "hetero/conc/sync.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 const char *const hx_pi_layout_names[] = {"packed", "padded", "reduction", NULL};

@@ -26,8 +26,8 @@
 
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/pool.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 #include "work.h"
 

@@ -39,8 +39,8 @@
 #include <unistd.h>
 
 #include "hetero/conc/cleanup.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 const char *const hx_ipc_names[] = {"pipe",   "unix-stream", "unix-dgram", "shm-futex",

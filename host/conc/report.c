@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "hetero/conc/conc.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/plot.h"
-#include "hetero/table.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/plot.h"
+#include "hetero/core/table.h"
 
 /* ---- the IPC ranking --------------------------------------------------------------------------
  */

@@ -20,8 +20,8 @@
 
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/ipc.h"
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 const char *const hx_pin_names[] = {"none", "one-core", "two-cores", NULL};

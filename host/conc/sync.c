@@ -28,8 +28,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/timer.h"
 #include "internal.h"
 
 const char *const hx_sync_names[] = {
@@ -459,9 +460,9 @@ static void judge(const shared *s, hx_sync_method method, uint64_t future_right,
 
 int hx_conc_sync_count(hx_sync_method method, unsigned threads, uint64_t ops, hx_sync_count *out) {
     memset(out, 0, sizeof *out);
-    if (threads < 1 || threads > 256 || (unsigned)method >= HX_SYNC_COUNT)
-        return hx_fail(HX_ERR_USAGE, "sync: %u threads (1 to 256), method %d", threads,
-                       (int)method);
+    if (threads < 1 || threads > HX_MAX_THREADS || (unsigned)method >= HX_SYNC_COUNT)
+        return hx_fail(HX_ERR_USAGE, "sync: %u threads (1 to %d), method %d", threads,
+                       HX_MAX_THREADS, (int)method);
     uint64_t per = ops / threads;
     if (per == 0)
         per = 1;

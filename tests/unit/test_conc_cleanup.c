@@ -13,7 +13,7 @@
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/ipc.h"
 #include "hetero/conc/pool.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hx_conc_test.h"
 #include "hx_test.h"
 

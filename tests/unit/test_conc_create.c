@@ -10,7 +10,7 @@
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/conc.h"
 #include "hetero/conc/create.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hx_conc_test.h"
 #include "hx_test.h"
 

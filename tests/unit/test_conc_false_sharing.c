@@ -6,7 +6,7 @@
 #include <math.h>
 
 #include "hetero/conc/sync.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hx_test.h"
 
 static void the_line_size_is_a_power_of_two(void **state) {

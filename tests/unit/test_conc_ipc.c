@@ -9,7 +9,7 @@
 
 #include "hetero/conc/cleanup.h"
 #include "hetero/conc/ipc.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "hx_conc_test.h"
 #include "hx_test.h"
 

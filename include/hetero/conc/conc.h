@@ -29,7 +29,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hetero/output.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
 
 #define HX_CONC_SCHEMA "hetero.conc/1"
 
@@ -48,9 +49,9 @@ typedef enum {
 extern const char *const hx_conc_bench_names[];
 
 /* Limits the command line is held to (exit 2 outside them). */
-#define HX_CONC_MAX_THREADS     256 /* sync threads */
-#define HX_CONC_MAX_THREAD_LIST 8   /* entries of the sync threads list */
-#define HX_CONC_MAX_WORKERS     64  /* gil / crash pool size */
+#define HX_CONC_MAX_THREADS     HX_MAX_THREADS /* sync threads: every command's limit */
+#define HX_CONC_MAX_THREAD_LIST 8              /* entries of the sync threads list */
+#define HX_CONC_MAX_WORKERS     64             /* gil / crash pool size */
 #define HX_CONC_MAX_IPC_SIZES   16
 #define HX_CONC_MIN_IPC_BYTES   64
 #define HX_CONC_MAX_IPC_BYTES   (64u << 20)
