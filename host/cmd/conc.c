@@ -126,9 +126,7 @@ static int parse_signal(hx_conc_config *c, const char *text) {
 
 static int apply_option(conc_args *a, const char *n, const char *v) {
     hx_conc_config *c = &a->c;
-    if (strcmp(n, "help") == 0)
-        a->help = true;
-    else if (strcmp(n, "only") == 0)
+    if (strcmp(n, "only") == 0)
         return parse_only(c, v);
     else if (strcmp(n, "quick") == 0)
         c->quick = true;
@@ -178,26 +176,16 @@ static int apply_option(conc_args *a, const char *n, const char *v) {
     return HX_OK;
 }
 
+static int apply_arg(void *ctx, const hx_arg *arg) {
+    return apply_option(ctx, arg->opt->name, arg->value);
+}
+
 static int parse_args(conc_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
     a->format = HX_FORMAT_TABLE;
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, conc_opts, "conc");
-    for (;;) {
-        hx_arg arg;
-        HX_TRY(hx_args_next(&ap, &arg));
-        if (arg.kind == HX_ARG_END)
-            break;
-        if (arg.kind == HX_ARG_UNKNOWN)
-            return hx_args_unknown(&ap, &arg);
-        if (arg.kind == HX_ARG_POSITIONAL)
-            return hx_fail(HX_ERR_USAGE,
-                           "unexpected argument '%s' for 'hetero conc' (choose parts with "
-                           "--only=LIST)",
-                           arg.value);
-        HX_TRY(apply_option(a, arg.opt->name, arg.value));
-    }
-    return HX_OK;
+    return hx_args_parse_options(&ap, apply_arg, a, &a->help);
 }
 
 /* The plot draws sync and ipc: refuse before minutes of measuring, not after. */
