@@ -9,5 +9,6 @@
 extern const hx_lab hx_lab_flynn;
 extern const hx_lab hx_lab_design;
 extern const hx_lab hx_lab_mapping;
+extern const hx_lab hx_lab_processes_threads;
 
 #endif
