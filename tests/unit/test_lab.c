@@ -122,6 +122,9 @@ static void processes_threads_reads_the_conc_report(void **state) {
     json_object_set_new(pool, "tasks_lost", json_integer(1));
     f = check(lab, &r, &two_cores);
     assert_int_equal(verdict_of(&f, "a fault kills"), HX_LAB_NOT_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
 /* Recorded on a loaded machine (load average about 12): the static shapes showed, the stealing
  * imbalance did not (1.33x), nor did the pipeline's bound or cyclic finishing first. */
 static void mapping_reads_imbalance_overhead_trees_and_the_slow_worker(void **state) {
