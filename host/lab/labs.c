@@ -9,6 +9,9 @@
 
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
+    &hx_lab_design,
+    &hx_lab_mapping,
+    &hx_lab_processes_threads,
 };
 
 size_t hx_lab_count(void) {
