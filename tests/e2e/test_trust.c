@@ -224,8 +224,6 @@ static void check_provenance(const char *what, const jv *doc) {
 
 static void every_json_document_has_its_provenance(void **state) {
     (void)state;
-    char stress[300];
-    scratch_path(stress, sizeof stress, "stress.json");
     static const char *const commands[] = {
         "run --backend=serial --reps=1 --format=json " QUICK " vecadd",
         "list --format=json",
@@ -233,6 +231,11 @@ static void every_json_document_has_its_provenance(void **state) {
         "scale vecadd --threads=1,2 --size=8K --reps=1 --warmup=0 --format=json",
         "sched --device=cpu --size=64 --iters=16 --reps=1 --warmup=0 --format=json",
         "io bench --model=poll --conns=1 --size=100 --duration=100ms --format=json",
+        "conc --quick --only=crash --format=json",
+        "map --format=json --reps=1 --warmup=0 --tasks=mandelbrot --size=64 --iters=64 "
+        "--workers=2",
+        "misd --format=json",
+        "memory --format=json",
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         hx_proc p;
