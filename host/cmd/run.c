@@ -21,6 +21,7 @@
 #include "hetero/ocl.h"
 #include "hetero/output.h"
 #include "hetero/parse.h"
+#include "hetero/plot.h"
 #include "hetero/report.h"
 #include "hetero/survey.h"
 #include "hetero/workload.h"
@@ -46,6 +47,7 @@ typedef struct run_config {
     const char *device_spec;
     const char *mem_spec; /* buffer | svm-coarse | svm-fine | auto | all */
     bool roofline;        /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *plot;     /* --plot=FILE: the roofline with this run's rows (--roofline) */
     struct {
         const char *name, *value;
     } params[MAX_PARAMS];
@@ -65,6 +67,7 @@ static const hx_opt run_opts[] = {
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
+    {"plot", 'p', "FILE", "with --roofline: draw the roofline and this run's rows (.svg/.png)"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -140,6 +143,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "roofline") == 0) {
         c->roofline = true;
         return HX_OK;
+    }
+    if (strcmp(name, "plot") == 0) {
+        c->plot = v;
+        return hx_plot_check("--plot", v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -458,7 +465,7 @@ int hx_cmd_run(int argc, char **argv) {
         status = run_workload(&c, &rd, c.workloads[i], &rr);
     close_devices(&rd);
     if (status == HX_OK) /* pct_peak: with --roofline, or when a survey cache exists */
-        status = hx_roofline_annotate(rr.rows, rr.n, c.roofline, 0);
+        status = hx_roofline_annotate(rr.rows, rr.n, c.roofline || c.plot, 0, c.plot);
     if (status == HX_OK) {
         int verified = check_verified(&rr);
         status = write_report(&c, &rr);

@@ -99,6 +99,18 @@ bool hx_gnuplot_found(const char **program) {
     return executable_in_path(p);
 }
 
+int hx_plot_check(const char *option, const char *path) {
+    hx_plot_kind kind;
+    HX_TRY(hx_plot_kind_of(option, path, &kind));
+    const char *program;
+    if (!hx_gnuplot_found(&program))
+        return hx_fail(HX_ERR_MISSING,
+                       "%s needs gnuplot, and '%s' was not found; install it (Debian: apt-get "
+                       "install gnuplot-nox) or leave out %s",
+                       option, program, option);
+    return HX_OK;
+}
+
 int hx_plot_run(const char *script, const char *path) {
     const char *program;
     if (!hx_gnuplot_found(&program))

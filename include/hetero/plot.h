@@ -25,6 +25,10 @@ const char *hx_plot_terminal(hx_plot_kind kind, const char *path, int width, int
 /* Whether the gnuplot program can be run; *program receives its name or path. */
 bool hx_gnuplot_found(const char **program);
 
+/* Check a plot option before any measuring: the extension (HX_ERR_USAGE) and gnuplot's presence
+ * (HX_ERR_MISSING), each with one line naming the fix. */
+int hx_plot_check(const char *option, const char *path);
+
 /* Run gnuplot on script (its text); HX_ERR_MISSING without gnuplot, HX_ERR_RUNTIME when gnuplot
  * fails or leaves no output file at path. */
 int hx_plot_run(const char *script, const char *path);
