@@ -7,9 +7,12 @@
  *          against that cache (roofline.c), and the two pictures of the memory lesson: the
  *          latency staircase and the memory mountain (CS:APP 6.6).
  * NOTES    levels: the data and unified caches hwloc reports (survey_host.c), then DRAM.
- *          A level's working set is half of it (so it fits with room for the stack, code and
- *          page tables): one thread uses half of one instance; all threads each use half of
- *          their share of the instances (a shared L3 is split among its threads).  DRAM: 8 x
+ *          A level's rates are measured at its fast end: twice the level above it (L1: half of
+ *          L1), so no working set the level holds runs faster and the figure is a ceiling; all
+ *          threads each use their share (a shared L3 is split among its threads).  Its latency
+ *          is measured in its middle, at half its size, where it serves nearly every load (a
+ *          random chase hits the level above with probability its size / the working set).
+ *          DRAM: 8 x
  *          the last-level cache in all, at least 256 MiB (a victim L3 keeps part of a stream
  *          only a few times its size, and a random chase hits it with probability LLC / working
  *          set).  --hierarchy-max caps every working set.
@@ -244,16 +247,29 @@ static void make_levels(hx_device_record *r, int threads, uint64_t max_bytes) {
         hx_mem_level *l = &r->levels[i];
         bool is_dram = i + 1 == r->nlevels;
         unsigned sharers = ((unsigned)threads + l->instances - 1) / l->instances;
-        uint64_t per_thread = is_dram ? dram / (uint64_t)threads : l->bytes / 2 / sharers;
-        uint64_t one = is_dram ? dram : l->bytes / 2;
-        per_thread = per_thread / 4096 * 4096; /* whole pages, a multiple of every vector */
-        one = one / 4096 * 4096;
-        l->test_bytes = per_thread * (uint64_t)threads;
-        l->test_bytes_1t = one;
+        uint64_t share = l->bytes / sharers; /* of one thread */
+        uint64_t per_thread = share / 2, one = l->bytes / 2;
+        if (i > 0 && !is_dram) {
+            /* the fast end of the level: twice the level above (its share, per thread) */
+            const hx_mem_level *up = &r->levels[i - 1];
+            unsigned up_sharers = ((unsigned)threads + up->instances - 1) / up->instances;
+            uint64_t up_share = up->bytes / up_sharers;
+            per_thread = 2 * up_share < per_thread ? 2 * up_share : per_thread;
+            one = 2 * up->bytes < one ? 2 * up->bytes : one;
+        }
+        if (is_dram) {
+            per_thread = dram / (uint64_t)threads;
+            one = dram;
+        }
+        l->test_bytes = per_thread / 4096 * 4096 * (uint64_t)threads; /* whole pages */
+        l->test_bytes_1t = one / 4096 * 4096;
+        l->latency_bytes = (is_dram ? dram : l->bytes / 2) / 4096 * 4096;
         if (max_bytes && l->test_bytes > max_bytes)
             l->test_bytes = 0; /* beyond --hierarchy-max: not measured */
         if (max_bytes && l->test_bytes_1t > max_bytes)
             l->test_bytes_1t = 0;
+        if (max_bytes && l->latency_bytes > max_bytes)
+            l->latency_bytes = 0;
     }
 }
 
@@ -481,8 +497,8 @@ static int latency_curve(hx_device_record *r, char *buf, uint64_t max, uint32_t 
     }
     for (size_t i = 0; i < r->nlevels; i++) {
         hx_mem_level *l = &r->levels[i];
-        if (l->test_bytes_1t >= 2 * LINE && l->test_bytes_1t <= max)
-            HX_TRY(chase_latency(buf, l->test_bytes_1t, order, &l->latency_ns));
+        if (l->latency_bytes >= 2 * LINE && l->latency_bytes <= max)
+            HX_TRY(chase_latency(buf, l->latency_bytes, order, &l->latency_ns));
     }
     return HX_OK;
 }
@@ -551,7 +567,7 @@ int hx_bench_hierarchy(hx_device_record *r, const hx_bench_opts *o) {
     if (!o->hierarchy)
         return HX_OK;
     /* the sweep ends at the DRAM working set */
-    uint64_t dram = r->levels[r->nlevels - 1].test_bytes_1t;
+    uint64_t dram = r->levels[r->nlevels - 1].latency_bytes;
     uint64_t max = o->hierarchy_max ? o->hierarchy_max : dram;
     return curves(r, max);
 }

@@ -3,8 +3,9 @@
  * it, never above 100% silently.
  *
  * The ceiling is chosen by the roofline model over the memory hierarchy: a row whose working set
- * (the bytes of its cost model: each input read once, each output written once) fits in a cache
- * level is bounded by that level's measured ceiling, else by DRAM's (hx_ceiling_for).  With the
+ * (the bytes of its cost model: each input read once, each output written once; or what the
+ * workload allocates when a run sweeps its data several times) fits in a cache level is bounded
+ * by that level's measured ceiling, else by DRAM's (hx_ceiling_for).  With the
  * workload's arithmetic intensity I = flops / bytes and the fp32 peak P of the device, the row
  * is memory-bound when I < P / B (B the bandwidth of that level) and pct_peak = GB/s / B, else
  * compute-bound and pct_peak = GFLOP/s / P; the row names the ceiling ("L2", "DRAM", "fp32").
@@ -29,6 +30,7 @@
 #include "hetero/ocl.h"
 #include "hetero/report.h"
 #include "hetero/survey.h"
+#include "hetero/workload.h"
 
 #define ROOFLINE_BENCH_SECONDS 2.0
 
@@ -79,13 +81,26 @@ static const hx_device_record *host_of(const hx_survey *s) {
     return s->n > 0 && strcmp(s->dev[0].kind, "host") == 0 ? &s->dev[0] : NULL;
 }
 
+/* The bytes a row keeps in memory at once: its traffic per run (each input read once, each
+ * output written once), or less when a run sweeps the same data again and again (stencil2d's
+ * sweeps): what the workload allocates, reference output included, bounds it then. */
+static double working_set(const hx_result *r) {
+    const hx_workload *w = r->workload ? hx_workload_find(r->workload) : NULL;
+    double held = w && w->host_bytes && r->size ? w->host_bytes(r->size) : 0;
+    return held > 0 && held < r->bytes ? held : r->bytes;
+}
+
 /* The ceiling of row r in survey s; false when its device has none. */
 static bool row_ceiling(const hx_survey *s, const hx_result *r, long *k, hx_ceiling *c) {
     *k = record_of(s, r);
     if (*k < 0 || !s->dev[*k].benched)
         return false;
     unsigned instances = is_device_row(r) || r->threads < 1 ? UINT_MAX : (unsigned)r->threads;
-    return hx_ceiling_for(&s->dev[*k], host_of(s), r->bytes, r->flops, instances, c);
+    /* the level holding the working set; the balance point from the row's own intensity */
+    double ws = working_set(r);
+    if (!hx_ceiling_for(&s->dev[*k], host_of(s), ws, r->flops * ws / r->bytes, instances, c))
+        return false;
+    return true;
 }
 
 static double row_rate(const hx_result *r, const hx_ceiling *c) {

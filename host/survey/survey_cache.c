@@ -155,11 +155,12 @@ static void write_clock(FILE *f, const char *who, const hx_clock *c) {
 
 static void write_level(FILE *f, const char *who, const hx_mem_level *l) {
     fprintf(f,
-            "level\t%s\t%s\t%llu\t%u\t%llu\t%llu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t"
-            "%.17g\n",
+            "level\t%s\t%s\t%llu\t%u\t%llu\t%llu\t%llu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t"
+            "%.17g\t%.17g\n",
             who, l->name, (unsigned long long)l->bytes, l->instances,
-            (unsigned long long)l->test_bytes, (unsigned long long)l->test_bytes_1t, l->latency_ns,
-            l->read_1t, l->read_all, l->write_1t, l->write_all, l->copy_1t, l->copy_all);
+            (unsigned long long)l->test_bytes, (unsigned long long)l->test_bytes_1t,
+            (unsigned long long)l->latency_bytes, l->latency_ns, l->read_1t, l->read_all,
+            l->write_1t, l->write_all, l->copy_1t, l->copy_all);
 }
 
 static void write_records(FILE *f, const hx_survey *s) {
@@ -261,7 +262,7 @@ static void parse_clock(hx_device_record *r, char **f, size_t n) {
 }
 
 static void parse_level(hx_device_record *r, char **f, size_t n) {
-    if (n < 14 || r->nlevels == HX_MAX_MEM_LEVELS)
+    if (n < 15 || r->nlevels == HX_MAX_MEM_LEVELS)
         return;
     hx_mem_level *l = &r->levels[r->nlevels++];
     snprintf(l->name, sizeof l->name, "%s", f[2]);
@@ -269,10 +270,11 @@ static void parse_level(hx_device_record *r, char **f, size_t n) {
     l->instances = (unsigned)strtoul(f[4], NULL, 10);
     l->test_bytes = strtoull(f[5], NULL, 10);
     l->test_bytes_1t = strtoull(f[6], NULL, 10);
+    l->latency_bytes = strtoull(f[7], NULL, 10);
     double *v[7] = {&l->latency_ns, &l->read_1t, &l->read_all, &l->write_1t,
                     &l->write_all,  &l->copy_1t, &l->copy_all};
     for (int i = 0; i < 7; i++)
-        *v[i] = strtod(f[7 + i], NULL);
+        *v[i] = strtod(f[8 + i], NULL);
     r->benched = true;
 }
 
@@ -293,8 +295,8 @@ static void parse_figure(hx_device_record *r, char **f, size_t n) {
 }
 
 static void parse_line(hx_survey *s, char *line) {
-    char *f[16];
-    size_t n = split_tabs(line, f, 16);
+    char *f[20];
+    size_t n = split_tabs(line, f, 20);
     if (n < 3)
         return;
     hx_device_record *r = find_record(s, f[1]);

@@ -426,6 +426,7 @@ static void json_levels(hx_json *j, const hx_device_record *r) {
         hx_json_kv_int(j, "instances", l->instances);
         hx_json_kv_int(j, "test_bytes", (int64_t)l->test_bytes);
         hx_json_kv_int(j, "test_bytes_1t", (int64_t)l->test_bytes_1t);
+        hx_json_kv_int(j, "latency_bytes", (int64_t)l->latency_bytes);
         hx_json_kv_number(j, "latency_ns", l->latency_ns);
         hx_json_kv_number(j, "read_gbps_1t", l->read_1t);
         hx_json_kv_number(j, "read_gbps_all", l->read_all);

@@ -133,12 +133,15 @@ typedef struct hx_cache_level {
 } hx_cache_level;
 
 /* One level of the data hierarchy and its figures (GB/s, ns; NAN: not measured).  _1t: one
- * thread on a working set of test_bytes_1t; _all: every thread, test_bytes in all. */
+ * thread on a working set of test_bytes_1t; _all: every thread, test_bytes in all; latency_ns
+ * at latency_bytes.  The rates are taken near the small end of the level (twice the level
+ * above), where it is fastest, so they bound every working set it holds; the latency in its
+ * middle (half of it), where it serves nearly every load. */
 typedef struct hx_mem_level {
     char name[8];       /* "L1", "L2", "L3", "DRAM" */
     uint64_t bytes;     /* capacity of one instance (DRAM: the host memory) */
     unsigned instances; /* instances on the machine (DRAM: 1) */
-    uint64_t test_bytes, test_bytes_1t;
+    uint64_t test_bytes, test_bytes_1t, latency_bytes;
     double latency_ns;
     double read_1t, read_all, write_1t, write_all, copy_1t, copy_all;
 } hx_mem_level;

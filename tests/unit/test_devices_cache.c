@@ -92,6 +92,9 @@ static void saved_figures_load_back_until_a_driver_changes(void **state) {
     s.dev[0].clock.mhz = 3000.5;
     snprintf(s.dev[0].clock.confidence, sizeof s.dev[0].clock.confidence, "high");
     set_figure(&s.dev[2], HX_FIG_FP32_GFLOPS, 30000.0, 29000.0, 31000.0);
+    hx_mem_level *l = &s.dev[0].levels[s.dev[0].nlevels++];
+    *l = (hx_mem_level){"L2",  1 << 20, 2,    196608, 98304,  524288, 4.25,
+                        240.5, 465.25,  99.5, NAN,    225.75, 438.5};
     assert_int_equal(hx_survey_cache_save(&s, path), HX_OK);
 
     hx_survey same;
@@ -109,6 +112,21 @@ static void saved_figures_load_back_until_a_driver_changes(void **state) {
     assert_near(same.dev[0].clock.mhz, 3000.5, 0.0);
     assert_string_equal(same.dev[0].clock.confidence, "high");
     assert_false(same.dev[0].fig[HX_FIG_COPY_GBPS].measured);
+    assert_int_equal(same.dev[0].nlevels, 1); /* every field of a level comes back */
+    const hx_mem_level *got = &same.dev[0].levels[0];
+    assert_string_equal(got->name, "L2");
+    assert_int_equal(got->bytes, 1 << 20);
+    assert_int_equal(got->instances, 2);
+    assert_int_equal(got->test_bytes, 196608);
+    assert_int_equal(got->test_bytes_1t, 98304);
+    assert_int_equal(got->latency_bytes, 524288);
+    assert_near(got->latency_ns, 4.25, 0);
+    assert_near(got->read_1t, 240.5, 0);
+    assert_near(got->read_all, 465.25, 0);
+    assert_near(got->write_1t, 99.5, 0);
+    assert_true(isnan(got->write_all));
+    assert_near(got->copy_1t, 225.75, 0);
+    assert_near(got->copy_all, 438.5, 0);
     assert_false(same.dev[1].benched);
     assert_near(same.dev[2].fig[HX_FIG_FP32_GFLOPS].stats.median, 30000.0, 0.0);
 
