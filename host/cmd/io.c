@@ -18,12 +18,12 @@
 #include <time.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/table.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/table.h"
 #include "io/bench.h"
 #include "io/io.h"
 
@@ -207,8 +207,9 @@ static int bench_option(bench_config *c, const hx_arg *a) {
     if (strcmp(n, "rate") == 0)
         return hx_parse_double("--rate", v, 1, 1e9, &c->load.rate);
     if (strcmp(n, "threads") == 0) {
-        HX_TRY(hx_parse_uint("--threads", v, 1, 64, &u));
-        c->load.threads = (unsigned)u;
+        int t;
+        HX_TRY(hx_parse_threads("--threads", v, &t));
+        c->load.threads = (unsigned)t;
         return HX_OK;
     }
     if (strcmp(n, "target") == 0)
@@ -217,7 +218,7 @@ static int bench_option(bench_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(n, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", n);
 }

@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/output.h"
-#include "hetero/table.h"
-#include "hetero/workload.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/table.h"
+#include "hetero/engine/backends.h"
+#include "hetero/workloads/workload.h"
 
 static const hx_opt list_opts[] = {
     {"format", 'f', "FMT", "table (default) or json"},

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/bench.h"
 
 static double tv(struct timeval t) {

@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/stats.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/timer.h"
 #include "io/io.h"
 
 #define CHUNK          (64 * 1024)

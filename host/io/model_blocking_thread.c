@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 #define CONN_STACK (256 * 1024) /* an echo loop needs little; 1000 threads x 8 MiB would not */

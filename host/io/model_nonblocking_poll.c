@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 #define BUDGET (64 * 1024) /* bytes read from one connection per pass */

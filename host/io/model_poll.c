@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 static int run(hx_io_server *s) {

@@ -19,7 +19,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 static void refuse(hx_io_server *s, int fd) {

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 #define IO_SIGNAL (SIGRTMIN + 4)

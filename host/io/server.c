@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 #include "io/io.h"
 
 extern const hx_io_model hx_io_model_blocking_thread, hx_io_model_blocking_fork,

@@ -27,10 +27,10 @@
 #include <string.h>
 #include <x86intrin.h>
 
-#include "hetero/cpu.h"
-#include "hetero/simd.h"
-#include "hetero/survey.h"
-#include "hetero/timer.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/simd.h"
+#include "hetero/survey/survey.h"
+#include "hetero/core/timer.h"
 
 #define CLOCK_RUNS   15
 #define DISAGREE     0.15 /* sources further apart than this are said to disagree */

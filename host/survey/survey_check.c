@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
 
 #define THEORETICAL_SLACK 1.03
 #define LEVEL_SLACK       1.10

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/plot.h"
-#include "hetero/report.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/core/plot.h"
+#include "hetero/core/report.h"
+#include "hetero/survey/survey.h"
 
 static void quoted(FILE *f, const char *text) {
     fputc('"', f);

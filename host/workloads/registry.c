@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/workloads/workload.h"
 
 #define HX_WORKLOAD(name) extern const hx_workload hx_workload_##name;
 #include "list.h"
@@ -45,16 +46,6 @@ int hx_workload_parse(const char *name, const hx_workload **out) {
     return HX_OK;
 }
 
-bool hx_workload_has(const hx_workload *w, hx_backend b) {
-    if (!hx_backend_built(b))
-        return false;
-    if (b == HX_BACKEND_OPENCL)
-        return w->ocl != NULL;
-    if (b == HX_BACKEND_CUDA)
-        return w->cuda != NULL;
-    return w->cpu[b] != NULL;
-}
-
 uint64_t hx_workload_default_size(const hx_workload *w) {
     return w->default_size_fn ? w->default_size_fn() : w->default_size;
 }
@@ -77,5 +68,26 @@ int hx_param_parse(const hx_param_def *d, const char *text, double *out) {
     if (d->integer && v != (double)(long long)v)
         return hx_fail(HX_ERR_USAGE, "%s '%s' must be a whole number", opt, text);
     *out = v;
+    return HX_OK;
+}
+
+/* Refuse sizes that would not fit: the workload's range, then its memory estimate against 80% of
+ * physical memory.  Pure arithmetic, so commands call it before touching any device. */
+int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size) {
+    if (size < w->min_size || size > w->max_size)
+        return hx_fail(HX_ERR_USAGE, "%s %llu is out of range for %s; accepted: %llu to %llu (%s)",
+                       option, (unsigned long long)size, w->name, (unsigned long long)w->min_size,
+                       (unsigned long long)w->max_size, w->size_unit);
+    double need = w->host_bytes(size);
+    double have = (double)hx_host_memory_bytes();
+    if (need > 0.8 * have) {
+        char nb[32], hb[32];
+        return hx_fail(HX_ERR_USAGE,
+                       "%s %llu is too large for %s: it needs %s of host memory and this host has "
+                       "%s",
+                       option, (unsigned long long)size, w->name,
+                       hx_format_bytes((uint64_t)need, nb, sizeof nb),
+                       hx_format_bytes((uint64_t)have, hb, sizeof hb));
+    }
     return HX_OK;
 }

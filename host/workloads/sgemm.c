@@ -34,14 +34,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #ifdef HETERO_HAVE_BLAS
 #include <cblas.h>
@@ -505,6 +504,7 @@ const hx_workload hx_workload_sgemm = {
     .default_size = 512,
     .min_size = 1,
     .max_size = 16384,
+    .test_size = 37,
     .default_reps = 3,
     .default_warmup = 1,
     .bytes = sgemm_bytes,

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hetero/plot.h"
+#include "hetero/core/plot.h"
 #include "hx_test.h"
 
 static char cache_dir[64];

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "hx_test.h"
 #include "io/io.h"
 

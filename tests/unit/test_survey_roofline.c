@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/report.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/core/report.h"
+#include "hetero/survey/survey.h"
 #include "hx_test.h"
 
 /* ---- a made-up machine ------------------------------------------------------------------------

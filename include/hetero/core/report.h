@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hetero/json.h"
-#include "hetero/output.h"
-#include "hetero/stats.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/stats.h"
 
 #define HX_RUN_SCHEMA "hetero.run/1"
 

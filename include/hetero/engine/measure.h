@@ -1,24 +1,28 @@
 /*
  * measure.h - run one workload on one backend: warm up, repeat, time, verify, fill a result.
  *
- * This is the measuring loop every command shares (run, scale, ...), so warm-up, repetition,
- * poisoning of the output and verification are done the same way everywhere:
+ * This is the measuring loop every command shares (run, scale, sched, the tests), so warm-up,
+ * repetition, poisoning of the output and verification are done the same way everywhere.  The
+ * loop knows no backend: it calls the backend's table entry (backends.h) for each step:
  *
+ *     describe                           device name, memory mode, processing elements
  *     poison out (all bits set)          an element a backend forgot to write cannot pass
+ *     open                               jobs, device memory, kernels
  *     warmup x run                       first-touch, JIT, caches, clocks; not timed
  *     reps x run, each timed             CPU: host wall clock around the call;
- *                                        opencl: kernel events + end-to-end wall clock
+ *                                        devices: kernel events + end-to-end wall clock
+ *     finish                             the backend's extra figures; releases what open made
  *     verify out against ref             ref = the serial output (the serial row verifies
  *                                        itself: complete and free of NaN)
  */
-#ifndef HETERO_MEASURE_H
-#define HETERO_MEASURE_H
+#ifndef HETERO_ENGINE_MEASURE_H
+#define HETERO_ENGINE_MEASURE_H
 
 #include <stdbool.h>
 
-#include "hetero/ocl.h"
-#include "hetero/report.h"
-#include "hetero/workload.h"
+#include "hetero/core/report.h"
+#include "hetero/engine/target.h"
+#include "hetero/workloads/workload.h"
 
 /* A problem with its output and reference buffers. */
 typedef struct hx_instance {
@@ -35,24 +39,14 @@ int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint6
                      int threads, const double *params);
 void hx_instance_free(hx_instance *in);
 
-/* Where a device backend runs. */
-typedef struct hx_target {
-    hx_ocl_session *session; /* opencl */
-    hx_mem_mode mem;         /* opencl */
-    int cuda_device;         /* cuda */
-} hx_target;
-
 typedef struct hx_measure_opts {
     int reps, warmup;
 } hx_measure_opts;
 
-/* Measure backend b.  Serial must come first: it fills in->ref and in->serial_median.
- * Verification failure is not an error status: r->verified says it; the caller decides the exit
- * code. */
+/* Measure backend b on target (NULL for the host backends).  Serial must come first: it fills
+ * in->ref and in->serial_median.  Verification failure is not an error status: r->verified says
+ * it; the caller decides the exit code. */
 int hx_measure(hx_instance *in, hx_backend b, const hx_target *target, const hx_measure_opts *o,
                hx_result *r);
-
-/* Fill r's identity fields (workload, backend, device, size, threads, pe, bytes, flops). */
-void hx_result_identity(hx_result *r, const hx_instance *in, hx_backend b, const hx_target *t);
 
 #endif

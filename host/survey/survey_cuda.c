@@ -4,15 +4,37 @@
  * The OpenCL records already show an NVIDIA GPU through NVIDIA's OpenCL driver; the cuda record
  * shows the same GPU as the CUDA runtime sees it (compute capability, SMs, FP32 lanes per SM,
  * warps), so a reader can put the cuda and opencl rows of `hetero run` side by side.
- * hx_cuda_survey_record() is a pure function of hx_cuda_device, unit-tested without a GPU.
+ * hx_cuda_survey_record() is a pure function of hx_cuda_device, unit-tested without a GPU.  In
+ * builds without CUDA the survey has no cuda records and says why.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
+
+#ifndef HETERO_HAVE_CUDA
+
+int hx_survey_cuda(hx_survey *s) {
+    (void)s;
+    return HX_OK;
+}
+
+int hx_survey_cuda_why(char *why, size_t len) {
+    snprintf(why, len,
+             "this build of hetero has no cuda backend (configure on a machine with nvcc)");
+    return HX_OK;
+}
+
+#else
+
+#include "hetero/cuda/cuda.h"
+
+int hx_survey_cuda_why(char *why, size_t len) {
+    int n;
+    return hx_cuda_probe(&n, why, len);
+}
 
 void hx_cuda_survey_record(const hx_cuda_device *d, hx_device_record *r) {
     snprintf(r->id, sizeof r->id, "cuda:%d", d->index);
@@ -69,3 +91,5 @@ int hx_survey_cuda(hx_survey *s) {
     free(devs);
     return status;
 }
+
+#endif

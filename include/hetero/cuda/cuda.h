@@ -2,12 +2,8 @@
  * cuda.h - the cuda backend: NVIDIA devices, error messages, launch geometry, timed jobs.
  *
  * The backend exists only in builds configured with nvcc (HETERO_HAVE_CUDA); this header is
- * plain C, needs no CUDA header, and compiles everywhere, so a workload file can name its CUDA
- * binding unconditionally:
- *
- *     HX_CUDA_DECLARE(vecadd);                      near the top of host/workloads/vecadd.c
- *     .cuda = HX_CUDA_BINDING(vecadd),              in its registry entry (NULL without CUDA)
- *
+ * plain C, needs no CUDA header, and compiles everywhere.  A workload names its CUDA binding with
+ * HX_CUDA_DECLARE / HX_CUDA_BINDING (workloads/workload.h), which is NULL in builds without CUDA.
  * The binding itself (kernels and the host code that launches them) is kernels/cuda/NAME.cu.
  * Like an OpenCL binding it has prepare (allocate device memory, once), run (one timed run:
  * upload the inputs, launch, download the output) and release.  A job owns the device memory
@@ -26,8 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "hetero/workload.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,21 +77,8 @@ int hx_cuda_devices(hx_cuda_device **out, size_t *count, char *why, size_t len);
 /* Describe device `index`. */
 int hx_cuda_device_get(int index, hx_cuda_device *out);
 
-/* FP32 lanes per SM by compute capability (the efficiency column's processing elements); built
- * with or without CUDA (host/ocl/nvidia.c), since the OpenCL rows on NVIDIA need it too. */
-int hx_cuda_fp32_per_sm(int cc_major, int cc_minor);
-
 /* Theoretical DRAM bandwidth in bytes/s: 2 (double data rate) x memory clock x bus width. */
 double hx_cuda_peak_bandwidth(const hx_cuda_device *d);
-
-/* ---- `hetero devices` ---------------------------------------------------------------------- */
-
-struct hx_device_record; /* survey.h */
-struct hx_survey;
-/* Fill a survey record of kind "cuda" (id "cuda:N") from a device description. */
-void hx_cuda_survey_record(const hx_cuda_device *d, struct hx_device_record *r);
-/* Append one "cuda" record per CUDA device to the survey (none without a driver or GPU). */
-int hx_survey_cuda(struct hx_survey *s);
 
 /* ---- launch geometry (pure functions, unit-tested without a GPU) --------------------------- */
 
@@ -117,8 +98,11 @@ unsigned hx_cuda_grid_capped(size_t n, unsigned block, unsigned cap);
 #define HX_CUDA_MAX_MEMS     16
 #define HX_CUDA_MAX_LAUNCHES 64
 
+struct hx_problem; /* workloads/workload.h: the layer above, reached only through a pointer */
+
 typedef struct hx_cuda_job {
-    const hx_problem *problem;
+    const struct hx_problem *problem; /* the binding's problem (its data) */
+    uint64_t size;                    /* the problem's --size, for messages */
     const hx_cuda_device *dev;
     void *state;                  /* the binding's own, from hx_cuda_state() */
     void *mems[HX_CUDA_MAX_MEMS]; /* cudaMalloc'd, freed with the job */
@@ -142,13 +126,6 @@ struct hx_cuda_binding {
 };
 typedef struct hx_cuda_binding hx_cuda_binding;
 
-#define HX_CUDA_DECLARE(name) extern const struct hx_cuda_binding hx_cuda_binding_##name
-#ifdef HETERO_HAVE_CUDA
-#define HX_CUDA_BINDING(name) (&hx_cuda_binding_##name)
-#else
-#define HX_CUDA_BINDING(name) NULL
-#endif
-
 /* Zeroed binding state of `bytes`, freed with the job. */
 int hx_cuda_state(hx_cuda_job *job, size_t bytes, void **out);
 /* cudaMalloc `bytes` (freed with the job); the message names what and how much on failure. */
@@ -163,25 +140,12 @@ int hx_cuda_zero(hx_cuda_job *job, void *dev, size_t bytes);
 int hx_cuda_launch_begin(hx_cuda_job *job);
 int hx_cuda_launch_end(hx_cuda_job *job, const char *kernel);
 
-int hx_cuda_job_start(hx_cuda_job *job, const hx_cuda_binding *b, const hx_problem *p,
-                      const hx_cuda_device *dev);
+int hx_cuda_job_start(hx_cuda_job *job, const hx_cuda_binding *b, const struct hx_problem *p,
+                      uint64_t size, const hx_cuda_device *dev);
 /* One run into out: kernel seconds (sum of event intervals) and end-to-end seconds. */
 int hx_cuda_job_run(hx_cuda_job *job, const hx_cuda_binding *b, void *out, double *kernel_s,
                     double *e2e_s);
 void hx_cuda_job_finish(hx_cuda_job *job, const hx_cuda_binding *b);
-
-/* ---- the measuring loop's cuda branch (host/core/measure.c) -------------------------------- */
-
-struct hx_instance;
-struct hx_target;
-struct hx_measure_opts;
-struct hx_result;
-
-/* Warm up, then time o->reps runs of the instance's workload on CUDA device target->cuda_device,
- * writing kernel seconds to samples[] and end-to-end seconds to e2e[]; fills r's device and pe. */
-int hx_cuda_measure(struct hx_instance *in, const struct hx_target *target, void *dst,
-                    const struct hx_measure_opts *o, double *samples, double *e2e,
-                    struct hx_result *r);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,18 @@ int hx_parse_size(const char *option, const char *text, uint64_t min, uint64_t m
 /* Plain unsigned decimal integer in [min, max], no suffix. */
 int hx_parse_uint(const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
+/* The most threads any hetero command starts for one role (--threads, OMP_NUM_THREADS): one
+ * limit for every command, far above any core count here, low enough that thread stacks fit. */
+#define HX_MAX_THREADS 1024
+
+/* --threads N: a whole number from 1 to HX_MAX_THREADS, with the one message every command
+ * gives. */
+int hx_parse_threads(const char *option, const char *text, int *out);
+
+/* A thread count for an OpenMP region that has no --threads of its own (omp_get_max_threads(),
+ * i.e. OMP_NUM_THREADS or the core count), capped at HX_MAX_THREADS. */
+int hx_default_threads(void);
+
 /* Finite decimal number in [min, max]. */
 int hx_parse_double(const char *option, const char *text, double min, double max, double *out);
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hetero/workload.h"
+#include "hetero/workloads/workload.h"
 
 typedef struct hx_mandelbrot_geometry {
     size_t width, height; /* pixels */

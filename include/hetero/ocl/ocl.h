@@ -15,7 +15,7 @@
  *
  * Timing: every kernel enqueued with hx_ocl_launch() records an event; the kernel time of a run is
  * the sum of END-START of those events, and the end-to-end time is the host wall time of the whole
- * run including transfers (see host/cmd/run.c).
+ * run including transfers (the engine's opencl backend, host/engine/backend_opencl.c).
  */
 #ifndef HETERO_OCL_H
 #define HETERO_OCL_H
@@ -26,8 +26,7 @@
 #include <CL/cl.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "hetero/workload.h"
+#include <stdint.h>
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -112,7 +111,11 @@ const char *hx_ocl_svm_describe(cl_device_svm_capabilities caps, char *buf, size
 /* Load kernels from dir instead of the embedded copies (NULL: embedded).  Fails with
  * HX_ERR_USAGE when dir is not a readable directory. */
 int hx_kernels_set_dir(const char *dir);
-/* Source text of file ("vecadd.cl"); *owned set when the caller must free() it. */
+/* With a --kernels DIR, a file missing there is an error (a lab that edited a kernel must not
+ * measure another one); --kernels-fallback turns it into a notice and the embedded copy. */
+void hx_kernels_set_fallback(bool on);
+/* Source text of file ("vecadd.cl"); *owned set when the caller must free() it.  A file in the
+ * --kernels DIR must be a regular file of at most 4 MiB. */
 int hx_kernel_source(const char *file, char **text, bool *owned);
 /* The embedded files (for tests and `hetero list --kernels`). */
 size_t hx_kernel_embedded_count(void);
@@ -184,9 +187,12 @@ typedef struct hx_ocl_binding {
     void (*extras)(hx_ocl_job *job, struct hx_result *r);
 } hx_ocl_binding;
 
+struct hx_problem; /* workloads/workload.h: the layer above, reached only through a pointer */
+
 struct hx_ocl_job {
     hx_ocl_session *session;
-    const hx_problem *problem;
+    const struct hx_problem *problem; /* the binding's problem (its data, its size) */
+    uint64_t size;                    /* the problem's --size, for messages */
     hx_mem_mode mem;
     cl_program program;
     void *state; /* the binding's own, from hx_ocl_state() */
@@ -208,9 +214,10 @@ struct hx_ocl_job {
 const char *hx_ocl_build_options(const hx_ocl_device *d, const hx_ocl_binding *b, char *buf,
                                  size_t len);
 
-/* Start a job: build binding->file and call prepare.  On failure the job is already released. */
+/* Start a job on problem p (whose --size is size): build binding->file and call prepare.  On
+ * failure the job is already released. */
 int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b,
-                     const hx_problem *p, hx_mem_mode mem);
+                     const struct hx_problem *p, uint64_t size, hx_mem_mode mem);
 /* One run into out: returns kernel seconds (sum of event END-START) and end-to-end seconds. */
 int hx_ocl_job_run(hx_ocl_job *job, const hx_ocl_binding *b, void *out, double *kernel_s,
                    double *e2e_s);
@@ -228,6 +235,9 @@ int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, const hx_ocl_mem *m);
 int hx_ocl_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src);
 /* Copy m into host dst, complete on return. */
 int hx_ocl_download(hx_ocl_job *job, hx_ocl_mem *m, void *dst);
+/* Seconds between a completed event's CL_PROFILING_COMMAND_START and END (0 when END <= START);
+ * the queue must have profiling enabled. */
+int hx_ocl_event_seconds(cl_event e, double *seconds);
 /* Enqueue a kernel and record its event for the kernel time.  local may be NULL (the runtime
  * picks); global must then be a multiple of nothing in particular. */
 int hx_ocl_launch(hx_ocl_job *job, cl_kernel k, cl_uint dims, const size_t *global,

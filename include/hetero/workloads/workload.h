@@ -6,7 +6,7 @@
  * are computed in one place), how to set up inputs, one plain C function per CPU backend, an
  * OpenCL binding, and how to verify an output against the serial reference.
  *
- * The life of one run (host/cmd/run.c drives it):
+ * The life of one run (the engine drives it: engine/measure.h):
  *
  *     setup(p)                   inputs from --seed; p->out_bytes says how big an output is
  *     serial -> ref              the reference output and the baseline time
@@ -23,8 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hetero/backend.h"
-#include "hetero/verify.h"
+#include "hetero/core/backend.h"
+#include "hetero/core/verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define HX_MAX_PARAMS 4
 
@@ -52,8 +56,18 @@ typedef struct hx_problem {
 /* One CPU backend: compute the output of problem p into out. */
 typedef void (*hx_cpu_fn)(const hx_problem *p, void *out);
 
-struct hx_ocl_binding;  /* ocl.h */
-struct hx_cuda_binding; /* cuda.h */
+struct hx_ocl_binding;  /* ocl/ocl.h */
+struct hx_cuda_binding; /* cuda/cuda.h */
+
+/* A workload names its CUDA binding (kernels/cuda/NAME.cu) unconditionally:
+ *     HX_CUDA_DECLARE(vecadd);                      near the top of host/workloads/vecadd.c
+ *     .cuda = HX_CUDA_BINDING(vecadd),              in its registry entry (NULL without CUDA) */
+#define HX_CUDA_DECLARE(name) extern const struct hx_cuda_binding hx_cuda_binding_##name
+#ifdef HETERO_HAVE_CUDA
+#define HX_CUDA_BINDING(name) (&hx_cuda_binding_##name)
+#else
+#define HX_CUDA_BINDING(name) NULL
+#endif
 
 struct hx_workload {
     const char *name;                  /* command-line name */
@@ -67,6 +81,10 @@ struct hx_workload {
     size_t nparams;
     int default_reps, default_warmup; /* 0: the command's defaults (long-running workloads
                                          such as sgemm ask for fewer) */
+    /* A small size that still takes every path of every backend (vector tails, several
+     * work-groups, uneven thread shares): the generic correctness test runs each workload on
+     * each of its backends at this size (0: min_size). */
+    uint64_t test_size;
 
     /* Cost model of one run, for GB/s and GFLOP/s: the bytes a run must move to and from memory
      * (each input read once, each output written once) and its floating-point operations. */
@@ -79,8 +97,8 @@ struct hx_workload {
     int (*setup)(hx_problem *p); /* HX_OK or an error status (hx_fail) */
     void (*teardown)(hx_problem *p);
 
-    /* CPU backends, indexed by hx_backend (serial, simd, omp, omp-simd, blas); NULL = none. */
-    hx_cpu_fn cpu[HX_BACKEND_OPENCL];
+    /* Host backends, indexed by hx_backend (serial, simd, omp, omp-simd, blas); NULL = none. */
+    hx_cpu_fn cpu[HX_BACKEND_COUNT];
     const struct hx_ocl_binding *ocl;   /* NULL = no OpenCL backend */
     const struct hx_cuda_binding *cuda; /* NULL = no CUDA backend */
 
@@ -96,9 +114,6 @@ const hx_workload *hx_workload_find(const char *name);
 /* Look up a workload; on a miss, fail (HX_ERR_USAGE) listing every workload. */
 int hx_workload_parse(const char *name, const hx_workload **out);
 
-/* Whether the workload implements backend b (and this build has it). */
-bool hx_workload_has(const hx_workload *w, hx_backend b);
-
 /* w's parameter called name (and its index in w->params), or NULL. */
 const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, size_t *index);
 
@@ -106,7 +121,15 @@ const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, si
  * HX_ERR_USAGE naming --NAME and the text otherwise. */
 int hx_param_parse(const hx_param_def *d, const char *text, double *out);
 
+/* Whether size is in w's range and its inputs fit in host memory: HX_OK, or HX_ERR_USAGE naming
+ * option ("--size"), the size and w's accepted range.  Touches no device. */
+int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size);
+
 /* The default --size for w on this machine. */
 uint64_t hx_workload_default_size(const hx_workload *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hetero/workload.h"
+#include "hetero/workloads/workload.h"
 
 #define HX_HISTOGRAM_BINS 256
 

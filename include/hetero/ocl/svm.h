@@ -9,8 +9,9 @@
  * only when it reports both the fine-grain buffer and the atomics SVM capabilities and compiles
  * OpenCL C 3.0 device-scope atomics; PoCL's CPU device does, NVIDIA's driver does not.
  *
- * Host workers are plain pthreads (hx_threads_run), not OpenMP, so that ThreadSanitizer, which
- * cannot see libgomp's synchronisation, checks the threaded host code of these labs.
+ * Host workers are plain pthreads (hx_threads_run, core/threads.h), not OpenMP, so that
+ * ThreadSanitizer, which cannot see libgomp's synchronisation, checks the threaded host code of
+ * these labs.
  */
 #ifndef HETERO_SVM_H
 #define HETERO_SVM_H
@@ -18,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "hetero/ocl.h"
+#include "hetero/ocl/ocl.h"
 
 /* Whether d can run host+device concurrent atomics on fine-grain SVM. */
 bool hx_svm_atomics_supported(const hx_ocl_device *d);
@@ -31,10 +32,5 @@ const char *hx_svm_atomics_missing(cl_device_svm_capabilities caps, bool c11_ato
 
 /* clSVMAlloc(FINE_GRAIN_BUFFER | ATOMICS | READ_WRITE) of bytes, zero-filled. */
 int hx_svm_alloc_atomic(cl_context context, size_t bytes, void **out);
-
-/* Run fn(arg, i) for i in [0, n) on n threads (pthreads) and join them all.  Fails (having joined
- * what started) when a thread cannot be created. */
-typedef void (*hx_thread_fn)(void *arg, unsigned index);
-int hx_threads_run(unsigned n, hx_thread_fn fn, void *arg);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 typedef struct hx_table hx_table;
 

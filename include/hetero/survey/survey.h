@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hetero/output.h"
-#include "hetero/stats.h"
+#include "hetero/core/output.h"
+#include "hetero/core/stats.h"
 
 #define HX_DEVICES_SCHEMA "hetero.devices/1"
 
@@ -400,5 +400,15 @@ int hx_hierarchy_plot(const hx_device_record *r, const char *path);
 int hx_roofline_plot(const hx_survey *s, const struct hx_result *rows, size_t n, const char *path);
 
 int hx_survey_write(FILE *out, hx_format fmt, const hx_survey *s);
+
+/* ---- CUDA devices ---------------------------------------------------------------------------- */
+
+/* Append one "cuda" record per CUDA device (none without a driver, a GPU or CUDA in the build). */
+int hx_survey_cuda(hx_survey *s);
+/* Why there is no CUDA device here, into why. */
+int hx_survey_cuda_why(char *why, size_t len);
+struct hx_cuda_device; /* cuda/cuda.h, in builds with CUDA */
+/* A survey record of kind "cuda" (id "cuda:N") from a device description (builds with CUDA). */
+void hx_cuda_survey_record(const struct hx_cuda_device *d, hx_device_record *r);
 
 #endif
