@@ -406,24 +406,17 @@ static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
     size_t mib = x->n * sizeof(float) >> 20;
     free_arrays(x);
     HX_TRY(status);
-    int best_k = 0, best_nt = 0;
-    for (int k = 0; k < K_COUNT; k++) {
-        double plain = all[k][0].stats.max, nt = all[k][1].stats.max;
-        int pick = nt >= plain;
-        hx_figure *f = &r->fig[stream_kernels[k].fig];
-        *f = all[k][pick];
-        snprintf(f->method, sizeof f->method, "best of reps, better of 2 store kinds");
-        snprintf(f->note, sizeof f->note,
+    int best_k, best_nt;
+    hx_stream_pick(r, (const hx_figure(*)[2])all, &best_k, &best_nt);
+    for (int k = 0; k < K_COUNT; k++)
+        snprintf(r->fig[stream_kernels[k].fig].note, sizeof r->fig[0].note,
                  "%d threads, %s, %s stores (best: non-temporal %.1f, plain %.1f GB/s), "
                  "%d x %zu MiB arrays, %d bytes per element, wall time",
-                 x->threads, isa_words(x->simd), pick ? "non-temporal" : "plain", nt, plain,
-                 stream_kernels[k].words, mib, 4 * stream_kernels[k].words);
-        if (all[k][pick].stats.max > all[best_k][best_nt].stats.max)
-            best_k = k, best_nt = pick;
-    }
+                 x->threads, isa_words(x->simd),
+                 all[k][1].stats.max >= all[k][0].stats.max ? "non-temporal" : "plain",
+                 all[k][1].stats.max, all[k][0].stats.max, stream_kernels[k].words, mib,
+                 4 * stream_kernels[k].words);
     hx_figure *bw = &r->fig[HX_FIG_BANDWIDTH_GBPS];
-    *bw = all[best_k][best_nt];
-    snprintf(bw->method, sizeof bw->method, "best of reps, best of 8 stream kernels");
     snprintf(bw->note, sizeof bw->note,
              "the best of copy/scale/add/triad x non-temporal/plain stores: %s with %s stores, "
              "%d threads, %s, %zu MiB arrays",

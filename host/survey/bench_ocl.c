@@ -211,26 +211,19 @@ static int bench_stream(ocl_ctx *x, cl_program p, hx_device_record *r, double bu
     HX_TRY(fill(x, x->c, x->vc, bytes));
     hx_figure all[NSTREAM][2];
     memset(all, 0, sizeof all);
-    size_t best_k = 0;
-    int best_nt = 0;
-    for (size_t k = 0; k < NSTREAM; k++) {
+    for (size_t k = 0; k < NSTREAM; k++)
         for (int nt = 0; nt < 2; nt++)
             HX_TRY(stream_variant(x, p, k, nt, budget / (2 * NSTREAM), &all[k][nt]));
-        int pick = all[k][1].stats.max >= all[k][0].stats.max;
-        hx_figure *f = &r->fig[stream_kernels[k].fig];
-        *f = all[k][pick];
-        snprintf(f->method, sizeof f->method, "best of reps, better of 2 store kinds");
-        snprintf(f->note, sizeof f->note,
+    int best_k, best_nt;
+    hx_stream_pick(r, (const hx_figure(*)[2])all, &best_k, &best_nt);
+    for (size_t k = 0; k < NSTREAM; k++)
+        snprintf(r->fig[stream_kernels[k].fig].note, sizeof r->fig[0].note,
                  "kernel time (event profiling), %s stores (best: streaming %.1f, plain %.1f "
                  "GB/s), %d x %zu MiB buffers, float4 per work-item, local size %zu",
-                 pick ? "streaming" : "plain", all[k][1].stats.max, all[k][0].stats.max,
-                 stream_kernels[k].words, bytes >> 20, x->local);
-        if (all[k][pick].stats.max > all[best_k][best_nt].stats.max)
-            best_k = k, best_nt = pick;
-    }
+                 all[k][1].stats.max >= all[k][0].stats.max ? "streaming" : "plain",
+                 all[k][1].stats.max, all[k][0].stats.max, stream_kernels[k].words, bytes >> 20,
+                 x->local);
     hx_figure *bw = &r->fig[HX_FIG_BANDWIDTH_GBPS];
-    *bw = all[best_k][best_nt];
-    snprintf(bw->method, sizeof bw->method, "best of reps, best of 8 stream kernels");
     snprintf(bw->note, sizeof bw->note,
              "the best of copy/scale/add/triad x streaming/plain stores: %s with %s stores, "
              "kernel time (event profiling), %zu MiB buffers",

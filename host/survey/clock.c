@@ -29,8 +29,8 @@
 
 #include "hetero/core/cpu.h"
 #include "hetero/core/simd.h"
-#include "hetero/survey/survey.h"
 #include "hetero/core/timer.h"
+#include "hetero/survey/survey.h"
 
 #define CLOCK_RUNS   15
 #define DISAGREE     0.15 /* sources further apart than this are said to disagree */
@@ -49,29 +49,22 @@ typedef struct chain_timing {
     uint64_t tsc;
 } chain_timing;
 
-static chain_timing add_chain(void) {
-    uint64_t v = 0, one = 1;
-    double t0 = hx_now();
-    uint64_t c0 = __rdtsc();
-    for (long i = 0; i < ADD_ITERS; i++)
-        __asm__ volatile(".rept 16\n\tadd %1, %0\n\t.endr" : "+r"(v) : "r"(one));
-    uint64_t c1 = __rdtsc();
-    chain_timing t = {hx_now() - t0, c1 - c0};
-    __asm__ volatile("" ::"r"(v));
-    return t;
-}
+/* A chain of 16 dependent `INSN one, v` per iteration, timed on the clock and the TSC. */
+#define INTEGER_CHAIN(name, insn, start, iters)                                                    \
+    static chain_timing name(void) {                                                               \
+        uint64_t v = start, one = 1;                                                               \
+        double t0 = hx_now();                                                                      \
+        uint64_t c0 = __rdtsc();                                                                   \
+        for (long i = 0; i < iters; i++)                                                           \
+            __asm__ volatile(".rept 16\n\t" insn " %1, %0\n\t.endr" : "+r"(v) : "r"(one));         \
+        uint64_t c1 = __rdtsc();                                                                   \
+        chain_timing t = {hx_now() - t0, c1 - c0};                                                 \
+        __asm__ volatile("" ::"r"(v));                                                             \
+        return t;                                                                                  \
+    }
 
-static chain_timing imul_chain(void) {
-    uint64_t v = 3, one = 1;
-    double t0 = hx_now();
-    uint64_t c0 = __rdtsc();
-    for (long i = 0; i < IMUL_ITERS; i++)
-        __asm__ volatile(".rept 16\n\timul %1, %0\n\t.endr" : "+r"(v) : "r"(one));
-    uint64_t c1 = __rdtsc();
-    chain_timing t = {hx_now() - t0, c1 - c0};
-    __asm__ volatile("" ::"r"(v));
-    return t;
-}
+INTEGER_CHAIN(add_chain, "add", 0, ADD_ITERS)    /* 1 cycle each */
+INTEGER_CHAIN(imul_chain, "imul", 3, IMUL_ITERS) /* 3 cycles each */
 
 HX_TARGET_AVX2 static chain_timing fma_chain(void) {
     __m128 a = _mm_set1_ps(1.0f), m = _mm_set1_ps(0.99999f), k = _mm_set1_ps(1e-6f);
@@ -115,7 +108,7 @@ static void run_chains(clock_chain *c, size_t n, double *tsc_mhz) {
 /* ---- what the system reports ------------------------------------------------------------------
  */
 
-static double sysfs_mhz(const char *file) {
+double hx_cpufreq_mhz(const char *file) {
     char path[128];
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cpufreq/%s", file);
     FILE *f = fopen(path, "r");
@@ -186,7 +179,7 @@ int hx_fma_units(bool *known) {
 }
 
 void hx_clock_range(double *min_mhz, double *max_mhz) {
-    double lo = sysfs_mhz("cpuinfo_min_freq"), hi = sysfs_mhz("cpuinfo_max_freq");
+    double lo = hx_cpufreq_mhz("cpuinfo_min_freq"), hi = hx_cpufreq_mhz("cpuinfo_max_freq");
     double base, max;
     cpuid_16(&base, &max);
     if (hi <= 0)
@@ -267,8 +260,8 @@ void hx_clock_measure(hx_clock *out) {
     s.add_chain = chains[0].best_mhz;
     s.imul_chain = chains[1].best_mhz;
     s.fma_chain = chains[2].best_mhz;
-    s.cpufreq_min = sysfs_mhz("cpuinfo_min_freq");
-    s.cpufreq_max = sysfs_mhz("cpuinfo_max_freq");
+    s.cpufreq_min = hx_cpufreq_mhz("cpuinfo_min_freq");
+    s.cpufreq_max = hx_cpufreq_mhz("cpuinfo_max_freq");
     cpuid_16(&s.cpuid_base, &s.cpuid_max);
     hx_clock_judge(&s, out);
 }

@@ -45,8 +45,8 @@
 #include "hetero/core/cpu.h"
 #include "hetero/core/error.h"
 #include "hetero/core/simd.h"
-#include "hetero/survey/survey.h"
 #include "hetero/core/timer.h"
+#include "hetero/survey/survey.h"
 
 #define LINE          64
 #define MIN_REPS      3

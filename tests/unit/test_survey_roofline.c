@@ -2,7 +2,6 @@
  * test_survey_roofline.c - the ceiling each result is put against, and the rule that no pct_peak
  * above 100 reaches any report: a made-up survey, made-up rows, no device touched.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -87,37 +86,6 @@ static double pct_of(const hx_result *r) {
         if (strcmp(r->extra[e].name, "pct_peak") == 0)
             return r->extra[e].value;
     return NAN;
-}
-
-/* ---- stderr capture -------------------------------------------------------------------------- */
-
-typedef struct captured {
-    int saved;
-    char path[64];
-} captured;
-
-static void capture_begin(captured *c) {
-    snprintf(c->path, sizeof c->path, "/tmp/hetero-notice-XXXXXX");
-    int fd = mkstemp(c->path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    c->saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-}
-
-static char *capture_end(captured *c) {
-    fflush(stderr);
-    dup2(c->saved, STDERR_FILENO);
-    close(c->saved);
-    FILE *f = fopen(c->path, "r");
-    assert_non_null(f);
-    char *text = calloc(1, 65536);
-    size_t n = fread(text, 1, 65535, f);
-    text[n] = '\0';
-    fclose(f);
-    unlink(c->path);
-    return text;
 }
 
 /* ---- the ceiling of each row
@@ -237,10 +205,10 @@ static void a_row_above_its_ceiling_is_announced_and_never_shown_above_100(void 
         row("vecadd", "omp-simd", "Example CPU 9000", 2, bytes, bytes / 12, bytes / 32.1e9),
         row("vecadd", "serial", "Example CPU 9000", 1, bytes, bytes / 12, bytes / 5e9)};
     bool stale[3];
-    captured cap;
-    capture_begin(&cap);
+    hx_capture cap;
+    hx_expect_capture(&cap);
     assert_int_equal(hx_roofline_apply(&s, rows, 2, NULL, NULL, stale), HX_OK);
-    char *notice = capture_end(&cap);
+    char *notice = hx_captured(&cap);
     assert_contains(notice, "vecadd omp-simd 32.1 GB/s is above the cached DRAM ceiling 30.0 GB/s");
     assert_contains(notice, "the ceiling is stale");
     assert_contains(notice, "hetero devices --bench");
@@ -270,10 +238,10 @@ static void a_stale_ceiling_is_measured_again_once(void **state) {
         row("vecadd", "omp-simd", "Example CPU 9000", 2, bytes, bytes / 12, bytes / 32.1e9)};
     bool stale[3];
     double remeasured = 40.0;
-    captured cap;
-    capture_begin(&cap);
+    hx_capture cap;
+    hx_expect_capture(&cap);
     assert_int_equal(hx_roofline_apply(&s, rows, 1, fresh_ceiling, &remeasured, stale), HX_OK);
-    char *notice = capture_end(&cap);
+    char *notice = hx_captured(&cap);
     assert_contains(notice, "re-measuring");
     free(notice);
     assert_near(pct_of(&rows[0]), 100.0 * 32.1 / 40.0, 1e-6);
@@ -282,9 +250,9 @@ static void a_stale_ceiling_is_measured_again_once(void **state) {
     hx_result again[1] = {
         row("vecadd", "omp-simd", "Example CPU 9000", 2, bytes, bytes / 12, bytes / 50e9)};
     remeasured = 45.0;
-    capture_begin(&cap);
+    hx_expect_capture(&cap);
     assert_int_equal(hx_roofline_apply(&s, again, 1, fresh_ceiling, &remeasured, stale), HX_OK);
-    notice = capture_end(&cap);
+    notice = hx_captured(&cap);
     assert_contains(notice, "still above the re-measured DRAM ceiling 45.0 GB/s");
     free(notice);
     assert_near(pct_of(&again[0]), 100.0, 1e-9);
@@ -301,10 +269,10 @@ static void a_compute_bound_row_above_the_peak_is_capped_too(void **state) {
     hx_result rows[1] = {row("sgemm", "opencl", "pthread-example", 1, 12 * n * n, 2 * n * n * n,
                              2 * n * n * n / 260e9)};
     bool stale[3];
-    captured cap;
-    capture_begin(&cap);
+    hx_capture cap;
+    hx_expect_capture(&cap);
     assert_int_equal(hx_roofline_apply(&s, rows, 1, NULL, NULL, stale), HX_OK);
-    char *notice = capture_end(&cap);
+    char *notice = hx_captured(&cap);
     assert_contains(notice, "sgemm opencl 260.0 GFLOP/s is above the cached fp32 ceiling 250.0");
     free(notice);
     assert_true(stale[1]);

@@ -4,7 +4,6 @@
  * that ignores (with a notice) an entry from another machine or with impossible values.  The
  * surveys are made up; no device is touched.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -132,35 +131,6 @@ static void the_quiet_hook_answers_quiet(void **state) {
 
 /* ---- the cache ------------------------------------------------------------------------------- */
 
-typedef struct captured {
-    int saved;
-    char path[64];
-} captured;
-
-static void capture_begin(captured *c) {
-    snprintf(c->path, sizeof c->path, "/tmp/hetero-notice-XXXXXX");
-    int fd = mkstemp(c->path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    c->saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-}
-
-static char *capture_end(captured *c) {
-    fflush(stderr);
-    dup2(c->saved, STDERR_FILENO);
-    close(c->saved);
-    FILE *f = fopen(c->path, "r");
-    assert_non_null(f);
-    char *text = calloc(1, 65536);
-    size_t n = fread(text, 1, 65535, f);
-    text[n] = '\0';
-    fclose(f);
-    unlink(c->path);
-    return text;
-}
-
 /* Save s, load it into fresh (another survey), return the notice printed and the state. */
 static char *save_then_load(const hx_survey *s, hx_survey *fresh, hx_cache_state *st) {
     char path[] = "/tmp/hetero-trust-XXXXXX";
@@ -168,10 +138,10 @@ static char *save_then_load(const hx_survey *s, hx_survey *fresh, hx_cache_state
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(hx_survey_cache_save(s, path), HX_OK);
-    captured cap;
-    capture_begin(&cap);
+    hx_capture cap;
+    hx_expect_capture(&cap);
     assert_int_equal(hx_survey_cache_load(fresh, path, st), HX_OK);
-    char *notice = capture_end(&cap);
+    char *notice = hx_captured(&cap);
     unlink(path);
     return notice;
 }
@@ -268,10 +238,10 @@ static void a_survey_with_errors_is_not_cached(void **state) {
     hx_survey s, fresh;
     fake_host(&s, "Example CPU 9000", "Linux 6.1");
     set_best(&s.dev[0].fig[HX_FIG_FP32_GFLOPS], 420);
-    captured cap;
-    capture_begin(&cap);
+    hx_capture cap;
+    hx_expect_capture(&cap);
     hx_survey_check(&s);
-    free(capture_end(&cap));
+    free(hx_captured(&cap));
     fake_host(&fresh, "Example CPU 9000", "Linux 6.1");
     hx_record_clear_bench(&fresh.dev[0]);
     hx_cache_state st;

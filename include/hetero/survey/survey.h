@@ -112,6 +112,10 @@ void hx_clock_measure(hx_clock *out);
  * any x86-64 core has run at (200..6500 MHz). */
 void hx_clock_range(double *min_mhz, double *max_mhz);
 
+/* A frequency of cpu0 from /sys/devices/system/cpu/cpu0/cpufreq/FILE ("cpuinfo_max_freq") in
+ * MHz; 0 where the kernel exposes no cpufreq (many VMs). */
+double hx_cpufreq_mhz(const char *file);
+
 /* FMA instructions per cycle per core at the SIMD width in use, from the vendor and family
  * (cpuid); *known false when it is an assumption (2, the common case since Haswell and Zen 2). */
 int hx_fma_units(bool *known);
@@ -281,6 +285,11 @@ int hx_bench_record(hx_device_record *r, const struct hx_ocl_device *devs, const
  * the machine is quiet (hx_survey_quiet).  The `hetero devices --bench` library call. */
 int hx_survey_bench(hx_survey *s, const struct hx_ocl_device *devs, const bool *keep,
                     const hx_bench_opts *o, bool cache);
+
+/* From the samples of copy, scale, add and triad ([k][0] plain stores, [k][1] streaming): each
+ * kernel's figure is its better store kind, the memory ceiling (bandwidth_gbps) the best of all
+ * eight; *best_k and *best_nt name the winner.  The callers write the notes. */
+void hx_stream_pick(hx_device_record *r, const hx_figure all[4][2], int *best_k, int *best_nt);
 
 /* Repeat fn until budget seconds have passed (at least min_reps, at most max_reps), each call
  * returning one sample in the figure's unit, and store the summary into f.  fn returns HX_OK
