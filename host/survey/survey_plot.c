@@ -69,7 +69,7 @@ static void staircase(FILE *f, const hx_device_record *r) {
     fputs("EOD\n", f);
     fputs("reset\nset title \"latency staircase: dependent loads, random cycle of lines\"\n"
           "set logscale x 2\nset logscale y 10\nset format x \"%.0b%B\"\nset grid\n"
-          "set xlabel \"working set\"\nset ylabel \"ns per load\"\nset key top left\n",
+          "set xlabel \"working set\"\nset ylabel \"ns per load\"\nset key bottom right\n",
           f);
     for (size_t i = 0; i < r->nlevels; i++) {
         const hx_mem_level *l = &r->levels[i];
@@ -136,17 +136,22 @@ static void roofline_panel(FILE *f, const hx_survey *s, size_t k, const hx_resul
     double fp64 = hx_figure_best(&r->fig[HX_FIG_FP64_GFLOPS], HX_FIG_FP64_GFLOPS);
     fprintf(f, "$points%zu << EOD\n", k);
     size_t shown = 0;
+    double lo = 0.01, hi = 1000; /* widened to every point */
     for (size_t i = 0; i < n; i++) {
         const hx_result *row = &rows[i];
         if (record_named(s, row) != (long)k || !(row->flops > 0 && row->bytes > 0) ||
             !isfinite(row->gflops))
             continue;
-        fprintf(f, "%.6g %.6g \"%s %s%s%s\"\n", row->flops / row->bytes, row->gflops, row->workload,
-                row->backend, row->mem[0] ? " " : "", row->mem);
+        double intensity = row->flops / row->bytes;
+        fprintf(f, "%.6g %.6g \"%s %s%s%s\"\n", intensity, row->gflops, row->workload, row->backend,
+                row->mem[0] ? " " : "", row->mem);
+        lo = fmin(lo, intensity / 3);
+        hi = fmax(hi, intensity * 3);
         shown++;
     }
     fputs("EOD\n", f);
-    fputs("reset\nset logscale xy\nset grid\nset xrange [0.01:1000]\nset key bottom right\n"
+    fprintf(f, "reset\nset xrange [%.6g:%.6g]\n", lo, hi);
+    fputs("set logscale xy\nset grid\nset key bottom right\n"
           "set xlabel \"arithmetic intensity (flop/byte)\"\nset ylabel \"GFLOP/s\"\n"
           "set title ",
           f);
