@@ -97,7 +97,7 @@ typedef struct hx_clock {
     hx_clock_sources src;
     double mhz;             /* the core clock hetero uses; 0 when the chains disagree */
     char confidence[8];     /* "high", "medium", "low", "none" */
-    char method[96];        /* which sources gave mhz */
+    char method[128];       /* which sources gave mhz */
     char disagreement[320]; /* "" or, in words, every pair that disagrees by more than 15% */
 } hx_clock;
 
