@@ -1225,14 +1225,8 @@ int hx_cmd_scale(int argc, char **argv) {
         free_config(&c);
         return HX_OK;
     }
-    if (status == HX_OK && c.plot) {
-        const char *program;
-        if (!hx_gnuplot_found(&program)) /* before minutes of measuring, not after */
-            status = hx_fail(HX_ERR_MISSING,
-                             "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                             "apt-get install gnuplot-nox) or leave out --plot",
-                             program);
-    }
+    if (status == HX_OK && c.plot) /* before minutes of measuring, not after */
+        status = hx_plot_require();
     scale_ocl o;
     memset(&o, 0, sizeof o);
     if (status == HX_OK)

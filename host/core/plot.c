@@ -102,13 +102,7 @@ bool hx_gnuplot_found(const char **program) {
 int hx_plot_check(const char *option, const char *path) {
     hx_plot_kind kind;
     HX_TRY(hx_plot_kind_of(option, path, &kind));
-    const char *program;
-    if (!hx_gnuplot_found(&program))
-        return hx_fail(HX_ERR_MISSING,
-                       "%s needs gnuplot, and '%s' was not found; install it (Debian: apt-get "
-                       "install gnuplot-nox) or leave out %s",
-                       option, program, option);
-    return HX_OK;
+    return hx_plot_require();
 }
 
 int hx_plot_run(const char *script, const char *path) {
@@ -161,4 +155,14 @@ int hx_plot_run(const char *script, const char *path) {
     if (stat(path, &st) != 0 || st.st_size == 0)
         return hx_fail(HX_ERR_RUNTIME, "gnuplot left no figure at %s", path);
     return HX_OK;
+}
+
+int hx_plot_require(void) {
+    const char *program;
+    if (hx_gnuplot_found(&program))
+        return HX_OK;
+    return hx_fail(HX_ERR_MISSING,
+                   "--plot needs gnuplot, and '%s' was not found; install it (Debian: apt-get "
+                   "install gnuplot-nox) or leave out --plot",
+                   program);
 }

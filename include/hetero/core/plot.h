@@ -25,8 +25,12 @@ const char *hx_plot_terminal(hx_plot_kind kind, const char *path, int width, int
 /* Whether the gnuplot program can be run; *program receives its name or path. */
 bool hx_gnuplot_found(const char **program);
 
-/* Check a plot option before any measuring: the extension (HX_ERR_USAGE) and gnuplot's presence
- * (HX_ERR_MISSING), each with one line naming the fix. */
+/* HX_OK when gnuplot can be run; otherwise HX_ERR_MISSING with the message every --plot option
+ * gives (what was looked for, the package to install, or leave out --plot). */
+int hx_plot_require(void);
+
+/* Check a --plot option before any measuring: the extension (HX_ERR_USAGE), then
+ * hx_plot_require. */
 int hx_plot_check(const char *option, const char *path);
 
 /* Run gnuplot on script (its text); HX_ERR_MISSING without gnuplot, HX_ERR_RUNTIME when gnuplot
