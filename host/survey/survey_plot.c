@@ -33,13 +33,6 @@ static void quoted(FILE *f, const char *text) {
     fputc('"', f);
 }
 
-static int run_script(char *script, size_t len, const char *path) {
-    (void)len;
-    int status = hx_plot_run(script, path);
-    free(script);
-    return status;
-}
-
 /* ---- the hierarchy ------------------------------------------------------------------------------
  */
 
@@ -91,15 +84,9 @@ static void staircase(FILE *f, const hx_device_record *r) {
 int hx_hierarchy_plot(const hx_device_record *r, const char *path) {
     if (!r->has_curves || r->curves.nlat == 0)
         return hx_fail(HX_ERR_RUNTIME, "no hierarchy curves to plot for %s", r->id);
-    hx_plot_kind kind;
-    HX_TRY(hx_plot_kind_of("--plot", path, &kind));
-    char *script = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&script, &len);
-    if (!f)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    char term[1400];
-    fputs(hx_plot_terminal(kind, path, 1300, 560, term, sizeof term), f);
+    hx_plot_script ps;
+    HX_TRY(hx_plot_script_open(&ps, path, 1300, 560));
+    FILE *f = ps.f;
     fputs("set multiplot layout 1,2 title ", f);
     char title[400];
     snprintf(title, sizeof title, "memory hierarchy of %s", r->name);
@@ -109,8 +96,7 @@ int hx_hierarchy_plot(const hx_device_record *r, const char *path) {
         mountain(f, &r->curves);
     staircase(f, r);
     fputs("unset multiplot\n", f);
-    fclose(f);
-    return run_script(script, len, path);
+    return hx_plot_script_run(&ps);
 }
 
 /* ---- the roofline
@@ -195,8 +181,6 @@ static void roofline_panel(FILE *f, const hx_survey *s, size_t k, const hx_resul
 }
 
 int hx_roofline_plot(const hx_survey *s, const hx_result *rows, size_t n, const char *path) {
-    hx_plot_kind kind;
-    HX_TRY(hx_plot_kind_of("--plot", path, &kind));
     bool *used = calloc(s->n + 1, sizeof *used);
     if (!used)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
@@ -212,21 +196,18 @@ int hx_roofline_plot(const hx_survey *s, const hx_result *rows, size_t n, const 
         free(used);
         return hx_fail(HX_ERR_RUNTIME, "--plot: no row ran on a device with measured ceilings");
     }
-    char *script = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&script, &len);
-    if (!f) {
+    hx_plot_script ps;
+    int status = hx_plot_script_open(&ps, path, 700 * (int)panels, 560);
+    if (status != HX_OK) {
         free(used);
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+        return status;
     }
-    char term[1400];
-    fputs(hx_plot_terminal(kind, path, 700 * (int)panels, 560, term, sizeof term), f);
+    FILE *f = ps.f;
     fprintf(f, "set multiplot layout 1,%zu title \"hetero run: the measured roofline\"\n", panels);
     for (size_t k = 0; k < s->n; k++)
         if (used[k])
             roofline_panel(f, s, k, rows, n);
     fputs("unset multiplot\n", f);
-    fclose(f);
     free(used);
-    return run_script(script, len, path);
+    return hx_plot_script_run(&ps);
 }

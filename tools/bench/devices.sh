@@ -76,6 +76,11 @@ c = host["bench"]["clock"]
 print("clock            %s MHz, confidence %s (%s)" % (c["mhz"], c["confidence"], c["method"]))
 if c.get("disagreement"):
     print("                 disagreement: %s" % c["disagreement"])
+fma = c["sources"].get("fma_chain")
+if c["mhz"] and fma:
+    print("                 the FMA chain (latency %d cycles) implies %.0f MHz: clock / FMA-chain "
+          "clock = %.3f (goal: within 15%%)" % (c["sources"]["fma_latency_cycles"], fma,
+                                                c["mhz"] / fma))
 if clocks and min(clocks) > 0:
     print("                 %d surveys: %s MHz, spread %.1f%% (goal: <= 5%%)" % (
         surveys, ", ".join("%.0f" % x for x in clocks), 100 * (max(clocks) / min(clocks) - 1)))
