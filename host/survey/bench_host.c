@@ -459,9 +459,15 @@ static void theoretical_peaks(const host_ctx *x, hx_device_record *r) {
             continue;
         }
         hx_figure_set(f, r->clock.mhz * 1e-3 * cores * per_cycle, "computed");
-        snprintf(f->note, sizeof f->note,
-                 "%.0f MHz x %u cores x %d FMA units (%s) x %d lanes x 2 flops", r->clock.mhz,
-                 cores, units, known ? "by cpu family" : "assumed", lanes);
+        if (x->simd == HX_SIMD_SCALAR)
+            snprintf(f->note, sizeof f->note,
+                     "%.0f MHz x %u cores x %d pipes (assumed) x 1 flop: without FMA a multiply "
+                     "and an add are two instructions",
+                     r->clock.mhz, cores, units);
+        else
+            snprintf(f->note, sizeof f->note,
+                     "%.0f MHz x %u cores x %d FMA units (%s) x %d lanes x 2 flops", r->clock.mhz,
+                     cores, units, known ? "by cpu family" : "assumed", lanes);
     }
 }
 
