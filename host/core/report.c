@@ -329,7 +329,7 @@ static hx_table *build_table(const hx_result *rs, size_t n, bool wide, size_t de
         if (has_pct) {
             char pct[32];
             hx_format_number(pct, sizeof pct, extra_value(r, "pct_peak"), "%.0f%%");
-            hx_table_cell(t, "%s", pct);
+            hx_table_cell(t, "%s%s%s", pct, r->ceiling[0] ? " " : "", r->ceiling);
         }
     }
     return t;
@@ -435,6 +435,8 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_kv_number(&j, "tolerance", r->tolerance);
         for (int e = 0; e < r->nextra; e++)
             hx_json_kv_number(&j, r->extra[e].name, r->extra[e].value);
+        if (r->ceiling[0])
+            hx_json_kv_string(&j, "ceiling", r->ceiling);
         hx_json_object_end(&j);
     }
     hx_json_array_end(&j);
@@ -464,7 +466,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd," HX_CSV_SPREAD_HEADER "\n",
+          "host_cpu,host_cores,host_simd,pct_peak,ceiling," HX_CSV_SPREAD_HEADER "\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -493,6 +495,8 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);
+        hx_csv_number(out, extra_value(r, "pct_peak"));
+        hx_csv_field(out, r->ceiling, 0);
         hx_csv_spread(out, r);
         fputc('\n', out);
     }

@@ -36,6 +36,8 @@ typedef struct hx_result {
     double speedup, efficiency, gbps, gflops;
     bool verified;
     double max_rel_err, tolerance;
+    /* The ceiling pct_peak (an extra) is put against: "L1".."L3", "DRAM", "fp32"; "" without. */
+    char ceiling[8];
     /* How the repetitions were decided (engine/measure.h) and what the machine did meanwhile. */
     bool adaptive;    /* --min-time/--max-time/--target-ci decided reps; false: --reps fixed it */
     double target_ci; /* adaptive: the half-width aimed at, relative to the median */
