@@ -466,7 +466,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd,pct_peak,ceiling," HX_CSV_SPREAD_HEADER "\n",
+          "host_cpu,host_cores,host_simd," HX_CSV_SPREAD_HEADER ",pct_peak,ceiling\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -495,9 +495,9 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);
+        hx_csv_spread(out, r);
         hx_csv_number(out, extra_value(r, "pct_peak"));
         hx_csv_field(out, r->ceiling, 0);
-        hx_csv_spread(out, r);
         fputc('\n', out);
     }
     return HX_OK;
