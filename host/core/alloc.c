@@ -7,6 +7,8 @@
  */
 #include "hetero/core/alloc.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -48,6 +50,25 @@ uint64_t hx_host_memory_bytes(void) {
     long page = sysconf(_SC_PAGESIZE);
     if (pages <= 0 || page <= 0)
         return UINT64_MAX;
+    return (uint64_t)pages * (uint64_t)page;
+}
+
+/* MemAvailable: the kernel's estimate of what can be allocated without swapping (free memory
+ * plus the page cache and slabs it can reclaim).  Without /proc, the free pages. */
+uint64_t hx_host_memory_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    if (f)
+        fclose(f);
+    if (found)
+        return (uint64_t)kib * 1024u;
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return hx_host_memory_bytes();
     return (uint64_t)pages * (uint64_t)page;
 }
 

@@ -21,6 +21,8 @@ int hx_alloc_checked(void **out, size_t bytes, const char *what);
 
 /* Physical memory of the host in bytes. */
 uint64_t hx_host_memory_bytes(void);
+/* Memory the host can give now without swapping (MemAvailable of /proc/meminfo), in bytes. */
+uint64_t hx_host_memory_available_bytes(void);
 
 /* n * size with overflow detection: 0 on success, -1 on overflow. */
 int hx_mul_overflow(size_t n, size_t size, size_t *out);
