@@ -115,3 +115,13 @@ void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int 
     *reps = !c->reps_given && w->default_reps ? w->default_reps : c->reps;
     *warmup = !c->warmup_given && w->default_warmup ? w->default_warmup : c->warmup;
 }
+
+int hx_cli_write_report(const char *output, hx_cli_writer fn, const void *ctx) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, output));
+    int status = fn(out.fp, ctx);
+    if (status == HX_OK)
+        return hx_output_commit(&out);
+    hx_output_abort(&out);
+    return status;
+}

@@ -1,5 +1,6 @@
 /*
- * common.h - the options every workload-running command shares (run, scale), parsed one way.
+ * common.h - the options every workload-running command shares (run, scale, sched), parsed one
+ * way, and the one way every command writes its report.
  *
  * A command puts HX_CLI_WORKLOAD_OPTS into its own option table, hands each parsed option to
  * hx_cli_apply() (which says whether it was one of these), keeps every unknown --NAME=VALUE with
@@ -12,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hetero/core/args.h"
 #include "hetero/core/output.h"
@@ -74,5 +76,12 @@ int hx_cli_params(const hx_cli_opts *c, const char *command, const hx_workload *
 
 /* The reps and warm-up for w: the given ones, else w's own defaults, else the command's. */
 void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int *warmup);
+
+/* A report writer: the whole report into out. */
+typedef int (*hx_cli_writer)(FILE *out, const void *ctx);
+
+/* Write a report through fn to output (--output; NULL: stdout).  A file appears only when fn and
+ * every write succeeded (core/output.h). */
+int hx_cli_write_report(const char *output, hx_cli_writer fn, const void *ctx);
 
 #endif
