@@ -28,6 +28,8 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
+    {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

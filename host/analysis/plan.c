@@ -33,8 +33,8 @@ const char *hx_scale_mode_name(hx_scale_mode m) {
 /* ---- the sweep's options, checked ------------------------------------------------------------ */
 
 static bool sweepable(hx_backend b) { /* the backends with a p to vary */
-    return b == HX_BACKEND_OMP || b == HX_BACKEND_OMP_SIMD || b == HX_BACKEND_BLAS ||
-           b == HX_BACKEND_OPENCL;
+    return b == HX_BACKEND_OMP || b == HX_BACKEND_OMP_SIMD || b == HX_BACKEND_THREADS ||
+           b == HX_BACKEND_BLAS || b == HX_BACKEND_OPENCL;
 }
 
 static int check_backends(hx_scale_config *c) {
@@ -57,7 +57,7 @@ static int check_backends(hx_scale_config *c) {
         if (!sweepable((hx_backend)b))
             return hx_fail(HX_ERR_USAGE,
                            "--backend %s has no p to vary; accepted for a threads sweep: omp, "
-                           "omp-simd, blas, opencl",
+                           "omp-simd, threads, blas, opencl",
                            hx_backend_name((hx_backend)b));
         if (!hx_workload_has(w, (hx_backend)b))
             return hx_fail(HX_ERR_USAGE, "workload %s has no %s backend (see 'hetero list')",
