@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -23,9 +24,7 @@
 #define DEFAULT_BENCH_SECONDS 2.0
 
 typedef struct devices_config {
-    hx_format format;
-    const char *output;
-    const char *device_spec;
+    hx_cli_opts cli; /* --device, --kernels, --format, --output */
     bool bench;
     double bench_seconds;
     int threads;
@@ -58,11 +57,11 @@ static void devices_help(FILE *out) {
 }
 
 static int apply_option(devices_config *c, const hx_arg *a) {
+    bool handled;
+    HX_TRY(hx_cli_apply(&c->cli, a, &handled));
+    if (handled)
+        return HX_OK;
     const char *name = a->opt->name, *v = a->value;
-    if (strcmp(name, "device") == 0) {
-        c->device_spec = v;
-        return hx_ocl_check_spec(v);
-    }
     if (strcmp(name, "bench") == 0) {
         c->bench = true;
         return HX_OK;
@@ -80,18 +79,6 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         c->no_cache = true;
         return HX_OK;
     }
-    if (strcmp(name, "kernels-fallback") == 0) {
-        hx_kernels_set_fallback(true);
-        return HX_OK;
-    }
-    if (strcmp(name, "kernels") == 0)
-        return hx_kernels_set_dir(v);
-    if (strcmp(name, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(name, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
-    }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
 
@@ -99,7 +86,7 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, devices_opts, "devices");
     memset(c, 0, sizeof *c);
-    c->format = HX_FORMAT_TABLE;
+    hx_cli_init(&c->cli, 1, 0);
     c->bench_seconds = DEFAULT_BENCH_SECONDS;
     for (;;) {
         hx_arg a;
@@ -124,23 +111,23 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
 /* keep[i] for survey record i, by --device. */
 static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_device *devs,
                   size_t ndevs, bool *keep) {
-    if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
+    if (!c->cli.device || strcmp(c->cli.device, "all") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = true;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "host") == 0) {
+    if (strcmp(c->cli.device, "host") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "cuda") == 0)
+    if (strcmp(c->cli.device, "cuda") == 0)
         return HX_OK; /* CUDA records only: keep_cuda() */
     size_t *picked = calloc(ndevs + 1, sizeof *picked);
     if (!picked)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     size_t n = 0;
-    int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
+    int status = hx_ocl_select(c->cli.device, devs, ndevs, picked, &n);
     for (size_t i = 0; status == HX_OK && i < s->n; i++)
         for (size_t k = 0; k < n; k++)
             keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
@@ -151,7 +138,7 @@ static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_devi
 /* CUDA records are shown for no --device, all, gpu, cuda, or a part of their name.
  * --device=cuda without a CUDA device is HX_ERR_MISSING. */
 static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
-    const char *spec = c->device_spec;
+    const char *spec = c->cli.device;
     size_t ncuda = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->dev[i].kind, "cuda") != 0)
@@ -208,14 +195,14 @@ static void filter(hx_survey *s, const bool *keep, bool bench) {
     s->n = k;
 }
 
-static int write_report(const devices_config *c, const hx_survey *s) {
-    hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
-    int status = hx_survey_write(out.fp, c->format, s);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+typedef struct report_ctx {
+    const devices_config *c;
+    const hx_survey *s;
+} report_ctx;
+
+static int write_report(FILE *out, const void *ctx) {
+    const report_ctx *r = ctx;
+    return hx_survey_write(out, r->c->cli.format, r->s);
 }
 
 int hx_cmd_devices(int argc, char **argv) {
@@ -244,10 +231,12 @@ int hx_cmd_devices(int argc, char **argv) {
         status = run_bench(&c, &s, devs, keep);
     if (status == HX_OK) {
         filter(&s, keep, c.bench);
-        status = write_report(&c, &s);
+        report_ctx r = {&c, &s};
+        status = hx_cli_write_report(c.cli.output, write_report, &r);
     }
     free(keep);
     free(devs);
     hx_survey_free(&s);
+    hx_cli_free(&c.cli);
     return hx_report_error(status);
 }

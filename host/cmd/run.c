@@ -146,17 +146,17 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
     return s;
 }
 
-static int write_report(const run_config *c, const hx_rows *rows) {
-    hx_output out;
-    HX_TRY(hx_output_open(&out, c->cli.output));
+typedef struct report_ctx {
+    const run_config *c;
+    const hx_rows *rows;
+} report_ctx;
+
+static int write_report(FILE *out, const void *ctx) {
+    const report_ctx *r = ctx;
     hx_host_info host;
     hx_host_info_get(&host);
-    int status = hx_report_write(out.fp, c->cli.format, &host, rows->rows, rows->n, rows->skips,
-                                 rows->nskips);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    return hx_report_write(out, r->c->cli.format, &host, r->rows->rows, r->rows->n, r->rows->skips,
+                           r->rows->nskips);
 }
 
 static int run(const run_config *c) {
@@ -173,7 +173,8 @@ static int run(const run_config *c) {
         status = hx_roofline_annotate(rows.rows, rows.n, c->roofline, 0);
     if (status == HX_OK) {
         int verified = hx_rows_check_verified(&rows);
-        status = write_report(c, &rows);
+        report_ctx r = {c, &rows};
+        status = hx_cli_write_report(c->cli.output, write_report, &r);
         if (status == HX_OK)
             status = verified;
     }
