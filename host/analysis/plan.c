@@ -274,6 +274,6 @@ int hx_scale_memory_verdict(const hx_scale_config *c, const hx_scale_memory *m) 
 int hx_scale_memory_check(const hx_scale_config *c, const hx_scale_plan *plan,
                           const hx_target_set *ts, hx_scale_memory *m) {
     bool cpu_device = ts->ndevices > 0 && (ts->devices[0].dev->type & CL_DEVICE_TYPE_CPU);
-    hx_scale_memory_estimate(c, plan, cpu_device, (double)hx_host_memory_available_bytes(), m);
+    hx_scale_memory_estimate(c, plan, cpu_device, (double)hx_memory_available_bytes(), m);
     return hx_scale_memory_verdict(c, m);
 }

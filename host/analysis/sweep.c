@@ -95,7 +95,7 @@ static void close_job_device(job_device *d) {
 
 static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_set *ts,
                        hx_instance *in, const hx_scale_job *j) {
-    hx_measure_opts mo = {c->reps, c->warmup};
+    hx_measure_opts mo = {.reps = c->reps, .warmup = c->warmup};
     hx_target t = {0};
     const hx_target *target = NULL;
     job_device d = {0};
@@ -161,9 +161,11 @@ static int run_plan(const hx_scale_config *c, const hx_scale_plan *plan, hx_targ
 }
 
 void hx_scale_mark_noise(hx_scale_run *run) {
-    /* The noise hook.  This build has no noise detection yet (core/noise): every point and
-     * baseline keeps noisy = false.  When it lands, set noisy here on each one measured under
-     * noise; the fit rules (laws.c) then turn any fit over such a point into "no fit". */
+    /* The noise hook.  This build has no noise detection yet (core/noise.h): every point and
+     * baseline keeps noisy = false.  When the measuring loop marks its rows (a noisy flag in
+     * hx_result), copy it here - pt->noisy = pt->r.noisy for each point and baseline - and the fit
+     * rules (laws.c) turn any fit over such a point, or over points whose T1 is one, into "no
+     * fit". */
     (void)run;
 }
 

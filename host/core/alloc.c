@@ -53,9 +53,7 @@ uint64_t hx_host_memory_bytes(void) {
     return (uint64_t)pages * (uint64_t)page;
 }
 
-/* MemAvailable: the kernel's estimate of what can be allocated without swapping (free memory
- * plus the page cache and slabs it can reclaim).  Without /proc, the free pages. */
-uint64_t hx_host_memory_available_bytes(void) {
+uint64_t hx_memory_available_bytes(void) {
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];
     unsigned long long kib = 0;
@@ -64,12 +62,7 @@ uint64_t hx_host_memory_available_bytes(void) {
         found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
     if (f)
         fclose(f);
-    if (found)
-        return (uint64_t)kib * 1024u;
-    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || page <= 0)
-        return hx_host_memory_bytes();
-    return (uint64_t)pages * (uint64_t)page;
+    return found ? (uint64_t)kib * 1024u : hx_host_memory_bytes();
 }
 
 int hx_mul_overflow(size_t n, size_t size, size_t *out) {
