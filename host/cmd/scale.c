@@ -45,8 +45,8 @@ static const hx_opt scale_opts[] = {
 static void scale_help(FILE *out) {
     hx_args_help(
         out, "hetero scale WORKLOAD [--threads=LIST | --sizes=A..B] [OPTIONS]",
-        "Strong or weak scaling of one workload over p = threads (omp, omp-simd, blas; default\n"
-        "omp) or compute units of an OpenCL sub-device (opencl), with the relative speedup\n"
+        "Strong or weak scaling of one workload over p = threads (omp, omp-simd, threads, blas;\n"
+        "default omp) or compute units of an OpenCL sub-device (opencl), with the relative speedup\n"
         "S(p) = T1/Tp (T1: the same backend at p=1), the absolute speedup S abs (the best\n"
         "one-processor code: serial, simd or blas on one thread), E(p) = S/p and the Karp-Flatt\n"
         "serial fraction e(p) = (1/S - 1/p)/(1 - 1/p); then Amdahl's parallel fraction P\n"
