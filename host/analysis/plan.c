@@ -254,9 +254,16 @@ void hx_scale_memory_estimate(const hx_scale_config *c, const hx_scale_plan *pla
 }
 
 int hx_scale_memory_verdict(const hx_scale_config *c, const hx_scale_memory *m) {
-    if (!(m->estimate > m->available))
-        return HX_OK;
     char need[32], host[32], dev[32], have[32], devtext[96] = "";
+    if (!(m->estimate > m->available)) {
+        if (m->estimate > m->available / 2) /* said before the sweep, not only in the report */
+            hx_notice("the sweep's largest point, %s size %llu, needs about %s of the %s "
+                      "available",
+                      c->w->name, (unsigned long long)m->size,
+                      hx_format_bytes((uint64_t)m->estimate, need, sizeof need),
+                      hx_format_bytes((uint64_t)m->available, have, sizeof have));
+        return HX_OK;
+    }
     if (m->device > 0)
         snprintf(devtext, sizeof devtext, " + %s of OpenCL buffers on the CPU device",
                  hx_format_bytes((uint64_t)m->device, dev, sizeof dev));

@@ -415,6 +415,8 @@ static void size_plan_runs_opencl_on_the_whole_device(void **state) {
     assert_int_equal(hx_scale_memory_verdict(&c, &m), HX_OK);
     hx_scale_memory_estimate(&c, &plan, false, 1e12, &m);
     assert_near(m.estimate, 8.0 * 4096, 0);
+    hx_scale_memory_estimate(&c, &plan, true, 100000, &m); /* more than half: a notice only */
+    assert_int_equal(hx_scale_memory_verdict(&c, &m), HX_OK);
     /* more than is available: refused, naming both figures */
     hx_scale_memory_estimate(&c, &plan, true, 60000, &m);
     assert_int_equal(hx_scale_memory_verdict(&c, &m), HX_ERR_USAGE);

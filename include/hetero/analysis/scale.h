@@ -107,7 +107,8 @@ typedef struct hx_scale_memory {
  * on a device whose buffers live in host memory (a CPU device); the largest instance counts. */
 void hx_scale_memory_estimate(const hx_scale_config *c, const hx_scale_plan *plan,
                               bool device_in_host_memory, double available, hx_scale_memory *m);
-/* HX_OK when the estimate fits in the available memory, else HX_ERR_USAGE naming both. */
+/* HX_OK when the estimate fits in the available memory (with a notice when it needs more than
+ * half of it), else HX_ERR_USAGE naming both. */
 int hx_scale_memory_verdict(const hx_scale_config *c, const hx_scale_memory *m);
 /* Estimate the plan on the opened targets against the host's available memory, then judge. */
 int hx_scale_memory_check(const hx_scale_config *c, const hx_scale_plan *plan,
