@@ -30,6 +30,7 @@ static const command commands[] = {
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
+    {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

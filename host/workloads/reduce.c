@@ -506,5 +506,6 @@ const hx_workload hx_workload_dot = {
         },
     .ocl = &reduce_ocl_binding,
     .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
+    .source = "reduce.c", /* dot shares reduce's file */
     .verify = reduce_verify,
 };
