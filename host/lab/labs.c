@@ -9,6 +9,7 @@
 
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
+    &hx_lab_speedup,
 };
 
 size_t hx_lab_count(void) {
