@@ -109,12 +109,9 @@ void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int 
     *warmup = !c->warmup_given && w->default_warmup ? w->default_warmup : c->warmup;
 }
 
-int hx_cli_write_report(const char *output, hx_cli_writer fn, const void *ctx) {
-    hx_output out;
-    HX_TRY(hx_output_open(&out, output));
-    int status = fn(out.fp, ctx);
+int hx_cli_report_end(hx_output *o, int status) {
     if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
+        return hx_output_commit(o);
+    hx_output_abort(o);
     return status;
 }

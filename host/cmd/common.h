@@ -77,11 +77,11 @@ int hx_cli_params(const hx_cli_opts *c, const char *command, const hx_workload *
 /* The reps and warm-up for w: the given ones, else w's own defaults, else the command's. */
 void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int *warmup);
 
-/* A report writer: the whole report into out. */
-typedef int (*hx_cli_writer)(FILE *out, const void *ctx);
-
-/* Write a report through fn to output (--output; NULL: stdout).  A file appears only when fn and
- * every write succeeded (core/output.h). */
-int hx_cli_write_report(const char *output, hx_cli_writer fn, const void *ctx);
+/* The end of a report written to o (opened with hx_output_open from --output): published when
+ * status, the writer's, is HX_OK and every write succeeded; dropped otherwise, and status passed
+ * on.  So a command writes its report as
+ *     HX_TRY(hx_output_open(&out, path));
+ *     return hx_cli_report_end(&out, writer(out.fp, ...));                                      */
+int hx_cli_report_end(hx_output *o, int status);
 
 #endif

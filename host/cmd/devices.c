@@ -195,14 +195,10 @@ static void filter(hx_survey *s, const bool *keep, bool bench) {
     s->n = k;
 }
 
-typedef struct report_ctx {
-    const devices_config *c;
-    const hx_survey *s;
-} report_ctx;
-
-static int write_report(FILE *out, const void *ctx) {
-    const report_ctx *r = ctx;
-    return hx_survey_write(out, r->c->cli.format, r->s);
+static int write_report(const devices_config *c, const hx_survey *s) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, c->cli.output));
+    return hx_cli_report_end(&out, hx_survey_write(out.fp, c->cli.format, s));
 }
 
 int hx_cmd_devices(int argc, char **argv) {
@@ -231,8 +227,7 @@ int hx_cmd_devices(int argc, char **argv) {
         status = run_bench(&c, &s, devs, keep);
     if (status == HX_OK) {
         filter(&s, keep, c.bench);
-        report_ctx r = {&c, &s};
-        status = hx_cli_write_report(c.cli.output, write_report, &r);
+        status = write_report(&c, &s);
     }
     free(keep);
     free(devs);

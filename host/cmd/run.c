@@ -146,17 +146,13 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
     return s;
 }
 
-typedef struct report_ctx {
-    const run_config *c;
-    const hx_rows *rows;
-} report_ctx;
-
-static int write_report(FILE *out, const void *ctx) {
-    const report_ctx *r = ctx;
+static int write_report(const run_config *c, const hx_rows *rows) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, c->cli.output));
     hx_host_info host;
     hx_host_info_get(&host);
-    return hx_report_write(out, r->c->cli.format, &host, r->rows->rows, r->rows->n, r->rows->skips,
-                           r->rows->nskips);
+    return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
+                                                   rows->n, rows->skips, rows->nskips));
 }
 
 static int run(const run_config *c) {
@@ -173,8 +169,7 @@ static int run(const run_config *c) {
         status = hx_roofline_annotate(rows.rows, rows.n, c->roofline, 0);
     if (status == HX_OK) {
         int verified = hx_rows_check_verified(&rows);
-        report_ctx r = {c, &rows};
-        status = hx_cli_write_report(c->cli.output, write_report, &r);
+        status = write_report(c, &rows);
         if (status == HX_OK)
             status = verified;
     }

@@ -46,7 +46,8 @@ static void scale_help(FILE *out) {
     hx_args_help(
         out, "hetero scale WORKLOAD [--threads=LIST | --sizes=A..B] [OPTIONS]",
         "Strong or weak scaling of one workload over p = threads (omp, omp-simd, threads, blas;\n"
-        "default omp) or compute units of an OpenCL sub-device (opencl), with the relative speedup\n"
+        "default omp) or compute units of an OpenCL sub-device (opencl), with the relative "
+        "speedup\n"
         "S(p) = T1/Tp (T1: the same backend at p=1), the absolute speedup S abs (the best\n"
         "one-processor code: serial, simd or blas on one thread), E(p) = S/p and the Karp-Flatt\n"
         "serial fraction e(p) = (1/S - 1/p)/(1 - 1/p); then Amdahl's parallel fraction P\n"
@@ -193,14 +194,10 @@ static int measure(scale_cli *s, hx_scale_run *run) {
     return status;
 }
 
-typedef struct report_ctx {
-    const scale_cli *s;
-    const hx_scale_run *run;
-} report_ctx;
-
-static int write_report(FILE *out, const void *ctx) {
-    const report_ctx *r = ctx;
-    return hx_scale_write(out, r->s->cli.format, &r->s->sc, r->run);
+static int write_report(const scale_cli *s, const hx_scale_run *run) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, s->cli.output));
+    return hx_cli_report_end(&out, hx_scale_write(out.fp, s->cli.format, &s->sc, run));
 }
 
 static int scale(scale_cli *s) {
@@ -215,8 +212,7 @@ static int scale(scale_cli *s) {
     int status = measure(s, &run);
     if (status == HX_OK) {
         int verified = hx_scale_check_verified(&run);
-        report_ctx r = {s, &run};
-        status = hx_cli_write_report(s->cli.output, write_report, &r);
+        status = write_report(s, &run);
         if (status == HX_OK && s->plot)
             status = hx_scale_plot(&s->sc, &run, s->plot_kind, s->plot);
         if (status == HX_OK)

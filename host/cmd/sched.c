@@ -114,18 +114,17 @@ static int parse_args(sched_cli *s, int argc, char **argv, bool *help) {
     return HX_OK;
 }
 
-typedef struct report_ctx {
-    const sched_cli *s;
-    const hx_sched_report *rep;           /* co-scheduling, or */
-    const hx_sched_stress_report *stress; /* --svm-stress */
-} report_ctx;
-
-static int write_report(FILE *out, const void *ctx) {
-    const report_ctx *r = ctx;
-    if (!r->stress)
-        return hx_sched_write(out, r->s->cli.format, r->rep);
-    hx_sched_stress_write(out, r->s->cli.format, r->stress);
-    return HX_OK;
+/* The co-scheduling report, or with stress the --svm-stress summary. */
+static int write_report(const sched_cli *s, const hx_sched_report *rep,
+                        const hx_sched_stress_report *stress) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, s->cli.output));
+    int status = HX_OK;
+    if (stress)
+        hx_sched_stress_write(out.fp, s->cli.format, stress);
+    else
+        status = hx_sched_write(out.fp, s->cli.format, rep);
+    return hx_cli_report_end(&out, status);
 }
 
 /* Co-schedule (or stress) on the opened device, then write the report; a failed verification
@@ -143,8 +142,7 @@ static int sched(const sched_cli *s) {
     hx_target_close(&ts);
     if (status != HX_OK)
         return status;
-    report_ctx r = {s, &rep, s->stress ? &stress : NULL};
-    HX_TRY(hx_cli_write_report(s->cli.output, write_report, &r));
+    HX_TRY(write_report(s, &rep, s->stress ? &stress : NULL));
     return s->stress ? HX_OK : hx_sched_check_verified(&rep);
 }
 
