@@ -31,6 +31,7 @@ static const command commands[] = {
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
     {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
+    {"conc", hx_cmd_conc, "processes, threads, IPC, locks, a global lock, crash isolation"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

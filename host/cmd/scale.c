@@ -201,12 +201,8 @@ static int write_report(const scale_cli *s, const hx_scale_run *run) {
 }
 
 static int scale(scale_cli *s) {
-    const char *program;
-    if (s->plot && !hx_gnuplot_found(&program)) /* before minutes of measuring, not after */
-        return hx_fail(HX_ERR_MISSING,
-                       "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                       "apt-get install gnuplot-nox) or leave out --plot",
-                       program);
+    if (s->plot) /* before minutes of measuring, not after */
+        HX_TRY(hx_plot_require());
     hx_scale_run run;
     hx_scale_run_init(&run, &s->sc);
     int status = measure(s, &run);

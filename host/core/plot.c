@@ -150,3 +150,13 @@ int hx_plot_run(const char *script, const char *path) {
         return hx_fail(HX_ERR_RUNTIME, "gnuplot left no figure at %s", path);
     return HX_OK;
 }
+
+int hx_plot_require(void) {
+    const char *program;
+    if (hx_gnuplot_found(&program))
+        return HX_OK;
+    return hx_fail(HX_ERR_MISSING,
+                   "--plot needs gnuplot, and '%s' was not found; install it (Debian: apt-get "
+                   "install gnuplot-nox) or leave out --plot",
+                   program);
+}

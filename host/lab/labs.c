@@ -10,6 +10,7 @@
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
     &hx_lab_speedup,
+    &hx_lab_processes_threads,
 };
 
 size_t hx_lab_count(void) {

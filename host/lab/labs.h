@@ -8,5 +8,6 @@
 
 extern const hx_lab hx_lab_flynn;
 extern const hx_lab hx_lab_speedup;
+extern const hx_lab hx_lab_processes_threads;
 
 #endif

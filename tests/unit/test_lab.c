@@ -152,6 +152,52 @@ static void speedup_lab_reads_the_scaling_reports(void **state) {
     hx_lab_reports_free(&r);
 }
 
+static void processes_threads_reads_the_conc_report(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("processes-threads");
+    hx_lab_reports r;
+    load(lab, &r); /* recorded at load average 15.8 on 2 cores: the parallel shapes did not show */
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "fork's cost grows"), HX_LAB_SHOWN);      /* 245x */
+    assert_int_equal(verdict_of(&f, "posix_spawn's cost"), HX_LAB_NOT_SHOWN); /* 854 vs 1971 us */
+    assert_int_equal(verdict_of(&f, "a thread is far cheaper"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a hand-off on one core"), HX_LAB_SHOWN); /* 12.8x */
+    assert_int_equal(verdict_of(&f, "shared memory moves"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a plain counter++"), HX_LAB_NOT_SHOWN); /* 0 lost */
+    assert_int_equal(verdict_of(&f, "every atomic"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "false sharing"), HX_LAB_NOT_SHOWN); /* 1.00x */
+    assert_int_equal(verdict_of(&f, "the GIL serialises"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "IO-bound threads"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a fault kills"), HX_LAB_SHOWN);
+    hx_lab_machine one = two_cores;
+    one.cores = 1;
+    f = check(lab, &r, &one);
+    assert_int_equal(verdict_of(&f, "a plain counter++"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "false sharing"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "the GIL serialises"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "a hand-off on one core"), HX_LAB_CANNOT_SHOW);
+    /* figures a quiet machine gives flip the verdicts */
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(r.docs[0], "results"), i,
+                       row) if (strcmp(hx_lab_string(row, "name"), "plain") == 0 &&
+                                hx_lab_number(row, "threads") == 2)
+        json_object_set_new(row, "lost_updates", json_integer(12345));
+    set_number(r.docs[0], "name", "counters_packed", "slowdown", 8.5);
+    json_t *proc =
+        (json_t *)hx_lab_row(r.docs[0], "results", "name", "cpu_bound", "mode", "processes");
+    json_object_set_new(proc, "speedup", json_real(1.9));
+    json_t *pool = (json_t *)hx_lab_row(r.docs[0], "results", "name", "process_pool", NULL, NULL);
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "a plain counter++"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "false sharing"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "the GIL serialises"), HX_LAB_SHOWN);
+    json_object_set_new(pool, "tasks_lost", json_integer(1));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "a fault kills"), HX_LAB_NOT_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
 static void the_table_has_every_chapter_once(void **state) {
     (void)state;
     static const char *const needs[] = {"none", "gpu", "mpi", "numa2"};
@@ -178,6 +224,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flynn_reads_simd_misd_and_the_vote),
         cmocka_unit_test(speedup_lab_reads_the_scaling_reports),
+        cmocka_unit_test(processes_threads_reads_the_conc_report),
         cmocka_unit_test(the_table_has_every_chapter_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

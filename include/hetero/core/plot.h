@@ -25,6 +25,10 @@ const char *hx_plot_terminal(hx_plot_kind kind, const char *path, int width, int
 /* Whether the gnuplot program can be run; *program receives its name or path. */
 bool hx_gnuplot_found(const char **program);
 
+/* HX_OK when gnuplot can be run; otherwise HX_ERR_MISSING with the message every --plot option
+ * gives (what was looked for, the package to install, or leave out --plot). */
+int hx_plot_require(void);
+
 /* Run gnuplot on script (its text); HX_ERR_MISSING without gnuplot, HX_ERR_RUNTIME when gnuplot
  * fails or leaves no output file at path. */
 int hx_plot_run(const char *script, const char *path);
