@@ -9,6 +9,8 @@
 
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
+    &hx_lab_design,
+    &hx_lab_mapping,
     &hx_lab_speedup,
     &hx_lab_processes_threads,
 };

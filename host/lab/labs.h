@@ -7,6 +7,8 @@
 #include "hetero/lab/lab.h"
 
 extern const hx_lab hx_lab_flynn;
+extern const hx_lab hx_lab_design;
+extern const hx_lab hx_lab_mapping;
 extern const hx_lab hx_lab_speedup;
 extern const hx_lab hx_lab_processes_threads;
 

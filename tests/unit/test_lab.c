@@ -198,6 +198,67 @@ static void processes_threads_reads_the_conc_report(void **state) {
     hx_lab_reports_free(&r);
 }
 
+/* Recorded on a loaded machine (load average about 12): the static shapes showed, the stealing
+ * imbalance did not (1.33x), nor did the pipeline's bound or cyclic finishing first. */
+static void mapping_reads_imbalance_overhead_trees_and_the_slow_worker(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("mapping");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "static-block leaves"), HX_LAB_SHOWN); /* 1.93x */
+    assert_int_equal(verdict_of(&f, "dynamic and work-stealing"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "guided"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a manager's message"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "the hand-written dynamic"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "work-stealing is ahead"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "work-stealing stays within"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a 3x slower worker"), HX_LAB_SHOWN);
+    set_number(r.docs[0], "policy", "work-stealing", "imbalance", 1.04);
+    set_number(r.docs[0], "policy", "static-block", "imbalance", 1.2);
+    set_number(r.docs[4], "policy", "dynamic", "overhead_ns_per_task", 1000.0);
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "dynamic and work-stealing"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "static-block leaves"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "the hand-written dynamic"), HX_LAB_NOT_SHOWN);
+    hx_lab_machine one = two_cores;
+    one.cores = 1;
+    f = check(lab, &r, &one);
+    assert_int_equal(verdict_of(&f, "work-stealing is ahead"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "a 3x slower worker"), HX_LAB_CANNOT_SHOW);
+    hx_lab_reports_free(&r);
+}
+
+static void design_reads_the_sweep_the_pipeline_and_the_mappings(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("design");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "dynamic's makespan is a U"), HX_LAB_SHOWN); /* best 128 */
+    assert_int_equal(verdict_of(&f, "manager-worker's makespan is a U"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "manager-worker's best chunk"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a manager's overhead per task falls"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "the 1:6:1 pipeline stays"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "the pipeline runs within"), HX_LAB_NOT_SHOWN); /* 33% */
+    assert_int_equal(verdict_of(&f, "the domain decomposition"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "cyclic mapping sends"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "with increasing costs"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "... so cyclic"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "with uniform costs"), HX_LAB_SHOWN);
+    json_t *row =
+        (json_t *)hx_lab_row(r.docs[1], "results", "decomposition", "pipeline", NULL, NULL);
+    json_object_set_new(row, "throughput_blocks_per_s",
+                        json_real(0.9 * hx_lab_number(row, "predicted_blocks_per_s")));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "the pipeline runs within"), HX_LAB_SHOWN);
+    hx_lab_machine one = two_cores;
+    one.cores = 1;
+    f = check(lab, &r, &one);
+    assert_int_equal(verdict_of(&f, "... so cyclic"), HX_LAB_CANNOT_SHOW);
+    hx_lab_reports_free(&r);
+}
+
 static void the_table_has_every_chapter_once(void **state) {
     (void)state;
     static const char *const needs[] = {"none", "gpu", "mpi", "numa2"};
@@ -225,6 +286,8 @@ int main(void) {
         cmocka_unit_test(flynn_reads_simd_misd_and_the_vote),
         cmocka_unit_test(speedup_lab_reads_the_scaling_reports),
         cmocka_unit_test(processes_threads_reads_the_conc_report),
+        cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),
+        cmocka_unit_test(design_reads_the_sweep_the_pipeline_and_the_mappings),
         cmocka_unit_test(the_table_has_every_chapter_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
