@@ -41,7 +41,7 @@ test-tsan: deps
 	ctest --preset tsan -R '$(TSAN_TESTS)'
 
 bench: build
-	tools/bench.sh
+	tools/bench/vecadd.sh
 
 clean:
 	rm -rf build

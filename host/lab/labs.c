@@ -13,6 +13,7 @@ static const hx_lab *const lab_table[] = {
     &hx_lab_mapping,
     &hx_lab_speedup,
     &hx_lab_processes_threads,
+    &hx_lab_io_models,
 };
 
 size_t hx_lab_count(void) {

@@ -11,5 +11,6 @@ extern const hx_lab hx_lab_design;
 extern const hx_lab hx_lab_mapping;
 extern const hx_lab hx_lab_speedup;
 extern const hx_lab hx_lab_processes_threads;
+extern const hx_lab hx_lab_io_models;
 
 #endif

@@ -259,6 +259,26 @@ static void design_reads_the_sweep_the_pipeline_and_the_mappings(void **state) {
     hx_lab_reports_free(&r);
 }
 
+static void io_models_reads_the_scan_memory_costs_and_workers(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("io-models");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "poll's O(n) scan"), HX_LAB_SHOWN); /* 9.6x */
+    assert_int_equal(verdict_of(&f, "the scan hides"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "memory per 1000 idle"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "setting up 1000"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a thread switch"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "SO_REUSEPORT"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "one loop per core"), HX_LAB_CANNOT_SHOW); /* 2 cores */
+    hx_lab_machine eight = two_cores;
+    eight.cores = 8;
+    f = check(lab, &r, &eight);
+    assert_int_equal(verdict_of(&f, "one loop per core"), HX_LAB_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
 static void the_table_has_every_chapter_once(void **state) {
     (void)state;
     static const char *const needs[] = {"none", "gpu", "mpi", "numa2"};
@@ -288,6 +308,7 @@ int main(void) {
         cmocka_unit_test(processes_threads_reads_the_conc_report),
         cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),
         cmocka_unit_test(design_reads_the_sweep_the_pipeline_and_the_mappings),
+        cmocka_unit_test(io_models_reads_the_scan_memory_costs_and_workers),
         cmocka_unit_test(the_table_has_every_chapter_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
