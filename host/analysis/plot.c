@@ -218,30 +218,16 @@ static void plot_sizes(FILE *f, const hx_scale_config *c, const hx_scale_run *ru
     fputs("\nunset multiplot\n", f);
 }
 
-void hx_scale_plot_script(FILE *f, const hx_scale_config *c, const hx_scale_run *run,
-                          hx_plot_kind kind, const char *path) {
-    char term[1400];
-    bool sizes = c->mode == HX_SCALE_SIZES;
-    fputs(hx_plot_terminal(kind, path, sizes ? 1100 : 1500, 480, term, sizeof term), f);
-    if (sizes)
+void hx_scale_plot_script(FILE *f, const hx_scale_config *c, const hx_scale_run *run) {
+    if (c->mode == HX_SCALE_SIZES)
         plot_sizes(f, c, run);
     else
         plot_threads(f, c, run);
 }
 
-int hx_scale_plot(const hx_scale_config *c, const hx_scale_run *run, hx_plot_kind kind,
-                  const char *path) {
-    char *script = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&script, &len);
-    if (!f)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    hx_scale_plot_script(f, c, run, kind, path);
-    if (fclose(f) != 0) {
-        free(script);
-        return hx_fail(HX_ERR_RUNTIME, "out of memory for the gnuplot script");
-    }
-    int status = hx_plot_run(script, path);
-    free(script);
-    return status;
+int hx_scale_plot(const hx_scale_config *c, const hx_scale_run *run, const char *path) {
+    hx_plot_script s;
+    HX_TRY(hx_plot_script_open(&s, path, c->mode == HX_SCALE_SIZES ? 1100 : 1500, 480));
+    hx_scale_plot_script(s.f, c, run);
+    return hx_plot_script_run(&s);
 }

@@ -28,7 +28,6 @@ typedef struct scale_cli {
     hx_scale_config sc;
     bool mode_given;
     const char *plot;
-    hx_plot_kind plot_kind;
 } scale_cli;
 
 static const hx_opt scale_opts[] = {
@@ -100,8 +99,8 @@ static int apply_option(scale_cli *s, const hx_arg *a) {
         return hx_parse_size_range("--sizes", v, 1, UINT64_MAX, c->sizes, HX_SCALE_MAX_SIZES,
                                    &c->nsizes);
     if (strcmp(name, "plot") == 0) {
-        s->plot = v;
-        return hx_plot_kind_of("--plot", v, &s->plot_kind);
+        s->plot = v; /* the extension, and gnuplot, before minutes of measuring */
+        return hx_plot_check("--plot", v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -201,8 +200,6 @@ static int write_report(const scale_cli *s, const hx_scale_run *run) {
 }
 
 static int scale(scale_cli *s) {
-    if (s->plot) /* before minutes of measuring, not after */
-        HX_TRY(hx_plot_require());
     hx_scale_run run;
     hx_scale_run_init(&run, &s->sc);
     int status = measure(s, &run);
@@ -210,7 +207,7 @@ static int scale(scale_cli *s) {
         int verified = hx_scale_check_verified(&run);
         status = write_report(s, &run);
         if (status == HX_OK && s->plot)
-            status = hx_scale_plot(&s->sc, &run, s->plot_kind, s->plot);
+            status = hx_scale_plot(&s->sc, &run, s->plot);
         if (status == HX_OK)
             status = verified;
     }

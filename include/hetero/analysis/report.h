@@ -22,14 +22,12 @@ int hx_scale_write_table(FILE *out, const hx_scale_config *c, const hx_scale_run
 int hx_scale_write_csv(FILE *out, const hx_scale_config *c, const hx_scale_run *run);
 int hx_scale_write_json(FILE *out, const hx_scale_config *c, const hx_scale_run *run);
 
-/* The gnuplot script of the figure, terminal and output lines included.  Threads sweeps: S(p),
+/* The gnuplot script of the figure, after the terminal and output lines.  Threads sweeps: S(p),
  * E(p) and e(p) against p, the points each law was fitted to filled, the oversubscribed ones
  * hollow and unconnected, each fit's curve or its "no fit" reason in the key.  Size sweeps: time
  * and GB/s (or GFLOP/s) against the working set, the cache sizes marked. */
-void hx_scale_plot_script(FILE *f, const hx_scale_config *c, const hx_scale_run *run,
-                          hx_plot_kind kind, const char *path);
-/* Draw the figure into path with gnuplot. */
-int hx_scale_plot(const hx_scale_config *c, const hx_scale_run *run, hx_plot_kind kind,
-                  const char *path);
+void hx_scale_plot_script(FILE *f, const hx_scale_config *c, const hx_scale_run *run);
+/* Draw the figure into path (.svg or .png) with gnuplot. */
+int hx_scale_plot(const hx_scale_config *c, const hx_scale_run *run, const char *path);
 
 #endif
