@@ -16,7 +16,10 @@ set(allowed_ocl core ocl)
 set(allowed_cuda core cuda)
 set(allowed_workloads core ocl cuda workloads)
 set(allowed_engine core ocl cuda workloads engine)
-foreach(layer core ocl cuda workloads engine)
+# subsystems: over the engine, never over each other
+set(allowed_analysis core ocl cuda workloads engine analysis)
+set(allowed_sched core ocl cuda workloads engine sched)
+foreach(layer core ocl cuda workloads engine analysis sched)
   file(GLOB_RECURSE files ${SRC}/host/${layer}/*.c ${SRC}/host/${layer}/*.h
        ${SRC}/include/hetero/${layer}/*.h)
   foreach(f IN LISTS files)

@@ -190,3 +190,10 @@ int hx_cli_check(const hx_cli_opts *c) {
                        c->min_time, c->max_time);
     return HX_OK;
 }
+
+int hx_cli_report_end(hx_output *o, int status) {
+    if (status == HX_OK)
+        return hx_output_commit(o);
+    hx_output_abort(o);
+    return status;
+}

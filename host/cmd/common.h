@@ -1,5 +1,6 @@
 /*
- * common.h - the options every workload-running command shares (run, scale), parsed one way.
+ * common.h - the options every workload-running command shares (run, scale, sched), parsed one
+ * way, and the one way every command writes its report.
  *
  * A command puts HX_CLI_WORKLOAD_OPTS into its own option table, hands each parsed option to
  * hx_cli_apply() (which says whether it was one of these), keeps every unknown --NAME=VALUE with
@@ -19,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hetero/core/args.h"
 #include "hetero/core/output.h"
@@ -100,5 +102,12 @@ void hx_cli_measure_opts(const hx_cli_opts *c, const hx_workload *w, hx_measure_
 /* Once every option is read: --reps and the adaptive options exclude each other; --min-time may
  * not exceed --max-time. */
 int hx_cli_check(const hx_cli_opts *c);
+
+/* The end of a report written to o (opened with hx_output_open from --output): published when
+ * status, the writer's, is HX_OK and every write succeeded; dropped otherwise, and status passed
+ * on.  So a command writes its report as
+ *     HX_TRY(hx_output_open(&out, path));
+ *     return hx_cli_report_end(&out, writer(out.fp, ...));                                      */
+int hx_cli_report_end(hx_output *o, int status);
 
 #endif

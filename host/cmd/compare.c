@@ -121,7 +121,7 @@ static int parse_args(compare_config *c, int argc, char **argv, bool *help) {
 }
 
 static int run_compare(const compare_config *c) {
-    static const char *const kinds[] = {"hetero.run/1", "hetero.scale/1", NULL};
+    static const char *const kinds[] = {"hetero.run/1", "hetero.scale/2", "hetero.scale/1", NULL};
     hx_doc base, now;
     HX_TRY(hx_doc_load(&base, c->paths[0], kinds));
     int status = hx_doc_load(&now, c->paths[1], kinds);

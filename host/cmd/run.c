@@ -168,12 +168,8 @@ static int write_report(const run_config *c, const hx_rows *rows) {
     hx_host_info_get(&host);
     hx_report_opts ro = {.wide = c->cli.wide,
                          .show_cuda_skips = c->cli.verbose || hx_nvidia_present()};
-    int status = hx_report_write(out.fp, c->cli.format, &host, rows->rows, rows->n, rows->skips,
-                                 rows->nskips, &ro);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
+                                                   rows->n, rows->skips, rows->nskips, &ro));
 }
 
 static int run(const run_config *c) {

@@ -7,6 +7,7 @@
  */
 #include "hetero/core/alloc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,18 @@ uint64_t hx_host_memory_bytes(void) {
     return (uint64_t)pages * (uint64_t)page;
 }
 
+uint64_t hx_memory_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    if (f)
+        fclose(f);
+    return found ? (uint64_t)kib * 1024u : hx_host_memory_bytes();
+}
+
 int hx_mul_overflow(size_t n, size_t size, size_t *out) {
     if (size != 0 && n > SIZE_MAX / size)
         return -1;
@@ -66,17 +79,6 @@ uint64_t hx_meminfo_available(const char *text) {
     if (!p || sscanf(p, "MemAvailable: %llu kB", &kib) != 1)
         return 0;
     return (uint64_t)kib * 1024u;
-}
-
-uint64_t hx_memory_available_bytes(void) {
-    char buf[4096];
-    FILE *f = fopen("/proc/meminfo", "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    uint64_t avail = hx_meminfo_available(buf);
-    return avail ? avail : hx_host_memory_bytes();
 }
 
 int hx_memory_check(uint64_t need, const char *what, const char *hint) {

@@ -17,6 +17,11 @@
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 
+/* hetero.scale/1 and /2 have the same points (2 adds fields). */
+static bool is_scale(const char *schema) {
+    return strncmp(schema, "hetero.scale/", 13) == 0;
+}
+
 static const char *const verdict_names[] = {"same", "faster", "slower", "only in base",
                                             "only in new"};
 
@@ -121,7 +126,7 @@ int hx_compare_docs(const hx_doc *base, const hx_doc *now, const hx_cmp_opts *o,
     if (strcmp(base->schema, now->schema) != 0)
         return hx_fail(HX_ERR_USAGE, "%s (%s) and %s (%s) are different kinds of report",
                        base->path, base->schema, now->path, now->schema);
-    bool scale = strcmp(base->schema, "hetero.scale/1") == 0;
+    bool scale = is_scale(base->schema);
     const char *mode = str_or(base->root, "mode", "?");
     const char *new_mode = str_or(now->root, "mode", "?");
     if (scale && strcmp(mode, new_mode) != 0)
@@ -224,7 +229,7 @@ static void summary_line(FILE *out, const hx_compare *c) {
 static int write_table(FILE *out, const hx_compare *c) {
     static const char *const headers[] = {"row",  "device", "size",  "thr",
                                           "base", "new",    "ratio", "verdict"};
-    bool scale = strcmp(c->schema, "hetero.scale/1") == 0;
+    bool scale = is_scale(c->schema);
     static const char *const scale_headers[] = {"backend", "device", "size",  "p",
                                                 "base",    "new",    "ratio", "verdict"};
     hx_table *t = hx_table_new(8, scale ? scale_headers : headers, "llrrrrrl");
@@ -370,7 +375,7 @@ static int write_json(FILE *out, const hx_compare *c) {
         hx_json_kv_string(&j, "row", r->name);
         hx_json_kv_string(&j, "device", r->device);
         hx_json_kv_int(&j, "size", (int64_t)r->size);
-        hx_json_kv_int(&j, strcmp(c->schema, "hetero.scale/1") == 0 ? "p" : "threads", r->threads);
+        hx_json_kv_int(&j, is_scale(c->schema) ? "p" : "threads", r->threads);
         json_side(&j, "base", &r->base);
         json_side(&j, "new", &r->now);
         hx_json_kv_number(&j, "ratio", r->ratio);

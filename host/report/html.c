@@ -544,7 +544,9 @@ static void scale_fits(FILE *out, const json_t *fits) {
         fputs(" (", out);
         esc(out, str(f, "law"));
         fputs("): ", out);
-        const char *reason = hx_doc_string(f, "reason");
+        const char *reason = hx_doc_string(f, "no_fit"); /* scale/2; scale/1: "reason" */
+        if (!reason)
+            reason = hx_doc_string(f, "reason");
         if (!hx_doc_bool(f, "ok", false)) {
             fputs("no fit", out);
             if (reason) {
@@ -651,7 +653,7 @@ static void write_doc(FILE *out, const hx_doc *d, const hx_doc *all, size_t n) {
     fputs("</p>\n", out);
     if (strcmp(d->schema, "hetero.run/1") == 0)
         write_run(out, d, all, n);
-    else if (strcmp(d->schema, "hetero.scale/1") == 0)
+    else if (strncmp(d->schema, "hetero.scale/", 13) == 0)
         write_scale(out, d);
     else if (strcmp(d->schema, "hetero.devices/1") == 0)
         write_devices(out, d);

@@ -71,7 +71,7 @@ static void amdahl_fits_or_says_no_fit_for_noise(void **state) {
                 print_error("a fit of P = %g on a loaded machine:\n%s\n", P, p.out);
             assert_true(P >= 0.8 && P <= 1.0);
         } else {
-            const jv *reason = jv_get(f, "reason");
+            const jv *reason = jv_get(f, "no_fit");
             assert_true(reason && reason->type == JV_STRING);
             assert_contains(reason->string, "noisy");
         }

@@ -449,7 +449,8 @@ static void compare_refuses_what_it_cannot_compare(void **state) {
     } cases[] = {
         {"compare", "needs two reports"},
         {"compare %s", "needs two reports"},
-        {"compare %s %s", "has schema hetero.list/1; accepted: hetero.run/1, hetero.scale/1"},
+        {"compare %s %s",
+         "has schema hetero.list/1; accepted: hetero.run/1, hetero.scale/2, hetero.scale/1"},
         {"compare %s %s", "is not valid JSON"},
         {"compare /nonexistent/a.json /nonexistent/b.json", "cannot read /nonexistent/a.json"},
         {"compare --fail-above=lots a b", "--fail-above 'lots' is not a percentage"},

@@ -9,7 +9,7 @@
 #include "hetero/report/html.h"
 #include "hx_test.h"
 
-static const char *const kinds[] = {"hetero.run/1", "hetero.scale/1", NULL};
+static const char *const kinds[] = {"hetero.run/1", "hetero.scale/2", "hetero.scale/1", NULL};
 
 /* A run document with rows "NAME median lo hi" (ci95_s = [lo, hi]; lo < 0: no interval). */
 static char *run_doc(const char *const *rows, size_t n) {
@@ -154,7 +154,7 @@ static void documents_are_checked(void **state) {
     assert_int_equal(hx_doc_parse(&d, "list.json", "{\"schema\": \"hetero.list/1\"}", kinds),
                      HX_ERR_USAGE);
     assert_contains(hx_error_message(), "list.json has schema hetero.list/1; accepted: "
-                                        "hetero.run/1, hetero.scale/1");
+                                        "hetero.run/1, hetero.scale/2, hetero.scale/1");
     assert_int_equal(hx_doc_parse(&d, "x.json", "[1, 2]", NULL), HX_ERR_USAGE);
     assert_int_equal(hx_doc_load(&d, "/nonexistent/x.json", NULL), HX_ERR_USAGE);
     assert_contains(hx_error_message(), "cannot read /nonexistent/x.json");

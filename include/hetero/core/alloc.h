@@ -21,7 +21,6 @@ int hx_alloc_checked(void **out, size_t bytes, const char *what);
 
 /* Physical memory of the host in bytes. */
 uint64_t hx_host_memory_bytes(void);
-
 /* Memory a new allocation can take without swapping: /proc/meminfo's MemAvailable (the kernel's
  * own estimate: free memory plus the page cache it can drop), or physical memory when the kernel
  * does not say.  For the estimate before a sweep. */
