@@ -10,6 +10,7 @@
 #include "cmd/commands.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
+#include "hetero/engine/job.h"
 
 #ifndef HETERO_VERSION
 #define HETERO_VERSION "0.0.0"
@@ -105,6 +106,7 @@ static int dispatch(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    hx_engine_prelude(); /* under mpirun: one rank speaks for the job */
     int status = dispatch(argc, argv);
     /* A report lost on the way out (a full disk, a closed pipe) is a failed command. */
     int closed = hx_stdout_close();

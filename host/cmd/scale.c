@@ -1053,8 +1053,8 @@ static int write_report(const scale_config *c, const scale_run *run) {
 
 /* Datablock names allow letters and digits only ("omp-simd" would not do). */
 static const char *block(hx_backend b) {
-    static const char *const names[HX_BACKEND_COUNT] = {"serial", "simd",   "omp", "ompsimd",
-                                                        "blas",   "opencl", "cuda"};
+    static const char *const names[HX_BACKEND_COUNT] = {"serial", "simd",   "omp",  "ompsimd",
+                                                        "blas",   "opencl", "cuda", "mpi"};
     return names[b];
 }
 

@@ -26,7 +26,9 @@ typedef struct hx_result {
     char device[256]; /* the CPU brand or the device name */
     char mem[16];     /* memory mode of opencl rows, "" elsewhere */
     uint64_t size;
-    int threads; /* host threads used (1 for serial/simd) */
+    int threads;      /* host threads used (1 for serial/simd); per rank on mpi rows */
+    int ranks;        /* processes: the ranks of an mpi row, 1 elsewhere */
+    char variant[16]; /* mpi rows: the communication pattern ("allreduce", "overlap", ...) */
     int reps, warmup;
     unsigned pe;   /* processing elements, for efficiency */
     hx_stats time; /* the main time: kernel time for device rows */
