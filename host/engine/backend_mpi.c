@@ -202,9 +202,9 @@ static void describe_team(const mpi_row *s, const hx_backend_run *run, hx_result
                                         : (unsigned)t->threads *
                                               (unsigned)hx_simd_float_lanes(hx_cpu()->simd);
     r->pe = (unsigned)t->size * per_rank;
-    char where[96];
-    snprintf(where, sizeof where, "%d rank%s on %d node%s", t->size, t->size == 1 ? "" : "s",
-             t->nodes, t->nodes == 1 ? "" : "s");
+    char where[160];
+    snprintf(where, sizeof where, "%d rank%s on %d node%s%s%s", t->size, t->size == 1 ? "" : "s",
+             t->nodes, t->nodes == 1 ? "" : "s", s->job.layout[0] ? ", " : "", s->job.layout);
     if (s->session_open) /* rank 0's device names the row; the others took theirs alike */
         snprintf(r->device, sizeof r->device, "%s, each on a device: %.140s", where,
                  s->session.dev->name);

@@ -34,10 +34,7 @@
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/workload.h"
 #ifdef HETERO_HAVE_MPI
-#include <stdio.h>
-#include <string.h>
-
-#include "hetero/mpi/mpi.h"
+#include "distributed.h" /* the blocks of the streaming workloads' message-passing bodies */
 #endif
 
 #include "vecadd.h" /* vecadd_data: the inputs, shared with kernels/cuda/vecadd.cu */
@@ -255,81 +252,26 @@ static const hx_ocl_binding vecadd_ocl_binding = {
 /* The n elements are cut into one contiguous block per rank (blocks differ by at most one
  * element, so any rank count works).  A rank allocates only its block of a, b and c and fills a
  * and b from the seed at their global indices: the data are serial's, and no rank holds them
- * all.  Nothing is sent while computing - embarrassingly parallel - and the one message is the
- * gather of c to rank 0 for verification, after the timed runs.  Inside a rank the block is a
- * vecadd problem of its own, run by the omp-simd body (threads x vectors); the "device" variant
- * runs it through the OpenCL binding on the rank's own device instead (--device: a node's
- * ranks share out its GPUs). */
-typedef struct vecadd_mpi {
-    vecadd_data block; /* this rank's a and b; block.n = its length */
-    float *c;
-    hx_problem local; /* the block as a problem: the omp-simd body and the OpenCL binding run it */
-    hx_ocl_job device;
-    bool on_device;
-} vecadd_mpi;
-
-static int vecadd_mpi_check(const hx_problem *p, int ranks, const int grid[2]) {
-    (void)grid;
-    return hx_mpi_check_blocks("--size", p->size, 1, ranks);
-}
-
-static void vecadd_mpi_release(hx_mpi_job *job) {
-    vecadd_mpi *s = job->state;
-    if (!s)
-        return;
-    if (s->on_device)
-        hx_ocl_job_finish(&s->device, &vecadd_ocl_binding);
-    hx_free(s->block.a);
-    hx_free(s->block.b);
-    hx_free(s->c);
-    hx_free(s);
-    job->state = NULL;
+ * all (distributed.c).  Nothing is sent while computing - embarrassingly parallel - and the one
+ * message is the gather of c to rank 0 for verification, after the timed runs.  Inside a rank
+ * the block is a vecadd problem of its own, run by the omp-simd body (threads x vectors); the
+ * "device" variant runs it through the OpenCL binding on the rank's own device instead
+ * (--device: a node's ranks share out its GPUs). */
+static void vecadd_mpi_wire(void *data, float *const *in, size_t n) {
+    *(vecadd_data *)data = (vecadd_data){.a = in[0], .b = in[1], .n = n};
 }
 
 static int vecadd_mpi_prepare(hx_mpi_job *job) {
-    vecadd_mpi *s = hx_alloc(sizeof *s);
-    if (!s)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    memset(s, 0, sizeof *s);
-    job->state = s;
-    const hx_problem *p = job->problem;
-    uint64_t begin, end;
-    hx_mpi_block(p->size, job->ranks, job->rank, &begin, &end);
-    const size_t n = (size_t)(end - begin), bytes = n * sizeof(float);
-    s->block.n = n;
-    HX_TRY(hx_alloc_checked((void **)&s->block.a, bytes, "this rank's block of a"));
-    HX_TRY(hx_alloc_checked((void **)&s->block.b, bytes, "this rank's block of b"));
-    HX_TRY(hx_alloc_checked((void **)&s->c, bytes, "this rank's block of c"));
-    hx_fill_uniform_from(s->block.a, n, begin, p->seed, 1, -1.0f, 1.0f); /* first touch */
-    hx_fill_uniform_from(s->block.b, n, begin, p->seed, 2, -1.0f, 1.0f);
-    s->local = *p;
-    s->local.size = n;
-    s->local.data = &s->block;
-    s->local.out_bytes = bytes;
-    if (job->session) {
-        HX_TRY(hx_ocl_job_start(&s->device, job->session, &vecadd_ocl_binding, &s->local, n,
-                                HX_MEM_BUFFER));
-        s->on_device = true;
-    }
-    snprintf(job->layout, sizeof job->layout, "blocks of %zu..%zu elements", n, n + 1);
-    return HX_OK;
+    static const hx_stream_spec spec = {.inputs = 2,
+                                        .elementwise = true,
+                                        .data_bytes = sizeof(vecadd_data),
+                                        .wire = vecadd_mpi_wire,
+                                        .ocl = &vecadd_ocl_binding};
+    return hx_stream_block_prepare(job, &spec);
 }
 
 static int vecadd_mpi_run(hx_mpi_job *job) {
-    vecadd_mpi *s = job->state;
-    double t = hx_mpi_compute_begin(), kernel, e2e;
-    int status = HX_OK;
-    if (s->on_device) /* kernel and transfers of the rank's block: its computing */
-        status = hx_ocl_job_run(&s->device, &vecadd_ocl_binding, s->c, &kernel, &e2e);
-    else
-        vecadd_omp_simd(&s->local, s->c);
-    hx_mpi_compute_end(job, t);
-    return status;
-}
-
-static int vecadd_mpi_gather(hx_mpi_job *job, void *out) {
-    vecadd_mpi *s = job->state;
-    return hx_mpi_gather_blocks(job->comm, s->c, job->problem->size, sizeof(float), out);
+    return hx_stream_block_compute(job, vecadd_omp_simd); /* and no message */
 }
 
 static const hx_mpi_binding vecadd_mpi_binding = {
@@ -337,11 +279,11 @@ static const hx_mpi_binding vecadd_mpi_binding = {
                  {"device", "none: each rank adds its block on its own OpenCL device", true}},
     .nvariants = 2,
     .verification = "gathered: the blocks of c to rank 0, against serial",
-    .check = vecadd_mpi_check,
+    .check = hx_stream_block_check,
     .prepare = vecadd_mpi_prepare,
     .run = vecadd_mpi_run,
-    .gather = vecadd_mpi_gather,
-    .release = vecadd_mpi_release,
+    .gather = hx_stream_block_gather,
+    .release = hx_stream_block_release,
 };
 #endif
 
