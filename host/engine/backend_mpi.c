@@ -206,7 +206,7 @@ static void describe_team(const mpi_row *s, const hx_backend_run *run, hx_result
     snprintf(where, sizeof where, "%d rank%s on %d node%s%s%s", t->size, t->size == 1 ? "" : "s",
              t->nodes, t->nodes == 1 ? "" : "s", s->job.layout[0] ? ", " : "", s->job.layout);
     if (s->session_open) /* rank 0's device names the row; the others took theirs alike */
-        snprintf(r->device, sizeof r->device, "%s, each on a device: %.140s", where,
+        snprintf(r->device, sizeof r->device, "%.100s, each on a device: %.120s", where,
                  s->session.dev->name);
     else
         snprintf(r->device, sizeof r->device, "%s", where);
