@@ -29,6 +29,7 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"mpi", hx_cmd_mpi, "under mpirun: ping-pong with the Hockney fit, collectives"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

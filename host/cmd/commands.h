@@ -11,5 +11,6 @@ int hx_cmd_devices(int argc, char **argv);
 int hx_cmd_scale(int argc, char **argv);
 int hx_cmd_io(int argc, char **argv);
 int hx_cmd_sched(int argc, char **argv);
+int hx_cmd_mpi(int argc, char **argv);
 
 #endif

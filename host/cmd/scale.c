@@ -36,6 +36,7 @@
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 #include "hetero/engine/measure.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/workload.h"
@@ -59,6 +60,9 @@ typedef struct scale_config {
     uint64_t p[MAX_P];
     size_t np;
     bool threads_given;
+    bool ranks_given;        /* --ranks: p is MPI ranks, the mpi backend's rows */
+    const char *mpi_variant; /* --mpi-variant: which distributed body (default: the first) */
+    hx_mpi_spec mpi;
     scale_mode mode;
     bool mode_given;
     uint64_t size;
@@ -125,6 +129,8 @@ typedef struct scale_run {
 static const hx_opt scale_opts[] = {
     {"threads", 't', "LIST",
      "p values to sweep, e.g. 1,2,4 (default: 1, 2, 4, ... up to the cores)"},
+    {"ranks", 0, "LIST", "p values as MPI ranks, one thread each (mpirun -np max(LIST) ...)"},
+    {"mpi-variant", 0, "NAME", "--ranks: the workload's distributed variant (default: its first)"},
     {"backend", 'b', "LIST",
      "threads sweep: omp, omp-simd, opencl (default omp); sizes sweep: "
      "any (default: all)"},
@@ -156,13 +162,17 @@ static void scale_help(FILE *out) {
         "weak-scaling ones.  Weak scaling grows the size so the work (the workload's flop\n"
         "count, or bytes when it has none) is p times the base.  A p above the core count is\n"
         "measured, marked oversubscribed and left out of the fits.\n"
+        "With --ranks (under mpirun -np N, N >= the largest): p is ranks of the mpi backend,\n"
+        "one thread each, and S(p) uses the time WITH communication, so communication shows\n"
+        "as serial fraction; the ranks a point leaves out wait sleeping (docs/mpi.md).\n"
         "With --sizes: every backend against size, with the cache level the working set fits\n"
         "and the size where the OpenCL device, counted with transfers, beats the best CPU\n"
         "backend.  Workload parameters are given as --NAME=VALUE (see `hetero list`).\n\n"
         "Examples:\n"
         "  hetero scale amdahl --serial-fraction=0.1 --threads=1,2\n"
         "  hetero scale vecadd --mode=weak --size=4M --threads=1,2 --plot=weak.svg\n"
-        "  hetero scale vecadd --sizes=4K..64M*4 --format=json\n\n"
+        "  hetero scale vecadd --sizes=4K..64M*4 --format=json\n"
+        "  mpirun -np 4 hetero scale stencil2d --ranks=1,2,4\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
         "3 device or gnuplot missing.",
         scale_opts);
@@ -187,6 +197,14 @@ static int apply_option(scale_config *c, const hx_arg *a) {
     if (strcmp(name, "threads") == 0) {
         c->threads_given = true;
         return hx_parse_size_list("--threads", v, 1, HX_MAX_THREADS, c->p, MAX_P, &c->np);
+    }
+    if (strcmp(name, "ranks") == 0) {
+        c->ranks_given = true;
+        return hx_parse_size_list("--ranks", v, 1, 65536, c->p, MAX_P, &c->np);
+    }
+    if (strcmp(name, "mpi-variant") == 0) {
+        c->mpi_variant = v;
+        return HX_OK;
     }
     if (strcmp(name, "backend") == 0)
         return parse_backends(c, v);
@@ -269,7 +287,7 @@ static int cmp_u64(const void *a, const void *b) {
 
 /* Threads sweep: sorted, without repeats, and with p = 1 (the T1 of every speedup). */
 static void normalise_p(scale_config *c) {
-    if (!c->threads_given) {
+    if (!c->threads_given && !c->ranks_given) {
         int cores = hx_cpu()->logical_cpus;
         c->np = 0;
         for (uint64_t p = 1; p <= (uint64_t)cores && c->np < MAX_P; p *= 2)
@@ -289,8 +307,36 @@ static void normalise_p(scale_config *c) {
         memmove(c->p + 1, c->p, c->np * sizeof c->p[0]);
         c->p[0] = 1;
         c->np++;
-        hx_notice("--threads has no 1: measuring p=1 as well, the T1 of every speedup");
+        hx_notice("--%s has no 1: measuring p=1 as well, the T1 of every speedup",
+                  c->ranks_given ? "ranks" : "threads");
     }
+}
+
+static int check_ranks_backend(scale_config *c) {
+    const hx_workload *w = c->w;
+    for (int b = 0; b < HX_BACKEND_COUNT; b++)
+        if (c->backend_given && c->want[b] && b != HX_BACKEND_MPI)
+            return hx_fail(HX_ERR_USAGE,
+                           "--ranks sweeps the mpi backend; --backend %s has no ranks",
+                           hx_backend_name((hx_backend)b));
+    if (!hx_backend_built(HX_BACKEND_MPI))
+        return hx_fail(HX_ERR_MISSING, "--ranks needs the mpi backend, which is not in this build "
+                                       "of hetero (install libopenmpi-dev and rebuild)");
+    if (!hx_workload_has(w, HX_BACKEND_MPI))
+        return hx_fail(HX_ERR_USAGE, "workload %s has no mpi backend (see 'hetero list')", w->name);
+    memset(c->want, 0, sizeof c->want);
+    c->want[HX_BACKEND_MPI] = true;
+    c->mpi.variants = c->mpi_variant;
+    c->mpi.threads = 1; /* p counts ranks: one thread each */
+    int variant;
+    if (c->mpi_variant && strchr(c->mpi_variant, ','))
+        return hx_fail(HX_ERR_USAGE, "--mpi-variant '%s': a ranks sweep takes one variant",
+                       c->mpi_variant);
+    HX_TRY(hx_mpi_rows_check_variants(&c->w, 1, &c->mpi));
+    if (hx_mpi_rows_variants(w, &c->mpi, &variant, 1) == 0)
+        return hx_fail(HX_ERR_USAGE, "workload %s has no distributed variant to sweep", w->name);
+    c->mpi.variants = hx_mpi_variant_name(w, variant);
+    return HX_OK;
 }
 
 static int check_backends(scale_config *c) {
@@ -305,6 +351,8 @@ static int check_backends(scale_config *c) {
                 c->want[b] = hx_workload_has(w, (hx_backend)b) && b != HX_BACKEND_CUDA;
         return HX_OK;
     }
+    if (c->ranks_given) /* a ranks sweep: the mpi backend and nothing else */
+        return check_ranks_backend(c);
     if (!c->backend_given)
         c->want[HX_BACKEND_OMP] = true;
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
@@ -360,6 +408,9 @@ static int parse_args(scale_config *c, int argc, char **argv, bool *help) {
     if (!c->w)
         return hx_fail(HX_ERR_USAGE, "'hetero scale' needs a workload, e.g. 'hetero scale "
                                      "vecadd --threads=1,2'; see 'hetero list'");
+    if (c->ranks_given && (c->threads_given || c->nsizes > 0))
+        return hx_fail(HX_ERR_USAGE, "--ranks sweeps ranks (one thread each): it excludes "
+                                     "--threads and --sizes");
     if (c->nsizes > 0) {
         if (c->mode_given)
             return hx_fail(HX_ERR_USAGE, "--sizes sweeps sizes, --mode scales threads: use one");
@@ -515,7 +566,21 @@ static void add_skip(scale_run *run, hx_backend b, unsigned p, uint64_t size, co
     snprintf(s->reason, sizeof s->reason, "%s", why);
 }
 
-/* Measure backend b with p threads / compute units on the instance. */
+/* Extra figure `name` of a row, or 0. */
+static double extra_of(const hx_result *r, const char *name) {
+    for (int e = 0; e < r->nextra; e++)
+        if (strcmp(r->extra[e].name, name) == 0)
+            return r->extra[e].value;
+    return 0.0;
+}
+
+/* The time S(p) divides: with communication for mpi points (the communication is part of the
+ * parallel run's cost), the main time otherwise. */
+static double point_time(const scale_point *pt) {
+    return pt->backend == HX_BACKEND_MPI && pt->r.has_e2e ? pt->r.e2e.median : pt->r.time.median;
+}
+
+/* Measure backend b with p threads / compute units / ranks on the instance. */
 static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx_instance *in,
                          hx_backend b, unsigned p, scale_point **out) {
     hx_measure_opts mo = {c->reps, c->warmup};
@@ -523,6 +588,7 @@ static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx
     hx_target t = {0};
     hx_ocl_device sub;
     hx_ocl_session session;
+    hx_mpi_spec mpi_spec;
     bool sub_made = false, session_open = false;
     if (b == HX_BACKEND_OPENCL) {
         if (p == o->dev->compute_units || c->mode == MODE_SIZES) {
@@ -545,11 +611,17 @@ static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx
             t.session = &session;
         }
         t.mem = o->mem;
+    } else if (b == HX_BACKEND_MPI) { /* the first p ranks of the job, one thread each */
+        t.mpi = &mpi_spec;
+        mpi_spec = c->mpi;
+        mpi_spec.ranks = (int)p;
+        hx_mpi_rows_variants(c->w, &c->mpi, &t.mpi_variant, 1);
     } else {
         in->problem.threads = (int)p;
     }
     scale_point *pt = new_point(run);
-    int status = pt ? hx_measure(in, b, b == HX_BACKEND_OPENCL ? &t : NULL, &mo, &pt->r)
+    bool targeted = b == HX_BACKEND_OPENCL || b == HX_BACKEND_MPI;
+    int status = pt ? hx_measure(in, b, targeted ? &t : NULL, &mo, &pt->r)
                     : hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (session_open)
         hx_ocl_session_close(&session);
@@ -562,11 +634,12 @@ static int measure_point(scale_run *run, const scale_config *c, scale_ocl *o, hx
     }
     pt->backend = b;
     pt->p = p;
-    pt->oversubscribed = b != HX_BACKEND_OPENCL && p > (unsigned)run->cores;
+    pt->oversubscribed = b == HX_BACKEND_MPI ? extra_of(&pt->r, "oversubscribed") > 0.0
+                                             : b != HX_BACKEND_OPENCL && p > (unsigned)run->cores;
     pt->serial_median = in->serial_median;
     pt->working_set = pt->r.bytes;
     pt->cache = hx_cache_fit(run->caches, run->ncaches, pt->working_set);
-    pt->speedup_serial = in->serial_median / pt->r.time.median;
+    pt->speedup_serial = in->serial_median / point_time(pt);
     *out = pt;
     return HX_OK;
 }
@@ -599,8 +672,8 @@ static void derive_threads(scale_run *run, const scale_config *c) {
         pt->t1 = NAN;
         for (size_t k = 0; k < run->n; k++)
             if (run->points[k].backend == pt->backend && run->points[k].p == 1)
-                pt->t1 = run->points[k].r.time.median;
-        double tp = pt->r.time.median;
+                pt->t1 = point_time(&run->points[k]);
+        double tp = point_time(pt);
         pt->speedup = c->mode == MODE_WEAK ? (double)pt->p * pt->t1 / tp : pt->t1 / tp;
         pt->efficiency = pt->speedup / (double)pt->p;
         pt->karp_flatt = hx_karp_flatt(pt->speedup, (double)pt->p);
@@ -924,6 +997,7 @@ static void json_point(hx_json *j, const scale_point *pt) {
         hx_json_kv_string(j, "mem", pt->r.mem);
     hx_json_kv_int(j, "p", pt->p);
     hx_json_kv_int(j, "threads", pt->r.threads);
+    hx_json_kv_int(j, "ranks", pt->r.ranks > 0 ? pt->r.ranks : 1);
     hx_json_kv_int(j, "size", (int64_t)pt->r.size);
     hx_json_kv_number(j, "working_set_bytes", pt->working_set);
     hx_json_kv_string(j, "cache", pt->cache);
@@ -1213,6 +1287,28 @@ static int check_verified(const scale_run *run) {
     return HX_OK;
 }
 
+/* --ranks: the largest p must be ranks this job has, and every point a size its ranks can split. */
+static int check_ranks(const scale_config *c) {
+    int world = hx_engine_ranks();
+    uint64_t most = c->p[c->np - 1];
+    if (most > (uint64_t)world)
+        return hx_fail(HX_ERR_USAGE,
+                       "--ranks %llu needs %llu ranks and this job has %d: run 'mpirun -np %llu "
+                       "hetero scale %s --ranks=...'",
+                       (unsigned long long)most, (unsigned long long)most, world,
+                       (unsigned long long)most, c->w->name);
+    uint64_t base = c->size_given ? c->size : hx_workload_default_size(c->w);
+    for (size_t i = 0; i < c->np; i++) {
+        uint64_t size = base;
+        if (c->mode == MODE_WEAK)
+            HX_TRY(weak_size(c, base, c->p[i], &size));
+        hx_mpi_spec spec = c->mpi;
+        spec.ranks = (int)c->p[i];
+        HX_TRY(hx_mpi_rows_check(c->w, size, c->param_values, &spec));
+    }
+    return HX_OK;
+}
+
 int hx_cmd_scale(int argc, char **argv) {
     scale_config c;
     bool help = false;
@@ -1230,27 +1326,32 @@ int hx_cmd_scale(int argc, char **argv) {
                              "apt-get install gnuplot-nox) or leave out --plot",
                              program);
     }
+    if (status == HX_OK) /* under mpirun every rank runs this; rank 0 alone opens and reports */
+        status = hx_engine_start(c.ranks_given);
+    if (status == HX_OK && c.ranks_given)
+        status = check_ranks(&c);
+    bool root = hx_engine_holds_problem();
     scale_ocl o;
     memset(&o, 0, sizeof o);
-    if (status == HX_OK)
+    if (status == HX_OK && root)
         status = open_ocl(&c, &o);
     scale_run run;
     memset(&run, 0, sizeof run);
     run.cores = hx_cpu()->logical_cpus;
-    run.progress = isatty(STDERR_FILENO);
+    run.progress = root && isatty(STDERR_FILENO);
     run.ncaches = hx_cache_levels(run.caches, HX_MAX_CACHE_LEVELS);
     if (status == HX_OK)
         status = c.mode == MODE_SIZES ? sweep_sizes(&run, &c, &o) : sweep_threads(&run, &c, &o);
     close_ocl(&o);
     if (status == HX_OK) {
         int verified = check_verified(&run);
-        status = write_report(&c, &run);
-        if (status == HX_OK && c.plot)
+        status = root ? write_report(&c, &run) : HX_OK;
+        if (status == HX_OK && c.plot && root)
             status = draw_plot(&c, &run);
         if (status == HX_OK)
             status = verified;
     }
     free(run.points);
     free_config(&c);
-    return hx_report_error(status);
+    return hx_engine_stop(hx_report_error(status));
 }

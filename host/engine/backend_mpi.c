@@ -198,9 +198,9 @@ static void describe_team(const mpi_row *s, const hx_backend_run *run, hx_result
     r->ranks = t->size;
     r->threads = t->threads;
     /* each rank runs the omp-simd body (threads x lanes), or its block on a device */
-    unsigned per_rank = s->session_open ? hx_ocl_processing_elements(s->session.dev)
-                                        : (unsigned)t->threads *
-                                              (unsigned)hx_simd_float_lanes(hx_cpu()->simd);
+    unsigned per_rank = s->session_open
+                            ? hx_ocl_processing_elements(s->session.dev)
+                            : (unsigned)t->threads * (unsigned)hx_simd_float_lanes(hx_cpu()->simd);
     r->pe = (unsigned)t->size * per_rank;
     char where[160];
     snprintf(where, sizeof where, "%d rank%s on %d node%s%s%s", t->size, t->size == 1 ? "" : "s",
@@ -214,6 +214,8 @@ static void describe_team(const mpi_row *s, const hx_backend_run *run, hx_result
     double compute = hx_stats_of(s->compute, reps).median, e2e = hx_stats_of(s->e2e, reps).median;
     hx_result_extra(r, "comm_fraction", e2e > 0.0 ? 1.0 - compute / e2e : NAN);
     hx_result_extra(r, "imbalance", hx_stats_of(s->imbalance, reps).median);
+    if (t->node_ranks * t->threads > hx_cpu()->logical_cpus) /* ranks take turns on cores */
+        hx_result_extra(r, "oversubscribed", 1.0);
 }
 
 static int mpi_finish(hx_backend_run *run, hx_result *r) {

@@ -101,8 +101,8 @@ int hx_mpi_start(bool requested) {
         hx_notice("this MPI gives no thread support (MPI_THREAD_FUNNELED): the OpenMP threads "
                   "inside each rank never call MPI, which most MPIs allow anyway");
     if (job.singleton)
-        hx_notice("not started by a launcher: running the mpi rows as a singleton job of 1 rank "
-                  "(mpirun -np N hetero ... starts N)");
+        hx_notice("not started by a launcher: running as a singleton MPI job of 1 rank "
+                  "(mpirun -np N hetero ... starts N ranks)");
     return HX_OK;
 }
 
