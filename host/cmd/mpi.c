@@ -205,7 +205,7 @@ int hx_cmd_mpi(int argc, char **argv) {
                          c.what == MPI_PINGPONG ? 2 : 4,
                          c.what == MPI_PINGPONG ? "pingpong" : "collectives");
     if (status == HX_OK)
-        status = hx_mpi_start(true);
+        status = hx_mpi_start(true, false); /* no threads: MPI_THREAD_SINGLE */
     if (status == HX_OK)
         status = measure(&c);
     return hx_mpi_stop(hx_report_error(status));

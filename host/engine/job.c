@@ -30,7 +30,7 @@ bool hx_engine_launched(void) {
 
 int hx_engine_start(bool mpi_requested) {
 #ifdef HETERO_HAVE_MPI
-    return hx_mpi_start(mpi_requested);
+    return hx_mpi_start(mpi_requested, true); /* OpenMP inside the ranks */
 #else
     (void)mpi_requested;
     return HX_OK;

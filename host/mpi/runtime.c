@@ -77,7 +77,7 @@ int hx_mpi_fail(int mpi_code, const char *what) {
 
 /* ---- start and stop ----------------------------------------------------------------------- */
 
-int hx_mpi_start(bool requested) {
+int hx_mpi_start(bool requested, bool threaded) {
     if (job.active)
         return HX_OK;
     bool launched = hx_mpi_launched(NULL);
@@ -85,8 +85,9 @@ int hx_mpi_start(bool requested) {
         return HX_OK;
     int initialised = 0, provided = 0;
     HX_MPI(MPI_Initialized(&initialised));
+    const int wanted = threaded ? MPI_THREAD_FUNNELED : MPI_THREAD_SINGLE;
     if (!initialised)
-        HX_MPI(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided));
+        HX_MPI(MPI_Init_thread(NULL, NULL, wanted, &provided));
     else
         HX_MPI(MPI_Query_thread(&provided));
     job.active = true;
@@ -97,7 +98,7 @@ int hx_mpi_start(bool requested) {
     job.stopped = false;
     if (job.rank > 0)
         hx_messages_quiet(1);
-    if (provided < MPI_THREAD_FUNNELED)
+    if (provided < wanted)
         hx_notice("this MPI gives no thread support (MPI_THREAD_FUNNELED): the OpenMP threads "
                   "inside each rank never call MPI, which most MPIs allow anyway");
     if (job.singleton)

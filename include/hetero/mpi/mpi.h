@@ -50,10 +50,12 @@ bool hx_mpi_launched(int *rank);
  * a usage error is printed once for the job. */
 void hx_mpi_prelude(void);
 
-/* Start MPI when launched or requested (MPI_THREAD_FUNNELED: OpenMP threads inside a rank never
- * call MPI).  requested without a launcher: a singleton job of one rank, announced.  Neither:
- * nothing starts and every query below answers for one process.  Safe to call twice. */
-int hx_mpi_start(bool requested);
+/* Start MPI when launched or requested.  threaded: the ranks run OpenMP threads (which never
+ * call MPI): MPI_THREAD_FUNNELED, which the standard asks of a threaded process; else
+ * MPI_THREAD_SINGLE, which Open MPI serves with a cheaper path (ping-pong: single-threaded).
+ * requested without a launcher: a singleton job of one rank, announced.  Neither: nothing starts
+ * and every query below answers for one process.  Safe to call twice. */
+int hx_mpi_start(bool requested, bool threaded);
 
 /* End the job: the root tells every follower the command's status (they return it), then
  * MPI_Finalize.  Returns the status this rank exits with (the root's, on every rank). */
