@@ -23,6 +23,27 @@ extern char **environ;
 
 #define MPIRUN_TIMEOUT "60"
 
+/* Under AddressSanitizer (ASAN_OPTIONS set for this test), the ranks of the runs that check for
+ * leaks unwind the whole stack at each allocation, which LeakSanitizer needs to name Open MPI's
+ * libraries behind its dlclosed components (tests/lsan.supp); that costs seconds per rank, so the
+ * repeated runs leave leak checking to the run of every workload on 4 ranks (and to
+ * unit_test_mpi_bodies, which runs every body in one process). */
+static bool check_leaks;
+
+static void rank_env(void) {
+    static char *base;
+    if (!base) {
+        const char *a = getenv("ASAN_OPTIONS");
+        base = a ? strdup(a) : NULL;
+    }
+    if (!base)
+        return;
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s:%s", base,
+             check_leaks ? "fast_unwind_on_malloc=0" : "detect_leaks=0");
+    setenv("ASAN_OPTIONS", opts, 1);
+}
+
 static const char *mpirun(void) {
     const char *m = getenv("HETERO_MPIRUN");
     return m && *m ? m : NULL;
@@ -47,6 +68,7 @@ static int run_ranks(hx_proc *p, int n, const char *btl, const char *fmt, ...) {
     for (char *tok = strtok(line, " "); tok && k < 95; tok = strtok(NULL, " "))
         argv[k++] = tok;
     argv[k] = NULL;
+    rank_env();
     return hx_run_program(argv, p);
 }
 
@@ -105,6 +127,7 @@ static void every_body_verifies_on_three_and_four_ranks(void **state) {
     static const size_t variants[] = {1, 1, 2, 2, 1, 2, 1, 1, 3};
     for (int n = 3; n <= 4; n++) {
         hx_proc p;
+        check_leaks = n == 4; /* every distributed code path, leak-checked once */
         assert_int_equal(run_ranks(&p, n, NULL,
                                    "run --backend=mpi,serial --format=json --size=67 --reps=2 "
                                    "--warmup=1 vecadd triad reduce dot sgemm stencil2d histogram "
@@ -113,6 +136,7 @@ static void every_body_verifies_on_three_and_four_ranks(void **state) {
         expect_mpi_rows(&p, n, all, variants, 9);
         hx_proc_free(&p);
     }
+    check_leaks = false;
 }
 
 static void one_and_two_ranks_verify(void **state) {
@@ -256,6 +280,7 @@ static void bad_grids_and_sizes_exit_2(void **state) {
 static void without_mpirun(void **state) {
     (void)state;
     hx_proc p;
+    rank_env(); /* a singleton is an MPI job of its own */
     assert_int_equal(hx_run_hetero_cmd(&p, "run --backend=mpi,serial --size=1000 --format=json "
                                            "vecadd"),
                      0);
@@ -342,6 +367,7 @@ static void a_killed_rank_ends_the_job(void **state) {
                           "vecadd",
                           NULL};
     posix_spawn_file_actions_t fa;
+    rank_env();
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
