@@ -25,9 +25,7 @@ typedef struct mpi_config {
     mpi_what what;
     hx_pingpong_opts pp;
     hx_collectives_opts coll;
-    hx_format format;
-    const char *output, *plot;
-    hx_plot_kind plot_kind;
+    hx_report_opts report; /* --format, --output, --plot */
 } mpi_config;
 
 static const hx_opt mpi_opts[] = {
@@ -69,6 +67,10 @@ static int parse_count(const char *option, const char *v, uint64_t min, int *out
 
 static int apply_option(mpi_config *c, const hx_arg *a, bool *batches_given) {
     const char *name = a->opt->name, *v = a->value;
+    bool handled;
+    HX_TRY(hx_report_opts_apply(&c->report, name, v, &handled));
+    if (handled)
+        return HX_OK;
     uint64_t bytes;
     if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) {
         HX_TRY(hx_parse_size(name[1] == 'i' ? "--min" : "--max", v, 1, (uint64_t)1 << 30, &bytes));
@@ -97,16 +99,6 @@ static int apply_option(mpi_config *c, const hx_arg *a, bool *batches_given) {
         c->coll.iters = c->pp.iters;
         return HX_OK;
     }
-    if (strcmp(name, "plot") == 0) {
-        c->plot = v;
-        return hx_plot_kind_of("--plot", v, &c->plot_kind);
-    }
-    if (strcmp(name, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(name, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
-    }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
 
@@ -119,7 +111,6 @@ static void defaults(mpi_config *c) {
         c->coll.ops[op] = true;
     for (size_t s = 4; s <= (1u << 20); s *= 4)
         c->coll.sizes[c->coll.nsizes++] = s;
-    c->format = HX_FORMAT_TABLE;
 }
 
 static int parse_args(mpi_config *c, int argc, char **argv, bool *help) {
@@ -161,13 +152,14 @@ static int parse_args(mpi_config *c, int argc, char **argv, bool *help) {
 static int report(const mpi_config *c, const hx_pingpong_result *pp,
                   const hx_collectives_result *coll) {
     hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
-    int status = c->what == MPI_PINGPONG ? hx_pingpong_write(out.fp, c->format, pp)
-                                         : hx_collectives_write(out.fp, c->format, coll);
+    HX_TRY(hx_output_open(&out, c->report.output));
+    int status = c->what == MPI_PINGPONG ? hx_pingpong_write(out.fp, c->report.format, pp)
+                                         : hx_collectives_write(out.fp, c->report.format, coll);
     status = status == HX_OK ? hx_output_commit(&out) : (hx_output_abort(&out), status);
-    if (status == HX_OK && c->plot)
-        status = c->what == MPI_PINGPONG ? hx_pingpong_plot(c->plot, c->plot_kind, pp)
-                                         : hx_collectives_plot(c->plot, c->plot_kind, coll);
+    if (status == HX_OK && c->report.plot)
+        status = c->what == MPI_PINGPONG
+                     ? hx_pingpong_plot(c->report.plot, c->report.plot_kind, pp)
+                     : hx_collectives_plot(c->report.plot, c->report.plot_kind, coll);
     return status;
 }
 
@@ -189,14 +181,8 @@ int hx_cmd_mpi(int argc, char **argv) {
         mpi_help(stdout);
         return HX_OK;
     }
-    if (status == HX_OK && c.plot) {
-        const char *program;
-        if (!hx_gnuplot_found(&program)) /* before the measuring, not after */
-            status = hx_fail(HX_ERR_MISSING,
-                             "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                             "apt-get install gnuplot-nox) or leave out --plot",
-                             program);
-    }
+    if (status == HX_OK && c.report.plot) /* before the measuring, not after */
+        status = hx_plot_require();
     if (status == HX_OK && !hx_mpi_launched(NULL))
         status = hx_fail(HX_ERR_USAGE,
                          "'hetero mpi %s' measures messages between ranks, and no launcher started "

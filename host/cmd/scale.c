@@ -1254,22 +1254,22 @@ static void plot_sizes(FILE *f, const scale_config *c, const scale_run *run) {
     fputs("\nunset multiplot\n", f);
 }
 
-static int draw_plot(const scale_config *c, const scale_run *run) {
-    char *script = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&script, &len);
-    if (!f)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    char term[1400];
-    fputs(hx_plot_terminal(c->plot_kind, c->plot, 1100, 480, term, sizeof term), f);
-    if (c->mode == MODE_SIZES)
-        plot_sizes(f, c, run);
+typedef struct scale_plot {
+    const scale_config *c;
+    const scale_run *run;
+} scale_plot;
+
+static void plot_body(FILE *f, const void *arg) {
+    const scale_plot *sp = arg;
+    if (sp->c->mode == MODE_SIZES)
+        plot_sizes(f, sp->c, sp->run);
     else
-        plot_threads(f, c, run);
-    fclose(f);
-    int status = hx_plot_run(script, c->plot);
-    free(script);
-    return status;
+        plot_threads(f, sp->c, sp->run);
+}
+
+static int draw_plot(const scale_config *c, const scale_run *run) {
+    scale_plot sp = {c, run};
+    return hx_plot_draw(c->plot, c->plot_kind, 1100, 480, plot_body, &sp);
 }
 
 /* ---- the command ---------------------------------------------------------------------------- */
@@ -1318,14 +1318,8 @@ int hx_cmd_scale(int argc, char **argv) {
         free_config(&c);
         return HX_OK;
     }
-    if (status == HX_OK && c.plot) {
-        const char *program;
-        if (!hx_gnuplot_found(&program)) /* before minutes of measuring, not after */
-            status = hx_fail(HX_ERR_MISSING,
-                             "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                             "apt-get install gnuplot-nox) or leave out --plot",
-                             program);
-    }
+    if (status == HX_OK && c.plot) /* before minutes of measuring, not after */
+        status = hx_plot_require();
     if (status == HX_OK) /* under mpirun every rank runs this; rank 0 alone opens and reports */
         status = hx_engine_start(c.ranks_given);
     if (status == HX_OK && c.ranks_given)

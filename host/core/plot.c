@@ -99,13 +99,36 @@ bool hx_gnuplot_found(const char **program) {
     return executable_in_path(p);
 }
 
+int hx_plot_require(void) {
+    const char *program;
+    if (hx_gnuplot_found(&program))
+        return HX_OK;
+    return hx_fail(HX_ERR_MISSING,
+                   "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
+                   "apt-get install gnuplot-nox) or leave out --plot",
+                   program);
+}
+
+int hx_plot_draw(const char *path, hx_plot_kind kind, int width, int height,
+                 void (*body)(FILE *script, const void *arg), const void *arg) {
+    char *script = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&script, &len);
+    if (!f)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    char term[1400];
+    fputs(hx_plot_terminal(kind, path, width, height, term, sizeof term), f);
+    body(f, arg);
+    fclose(f);
+    int status = hx_plot_run(script, path);
+    free(script);
+    return status;
+}
+
 int hx_plot_run(const char *script, const char *path) {
     const char *program;
-    if (!hx_gnuplot_found(&program))
-        return hx_fail(HX_ERR_MISSING,
-                       "--plot needs gnuplot, and '%s' was not found; install it (Debian: "
-                       "apt-get install gnuplot-nox) or leave out --plot",
-                       program);
+    HX_TRY(hx_plot_require());
+    hx_gnuplot_found(&program);
     char tmp[] = "/tmp/hetero-plot-XXXXXX";
     int fd = mkstemp(tmp);
     if (fd < 0)

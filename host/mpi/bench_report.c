@@ -146,23 +146,6 @@ int hx_pingpong_write(FILE *out, hx_format fmt, const hx_pingpong_result *r) {
     }
 }
 
-/* Run the script that write_body appends after the terminal lines. */
-static int plot_with(const char *path, hx_plot_kind kind, void (*body)(FILE *, const void *),
-                     const void *arg) {
-    char *script = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&script, &len);
-    if (!f)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    char term[1400];
-    fputs(hx_plot_terminal(kind, path, 1100, 480, term, sizeof term), f);
-    body(f, arg);
-    fclose(f);
-    int status = hx_plot_run(script, path);
-    free(script);
-    return status;
-}
-
 static void pingpong_script(FILE *f, const void *arg) {
     const hx_pingpong_result *r = arg;
     fputs("$pp << EOD\n", f);
@@ -195,7 +178,7 @@ static void pingpong_script(FILE *f, const void *arg) {
 }
 
 int hx_pingpong_plot(const char *path, hx_plot_kind kind, const hx_pingpong_result *r) {
-    return plot_with(path, kind, pingpong_script, r);
+    return hx_plot_draw(path, kind, 1100, 480, pingpong_script, r);
 }
 
 /* ---- collectives ------------------------------------------------------------------------------
@@ -318,5 +301,5 @@ static void collectives_script(FILE *f, const void *arg) {
 int hx_collectives_plot(const char *path, hx_plot_kind kind, const hx_collectives_result *r) {
     if (r->n == 0)
         return hx_fail(HX_ERR_RUNTIME, "no points to plot");
-    return plot_with(path, kind, collectives_script, r);
+    return hx_plot_draw(path, kind, 900, 560, collectives_script, r);
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum { HX_PLOT_SVG, HX_PLOT_PNG } hx_plot_kind;
 
@@ -28,5 +29,13 @@ bool hx_gnuplot_found(const char **program);
 /* Run gnuplot on script (its text); HX_ERR_MISSING without gnuplot, HX_ERR_RUNTIME when gnuplot
  * fails or leaves no output file at path. */
 int hx_plot_run(const char *script, const char *path);
+
+/* HX_ERR_MISSING, with the package to install, when gnuplot cannot be run: a command with --plot
+ * checks it before it measures, not after. */
+int hx_plot_require(void);
+
+/* The terminal lines for path (width x height), then what body writes, run by gnuplot. */
+int hx_plot_draw(const char *path, hx_plot_kind kind, int width, int height,
+                 void (*body)(FILE *script, const void *arg), const void *arg);
 
 #endif
