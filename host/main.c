@@ -30,6 +30,9 @@ static const command commands[] = {
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
     {"mpi", hx_cmd_mpi, "under mpirun: ping-pong with the Hockney fit, collectives"},
+    {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
+    {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
+    {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -24,13 +24,6 @@ void hx_cli_free(hx_cli_opts *c) {
     c->nparams = 0;
 }
 
-static int parse_count(const char *option, const char *text, uint64_t min, int *out) {
-    uint64_t v;
-    HX_TRY(hx_parse_uint(option, text, min, 100000, &v));
-    *out = (int)v;
-    return HX_OK;
-}
-
 int hx_cli_apply(hx_cli_opts *c, const hx_arg *a, bool *handled) {
     const char *name = a->opt->name, *v = a->value;
     *handled = true;
@@ -52,11 +45,11 @@ int hx_cli_apply(hx_cli_opts *c, const hx_arg *a, bool *handled) {
     }
     if (strcmp(name, "reps") == 0) {
         c->reps_given = true;
-        return parse_count("--reps", v, 1, &c->reps);
+        return hx_parse_int("--reps", v, 1, 100000, &c->reps);
     }
     if (strcmp(name, "warmup") == 0) {
         c->warmup_given = true;
-        return parse_count("--warmup", v, 0, &c->warmup);
+        return hx_parse_int("--warmup", v, 0, 100000, &c->warmup);
     }
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);

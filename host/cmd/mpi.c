@@ -58,14 +58,8 @@ static void mpi_help(FILE *out) {
         mpi_opts);
 }
 
-static int parse_count(const char *option, const char *v, uint64_t min, int *out) {
-    uint64_t n;
-    HX_TRY(hx_parse_uint(option, v, min, 1000000, &n));
-    *out = (int)n;
-    return HX_OK;
-}
-
-static int apply_option(mpi_config *c, const hx_arg *a, bool *batches_given) {
+static int apply_option(void *ctx, const hx_arg *a) {
+    mpi_config *c = ctx;
     const char *name = a->opt->name, *v = a->value;
     bool handled;
     HX_TRY(hx_report_opts_apply(&c->report, name, v, &handled));
@@ -89,13 +83,12 @@ static int apply_option(mpi_config *c, const hx_arg *a, bool *batches_given) {
     if (strcmp(name, "ops") == 0)
         return hx_collectives_parse_ops(v, c->coll.ops);
     if (strcmp(name, "batches") == 0) {
-        *batches_given = true;
-        HX_TRY(parse_count("--batches", v, 1, &c->pp.batches));
+        HX_TRY(hx_parse_int("--batches", v, 1, 64, &c->pp.batches));
         c->coll.batches = c->pp.batches;
         return HX_OK;
     }
     if (strcmp(name, "iters") == 0) {
-        HX_TRY(parse_count("--iters", v, 1, &c->pp.iters));
+        HX_TRY(hx_parse_int("--iters", v, 1, 1000000, &c->pp.iters));
         c->coll.iters = c->pp.iters;
         return HX_OK;
     }
@@ -124,27 +117,14 @@ static int parse_args(mpi_config *c, int argc, char **argv, bool *help) {
         return hx_fail(HX_ERR_USAGE, "'hetero mpi' needs what to measure: pingpong or "
                                      "collectives (see 'hetero mpi --help')");
     int what;
-    HX_TRY(hx_parse_choice("hetero mpi", argv[1], whats, &what));
+    HX_TRY(hx_parse_choice("measurement", argv[1], whats, &what));
     c->what = (mpi_what)what;
     hx_argparse ap;
-    hx_args_init(&ap, argc - 1, argv + 1, mpi_opts, "mpi");
-    bool batches_given = false;
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind != HX_ARG_OPTION)
-            return hx_fail(HX_ERR_USAGE, "unexpected argument '%s' for 'hetero mpi %s'", a.value,
-                           whats[what]);
-        if (strcmp(a.opt->name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        }
-        HX_TRY(apply_option(c, &a, &batches_given));
-    }
-    if (!batches_given)
-        c->coll.batches = 3;
+    hx_args_init(&ap, argc - 1, argv + 1, mpi_opts,
+                 what == MPI_PINGPONG ? "mpi pingpong" : "mpi collectives");
+    HX_TRY(hx_args_parse_options(&ap, apply_option, c, help));
+    if (*help)
+        return HX_OK;
     return c->what == MPI_PINGPONG ? hx_pingpong_check(&c->pp) : hx_collectives_check(&c->coll);
 }
 

@@ -90,8 +90,8 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "grid") == 0)
         return hx_parse_grid("--grid", a->value, c->mpi.grid);
     if (strcmp(name, "chunk") == 0) {
-        uint64_t v;
-        HX_TRY(hx_parse_uint("--chunk", a->value, 1, 1 << 20, &v));
+        int v;
+        HX_TRY(hx_parse_int("--chunk", a->value, 1, 1 << 20, &v));
         c->mpi.chunk = (unsigned)v;
         return HX_OK;
     }

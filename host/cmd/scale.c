@@ -1127,8 +1127,11 @@ static int write_report(const scale_config *c, const scale_run *run) {
 
 /* Datablock names allow letters and digits only ("omp-simd" would not do). */
 static const char *block(hx_backend b) {
-    static const char *const names[HX_BACKEND_COUNT] = {"serial", "simd",   "omp",  "ompsimd",
-                                                        "blas",   "opencl", "cuda", "mpi"};
+    static const char *const names[HX_BACKEND_COUNT] = {
+        [HX_BACKEND_SERIAL] = "serial",   [HX_BACKEND_SIMD] = "simd",
+        [HX_BACKEND_OMP] = "omp",         [HX_BACKEND_OMP_SIMD] = "ompsimd",
+        [HX_BACKEND_THREADS] = "threads", [HX_BACKEND_BLAS] = "blas",
+        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda",       [HX_BACKEND_MPI] = "mpi"};
     return names[b];
 }
 

@@ -94,6 +94,13 @@ int hx_parse_uint(const char *option, const char *text, uint64_t min, uint64_t m
     return HX_OK;
 }
 
+int hx_parse_int(const char *option, const char *text, int min, int max, int *out) {
+    uint64_t v = 0;
+    HX_TRY(hx_parse_uint(option, text, min < 0 ? 0 : (uint64_t)min, (uint64_t)max, &v));
+    *out = (int)v;
+    return HX_OK;
+}
+
 int hx_parse_threads(const char *option, const char *text, int *out) {
     uint64_t v = 0;
     HX_TRY(hx_parse_uint(option, text, 1, HX_MAX_THREADS, &v));

@@ -1,9 +1,10 @@
 /*
- * backend_cpu.c - the host backends: serial, simd, omp, omp-simd and blas.
+ * backend_cpu.c - the host backends: serial, simd, omp, omp-simd, threads and blas.
  *
  * Each is a plain C function of the workload (w->cpu[b]) called on the host, timed by the host's
- * monotonic clock around the call.  The threaded ones get their thread count through OpenMP,
- * set here from the problem, so a workload's body never reads a thread count itself.
+ * monotonic clock around the call.  The OpenMP ones get their thread count through OpenMP, set
+ * here from the problem, so their bodies never read a thread count; the threads bodies create
+ * p->threads pthreads themselves, which is their lesson.
  */
 #include <math.h>
 #include <omp.h>
@@ -16,7 +17,8 @@
 #include "hetero/engine/backends.h"
 
 static bool threaded(hx_backend b) {
-    return b == HX_BACKEND_OMP || b == HX_BACKEND_OMP_SIMD || b == HX_BACKEND_BLAS;
+    return b == HX_BACKEND_OMP || b == HX_BACKEND_OMP_SIMD || b == HX_BACKEND_THREADS ||
+           b == HX_BACKEND_BLAS;
 }
 
 static bool cpu_has(const hx_workload *w, hx_backend b) {
@@ -30,6 +32,7 @@ static unsigned processing_elements(hx_backend b, int threads) {
     case HX_BACKEND_SIMD:
         return lanes;
     case HX_BACKEND_OMP:
+    case HX_BACKEND_THREADS:
         return (unsigned)threads;
     case HX_BACKEND_OMP_SIMD:
     case HX_BACKEND_BLAS:

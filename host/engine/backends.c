@@ -6,6 +6,7 @@
 static const hx_backend_ops *const table[HX_BACKEND_COUNT] = {
     [HX_BACKEND_SERIAL] = &hx_backend_cpu, [HX_BACKEND_SIMD] = &hx_backend_cpu,
     [HX_BACKEND_OMP] = &hx_backend_cpu,    [HX_BACKEND_OMP_SIMD] = &hx_backend_cpu,
+    [HX_BACKEND_THREADS] = &hx_backend_cpu,
     [HX_BACKEND_BLAS] = &hx_backend_cpu,   [HX_BACKEND_OPENCL] = &hx_backend_opencl,
 #ifdef HETERO_HAVE_CUDA
     [HX_BACKEND_CUDA] = &hx_backend_cuda,

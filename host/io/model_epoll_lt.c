@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "hetero/core/error.h"
-#include "io/io.h"
+#include "internal.h"
 
 #define MAX_EVENTS 256
 

@@ -91,3 +91,24 @@ int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t si
     }
     return HX_OK;
 }
+
+extern const hx_code_section hx_code_sections[];
+extern const size_t hx_code_section_count;
+
+const hx_code_section *hx_workload_code(const hx_workload *w, size_t *n) {
+    char file[64];
+    if (w->source)
+        snprintf(file, sizeof file, "%s", w->source);
+    else
+        snprintf(file, sizeof file, "%s.c", w->name);
+    for (char *c = file; *c; c++)
+        *c = *c == '-' ? '_' : *c;
+    const hx_code_section *first = NULL;
+    *n = 0;
+    for (size_t i = 0; i < hx_code_section_count; i++)
+        if (strcmp(hx_code_sections[i].file, file) == 0) {
+            first = first ? first : &hx_code_sections[i];
+            (*n)++;
+        }
+    return first;
+}

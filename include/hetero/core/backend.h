@@ -1,8 +1,10 @@
 /*
  * backend.h - the ways hetero runs a workload, and what each one is in Flynn's taxonomy.
  *
- * serial is the SISD baseline every other row is verified against and divided into.  Adding a
- * backend means one enum value here, one row in backend.c, and one dispatch slot in run.c.
+ * serial is the SISD baseline every other row is verified against and divided into.  This is a
+ * backend's identity only; how it runs is its entry in the engine's table (engine/backends.h).
+ * Adding a backend: one enum value here, one row in backend.c, one file in host/engine/ and one
+ * line in host/engine/backends.c (docs/extending.md).
  */
 #ifndef HETERO_BACKEND_H
 #define HETERO_BACKEND_H
@@ -14,6 +16,7 @@ typedef enum {
     HX_BACKEND_SIMD,
     HX_BACKEND_OMP,
     HX_BACKEND_OMP_SIMD,
+    HX_BACKEND_THREADS,
     HX_BACKEND_BLAS,
     HX_BACKEND_OPENCL,
     HX_BACKEND_CUDA,

@@ -31,6 +31,9 @@ int hx_parse_threads(const char *option, const char *text, int *out);
  * i.e. OMP_NUM_THREADS or the core count), capped at HX_MAX_THREADS. */
 int hx_default_threads(void);
 
+/* Plain decimal integer in [min, max] into an int (--reps, --warmup, counts). */
+int hx_parse_int(const char *option, const char *text, int min, int max, int *out);
+
 /* Finite decimal number in [min, max]. */
 int hx_parse_double(const char *option, const char *text, double min, double max, double *out);
 

@@ -50,7 +50,7 @@ const hx_backend_ops *hx_backend_ops_of(hx_backend b);
 bool hx_workload_has(const hx_workload *w, hx_backend b);
 
 /* The backends' entries (one file each). */
-extern const hx_backend_ops hx_backend_cpu;    /* serial, simd, omp, omp-simd, blas */
+extern const hx_backend_ops hx_backend_cpu;    /* serial, simd, omp, omp-simd, threads, blas */
 extern const hx_backend_ops hx_backend_opencl; /* backend_opencl.c */
 extern const hx_backend_ops hx_backend_cuda;   /* backend_cuda.c, builds with nvcc */
 extern const hx_backend_ops hx_backend_mpi;    /* backend_mpi.c, builds with MPI */

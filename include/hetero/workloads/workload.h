@@ -113,6 +113,9 @@ struct hx_workload {
     const struct hx_cuda_binding *cuda; /* NULL = no CUDA backend */
     const struct hx_mpi_binding *mpi;   /* NULL = no message-passing backend */
 
+    /* The file that holds it, when not NAME.c (with '-' as '_'): dot lives in reduce.c. */
+    const char *source;
+
     /* Compare out with the serial reference ref; fill v (v->ok decides). */
     void (*verify)(const hx_problem *p, const void *out, const void *ref, hx_verdict *v);
 };
@@ -135,6 +138,17 @@ int hx_param_parse(const hx_param_def *d, const char *text, double *out);
 /* Whether size is in w's range and its inputs fit in host memory: HX_OK, or HX_ERR_USAGE naming
  * option ("--size"), the size and w's accepted range.  Touches no device. */
 int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size);
+
+/* Lines of one section of a workload file (a banner "---- NAME:" to the next), counted from
+ * the source at build time; kernels/NAME.cl is the section "opencl-kernel". */
+typedef struct hx_code_section {
+    const char *file;    /* "reduce.c" */
+    const char *section; /* "omp", "threads", "opencl", "opencl-kernel", ... */
+    int lines;
+} hx_code_section;
+
+/* The sections of w's file, in file order; n gets how many (0 when none were counted). */
+const hx_code_section *hx_workload_code(const hx_workload *w, size_t *n);
 
 /* The default --size for w on this machine. */
 uint64_t hx_workload_default_size(const hx_workload *w);
