@@ -8,7 +8,7 @@
 #include "labs.h"
 
 static const hx_lab *const lab_table[] = {
-    &hx_lab_flynn,
+    &hx_lab_flynn, &hx_lab_message_passing, /* chapter 4 */
 };
 
 size_t hx_lab_count(void) {

@@ -7,5 +7,6 @@
 #include "hetero/lab/lab.h"
 
 extern const hx_lab hx_lab_flynn;
+extern const hx_lab hx_lab_message_passing;
 
 #endif
