@@ -176,7 +176,8 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
     hx_target_spec s = {
         .opencl = plan->want[HX_BACKEND_OPENCL] && any_workload_has(c, HX_BACKEND_OPENCL),
         .opencl_explicit = plan->named[HX_BACKEND_OPENCL] || o->device,
-        .device = o->device,
+        /* --device also names the device each rank drives (the mpi rows' device variant) */
+        .device = plan->want[HX_BACKEND_OPENCL] || !plan->want[HX_BACKEND_MPI] ? o->device : NULL,
         .mem = o->mem,
         .cuda = plan->want[HX_BACKEND_CUDA] && any_workload_has(c, HX_BACKEND_CUDA),
         .cuda_explicit = plan->named[HX_BACKEND_CUDA],

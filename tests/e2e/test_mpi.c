@@ -168,6 +168,31 @@ static void four_ranks_over_tcp_verify(void **state) {
     hx_proc_free(&p);
 }
 
+/* Hybrid: with --device every rank runs its block on its own OpenCL device (vecadd's and triad's
+ * "device" variant), next to the CPU variant. */
+static void a_rank_drives_an_opencl_device(void **state) {
+    (void)state;
+    static const char *const some[] = {"vecadd"};
+    static const size_t variants[] = {2};
+    hx_proc p;
+    assert_int_equal(run_ranks(&p, 2, NULL,
+                               "run --backend=mpi,serial --device=cpu --format=json --size=10007 "
+                               "--reps=2 --warmup=1 vecadd"),
+                     0);
+    if (p.status == 3) { /* no OpenCL CPU device here */
+        hx_proc_free(&p);
+        skip();
+    }
+    assert_null(strstr(p.err, "--device applies to the opencl backend"));
+    expect_mpi_rows(&p, 2, some, variants, 1);
+    jv *doc = jv_parse(p.out, NULL, 0);
+    const jv *row = jv_at(jv_get(doc, "results"), 2);
+    assert_string_equal(jv_get(row, "variant")->string, "device");
+    assert_contains(jv_get(row, "device")->string, "each on a device");
+    jv_free(doc);
+    hx_proc_free(&p);
+}
+
 /* points[] with bytes, latency_us (half a round trip), gbps; the fit; the transport that ran. */
 static void expect_pingpong(const hx_proc *p, const char *transport, size_t npoints) {
     jv *doc = hx_expect_json(p, 0);
@@ -420,6 +445,7 @@ int main(void) {
         cmocka_unit_test(every_body_verifies_on_three_and_four_ranks),
         cmocka_unit_test(one_and_two_ranks_verify),
         cmocka_unit_test(four_ranks_over_tcp_verify),
+        cmocka_unit_test(a_rank_drives_an_opencl_device),
         cmocka_unit_test(pingpong_over_shared_memory_and_tcp),
         cmocka_unit_test(collectives_against_ranks_and_size),
         cmocka_unit_test(scale_over_ranks_fits_the_laws),
