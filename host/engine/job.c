@@ -112,8 +112,24 @@ int hx_mpi_rows_check(const hx_workload *w, uint64_t size, const double *params,
     return b->check ? b->check(&p, ranks, grid) : HX_OK;
 }
 
+/* --grid and --chunk given to a run none of whose distributed bodies reads them: said once. */
+static void unused_options(const hx_workload *const *ws, size_t n, const hx_mpi_spec *spec) {
+    bool grid = false, chunk = false;
+    for (size_t k = 0; k < n; k++) {
+        grid |= ws[k]->mpi && ws[k]->mpi->uses_grid;
+        chunk |= ws[k]->mpi && ws[k]->mpi->uses_chunk;
+    }
+    if (spec->grid[0] > 0 && !grid)
+        hx_notice("--grid applies to a 2-D decomposition (stencil2d's mpi rows), not to this run");
+    if (spec->chunk > 0 && !chunk)
+        hx_notice("--chunk applies to manager/worker (mandelbrot's mpi rows), not to this run");
+}
+
 int hx_mpi_rows_check_variants(const hx_workload *const *ws, size_t n, const hx_mpi_spec *spec) {
-    if (!spec || !spec->variants)
+    if (!spec)
+        return HX_OK;
+    unused_options(ws, n, spec);
+    if (!spec->variants)
         return HX_OK;
     char copy[256];
     snprintf(copy, sizeof copy, "%s", spec->variants);

@@ -155,8 +155,9 @@ static void pingpong_script(FILE *f, const void *arg) {
     fputs("EOD\n", f);
     fprintf(f, "set multiplot layout 1,2 title \"hetero mpi pingpong: %s (%s)\"\n",
             r->transport.name, r->transport.what);
-    fputs("set logscale xy\nset grid\nset key top left\nset format x \"%.0b%B\"\n"
-          "set xlabel \"message size (bytes)\"\nset ylabel \"half round trip (us)\"\n",
+    fputs("set logscale x 2\nset xtics 16\nset logscale y 10\nset grid\nset key top left\n"
+          "set format x \"%.0b%B\"\nset xlabel \"message size (bytes)\"\n"
+          "set ylabel \"half round trip (us)\"\n",
           f);
     fputs("plot $pp using 1:2 title \"best\" with linespoints pt 7, "
           "$pp using 1:3 title \"median\" with points pt 6",
@@ -289,8 +290,9 @@ static void collectives_script(FILE *f, const void *arg) {
     }
     if (ncurves)
         fputs("EOD\n", f);
-    fprintf(f, "set title \"hetero mpi collectives: time per call against size\"\nset logscale xy\n"
-               "set grid\nset key top left\nset format x \"%%.0b%%B\"\nset xlabel \"bytes\"\n"
+    fprintf(f, "set title \"hetero mpi collectives: time per call against size\"\n"
+               "set logscale x 2\nset xtics 16\nset logscale y 10\nset grid\nset key top left\nset "
+               "format x \"%%.0b%%B\"\nset xlabel \"bytes\"\n"
                "set ylabel \"time per call (us), average over the ranks\"\nplot ");
     for (size_t c = 0; c < ncurves; c++)
         fprintf(f, "%s$c%zu using 1:2 title \"%s\" with linespoints pt 7", c ? ", " : "", c,

@@ -56,7 +56,8 @@ const char *hx_mpi_variant_name(const hx_workload *w, int v);
 int hx_mpi_rows_check(const hx_workload *w, uint64_t size, const double *params,
                       const hx_mpi_spec *spec);
 
-/* HX_ERR_USAGE when spec->variants names a variant none of the n workloads has. */
+/* HX_ERR_USAGE when spec->variants names a variant none of the n workloads has; a notice for
+ * --grid or --chunk that no workload's distributed body reads. */
 int hx_mpi_rows_check_variants(const hx_workload *const *ws, size_t n, const hx_mpi_spec *spec);
 
 #endif
