@@ -295,7 +295,7 @@ typedef struct row_claims {
 static void *claim_rows(void *arg) {
     row_claims *c = arg;
     for (size_t r; (r = atomic_fetch_add(&c->next_row, 1)) < c->g->height;)
-        mandelbrot_scalar_row(c->g, c->out, r);
+        mandelbrot_scalar_row(c->g, c->out + r * c->g->width, r);
     return NULL;
 }
 

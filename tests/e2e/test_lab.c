@@ -53,8 +53,8 @@ static void every_lab_runs_and_writes_its_reports(void **state) {
     assert_int_equal(hx_run_hetero_cmd(&p, "lab list"), 0);
     char *save = NULL, *line = strtok_r(p.out, "\n", &save);
     while ((line = strtok_r(NULL, "\n", &save))) {
-        char name[64], out[320];
-        sscanf(line, "%63s", name);
+        char name[64], out[320], needs[16], avail[8] = "yes";
+        sscanf(line, "%63s %15s %7s", name, needs, avail);
         snprintf(out, sizeof out, "%s/%s", dir, name);
         hx_proc run;
         assert_int_equal(hx_run_hetero_cmd(&run, "lab run %s --dir=%s", name, out), 0);
@@ -68,7 +68,8 @@ static void every_lab_runs_and_writes_its_reports(void **state) {
         int reports = 0;
         assert_int_equal(fscanf(f, "%d", &reports), 1);
         pclose(f);
-        assert_true(reports >= 1);
+        if (strcmp(avail, "yes") == 0) /* else its steps cannot run here (no MPI, no GPU) */
+            assert_true(reports >= 1);
         hx_proc_free(&run);
     }
     hx_proc_free(&p);
