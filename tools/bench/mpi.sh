@@ -67,7 +67,7 @@ lat_ref = min(x[0] for x in ref[8]); lat_het = min(x[0] for x in het[8])
 bw_ref = max(x[1] for x in ref[4194304]); bw_het = max(x[1] for x in het[4194304])
 print("8 B latency:     hetero %.3f us, reference %.3f us: %.2fx the reference (target <= 1.5x)"
       % (lat_het, lat_ref, lat_het / lat_ref))
-print("4 MiB bandwidth: hetero %.3f GB/s, reference %.3f GB/s: %.2fx slower (target <= 1.5x)"
+print("4 MiB bandwidth: hetero %.3f GB/s, reference %.3f GB/s: reference / hetero = %.2f (target <= 1.5)"
       % (bw_het, bw_ref, bw_ref / bw_het))
 print("   (best of three runs each; every run: best of 5 batches)")
 print("Hockney fit of the last hetero run: alpha %.3f us, beta %.3f GB/s, R^2 %.4f"
