@@ -33,6 +33,8 @@ static const command commands[] = {
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
     {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
+    {"conc", hx_cmd_conc, "processes, threads, IPC, locks, a global lock, crash isolation"},
+    {"map", hx_cmd_map, "mapping policies on irregular tasks: the design and mapping labs"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -15,5 +15,7 @@ int hx_cmd_mpi(int argc, char **argv);
 int hx_cmd_misd(int argc, char **argv);
 int hx_cmd_memory(int argc, char **argv);
 int hx_cmd_lab(int argc, char **argv);
+int hx_cmd_conc(int argc, char **argv);
+int hx_cmd_map(int argc, char **argv);
 
 #endif

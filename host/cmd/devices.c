@@ -4,7 +4,8 @@
  * The survey always covers the whole machine (the host, then every OpenCL device on every
  * platform), so the cache key does not depend on --device; --device only chooses which records
  * are printed and benchmarked.  --bench measures each chosen device for about --bench-time and
- * stores the figures in the per-machine cache that `hetero run --roofline` reads.
+ * stores the figures in the per-machine cache that `hetero run --roofline` reads; --hierarchy
+ * adds the host's latency staircase, 1-thread rates and memory mountain, which --plot draws.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/survey/survey.h"
 
@@ -30,6 +32,9 @@ typedef struct devices_config {
     double bench_seconds;
     int threads;
     bool no_cache;
+    bool hierarchy;
+    uint64_t hierarchy_max;
+    const char *plot;
 } devices_config;
 
 static const hx_opt devices_opts[] = {
@@ -38,6 +43,9 @@ static const hx_opt devices_opts[] = {
     {"bench-time", 0, "TIME", "time budget per device for --bench (default 2s; e.g. 500ms)"},
     {"threads", 't', "N", "host threads for --bench (default: all cores)"},
     {"no-cache", 0, NULL, "do not write the --bench figures to the survey cache"},
+    {"hierarchy", 0, NULL, "with --bench: host latency per level, 1-thread rates, mountain"},
+    {"hierarchy-max", 0, "SIZE", "largest working set of --hierarchy (default 8 x the LLC)"},
+    {"plot", 'p', "FILE", "with --hierarchy: draw the memory mountain and latency (.svg/.png)"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
@@ -51,7 +59,9 @@ static void devices_help(FILE *out) {
                  "Describe the host CPU and every OpenCL device: identity, shape, the features\n"
                  "that decide what hetero can run, and the Flynn class and memory organisation\n"
                  "of each.  --bench also measures each one (median of repetitions, with min and\n"
-                 "max) and caches the figures per machine for `hetero run --roofline`.\n"
+                 "max) and caches the figures per machine for `hetero run --roofline`;\n"
+                 "--hierarchy adds the host's memory hierarchy (latency staircase, per-level\n"
+                 "bandwidth with 1 and all threads, memory mountain) and --plot draws it.\n"
                  "docs/devices.md explains every field and the JSON schema hetero.devices/1.\n\n"
                  "Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 no such device.",
                  devices_opts);
@@ -79,6 +89,17 @@ static int apply_option(devices_config *c, const hx_arg *a) {
     if (strcmp(name, "no-cache") == 0) {
         c->no_cache = true;
         return HX_OK;
+    }
+    if (strcmp(name, "hierarchy") == 0) {
+        c->hierarchy = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "hierarchy-max") == 0)
+        return hx_parse_size("--hierarchy-max", v, (uint64_t)64 << 10, (uint64_t)1 << 36,
+                             &c->hierarchy_max);
+    if (strcmp(name, "plot") == 0) {
+        c->plot = v;
+        return hx_plot_check("--plot", v);
     }
     if (strcmp(name, "kernels-fallback") == 0) {
         hx_kernels_set_fallback(true);
@@ -119,6 +140,17 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
         }
         HX_TRY(apply_option(c, &a));
     }
+}
+
+/* The options that only make sense together, checked before anything is measured. */
+static int check_combination(const devices_config *c) {
+    if (c->hierarchy && !c->bench)
+        return hx_fail(HX_ERR_USAGE, "--hierarchy is part of the benchmark: add --bench");
+    if (c->hierarchy_max && !c->hierarchy)
+        return hx_fail(HX_ERR_USAGE, "--hierarchy-max needs --hierarchy");
+    if (c->plot && !c->hierarchy)
+        return hx_fail(HX_ERR_USAGE, "--plot draws the hierarchy: add --bench --hierarchy");
+    return HX_OK;
 }
 
 /* keep[i] for survey record i, by --device. */
@@ -169,9 +201,8 @@ static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
 
 static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device *devs,
                      const bool *keep) {
-    hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs()};
-    char path[4096] = "";
-    bool loaded = false;
+    hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs(),
+                       c->hierarchy, c->hierarchy_max};
     bool cache = !c->no_cache;
     if (cache && o.threads != omp_get_num_procs()) {
         /* the cache holds the machine's peaks, which take every core */
@@ -179,21 +210,13 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
                   o.threads);
         cache = false;
     }
-    if (cache) {
-        HX_TRY(hx_survey_cache_path(path, sizeof path));
-        /* keep the figures of the devices not benchmarked now */
-        HX_TRY(hx_survey_cache_load(s, path, &loaded));
-    }
-    for (size_t i = 0; i < s->n; i++) {
-        if (!keep[i])
-            continue;
-        hx_device_record *r = &s->dev[i];
-        memset(r->fig, 0, sizeof r->fig);
-        r->bench_clock_mhz = 0;
-        r->benched = false;
-        HX_TRY(hx_bench_record(r, devs, &o));
-    }
-    return cache ? hx_survey_cache_save(s, path) : HX_OK;
+    if (c->hierarchy && !keep[0])
+        return hx_fail(HX_ERR_USAGE,
+                       "--hierarchy measures the host's caches, which --device=%s "
+                       "leaves out; use --device=host or all",
+                       c->device_spec);
+    HX_TRY(hx_survey_bench(s, devs, keep, &o, cache));
+    return c->plot ? hx_hierarchy_plot(&s->dev[0], c->plot) : HX_OK;
 }
 
 /* Drop the records not chosen (and, without --bench, any cached figures). */
@@ -226,6 +249,8 @@ int hx_cmd_devices(int argc, char **argv) {
         devices_help(stdout);
         return HX_OK;
     }
+    if (status == HX_OK)
+        status = check_combination(&c);
     hx_survey s = {0};
     hx_ocl_device *devs = NULL;
     size_t ndevs = 0;

@@ -138,8 +138,8 @@ static int report(const mpi_config *c, const hx_pingpong_result *pp,
     status = status == HX_OK ? hx_output_commit(&out) : (hx_output_abort(&out), status);
     if (status == HX_OK && c->report.plot)
         status = c->what == MPI_PINGPONG
-                     ? hx_pingpong_plot(c->report.plot, c->report.plot_kind, pp)
-                     : hx_collectives_plot(c->report.plot, c->report.plot_kind, coll);
+                     ? hx_pingpong_plot(c->report.plot, pp)
+                     : hx_collectives_plot(c->report.plot, coll);
     return status;
 }
 

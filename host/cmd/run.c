@@ -16,6 +16,7 @@
 #include "common.h"
 #include "hetero/core/error.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 #include "hetero/core/report.h"
 #include "hetero/engine/backends.h"
 #include "hetero/engine/job.h"
@@ -32,7 +33,8 @@ typedef struct run_config {
     size_t nworkloads;
     int threads;
     bool threads_given;
-    bool roofline; /* --roofline: pct_peak against measured peaks (hetero devices) */
+    bool roofline;    /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *plot; /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
     hx_mpi_spec mpi;
     const char *mpi_variants;
 } run_config;
@@ -41,6 +43,7 @@ static const hx_opt run_opts[] = {
     HX_CLI_WORKLOAD_OPTS,
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
+    {"plot", 'p', "FILE", "draw the roofline with this run's rows (.svg/.png; --roofline)"},
     {"mpi-variant", 0, "LIST", "mpi rows: the communication patterns to run (default: all)"},
     {"overlap", 0, NULL, "mpi rows: stencil2d's overlapped halo only (--mpi-variant=overlap)"},
     {"grid", 0, "PxQ", "mpi rows: the 2-D process grid of stencil2d (P x Q = the ranks)"},
@@ -98,6 +101,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "roofline") == 0) {
         c->roofline = true;
         return HX_OK;
+    }
+    if (strcmp(name, "plot") == 0) {
+        c->plot = a->value;
+        return hx_plot_check("--plot", a->value);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -216,7 +223,7 @@ static int run(run_config *c) {
     int status = hx_run_plan_execute(&plan, &ts, &rows);
     hx_target_close(&ts);
     if (status == HX_OK && root) /* pct_peak: with --roofline, or when a survey cache exists */
-        status = hx_roofline_annotate(rows.rows, rows.n, c->roofline, 0);
+        status = hx_roofline_annotate(rows.rows, rows.n, c->roofline || c->plot, 0, c->plot);
     if (status == HX_OK) {
         int verified = hx_rows_check_verified(&rows);
         status = root ? write_report(c, &rows) : HX_OK;

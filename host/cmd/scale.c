@@ -1131,7 +1131,8 @@ static const char *block(hx_backend b) {
         [HX_BACKEND_SERIAL] = "serial",   [HX_BACKEND_SIMD] = "simd",
         [HX_BACKEND_OMP] = "omp",         [HX_BACKEND_OMP_SIMD] = "ompsimd",
         [HX_BACKEND_THREADS] = "threads", [HX_BACKEND_BLAS] = "blas",
-        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda",       [HX_BACKEND_MPI] = "mpi"};
+        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda",
+        [HX_BACKEND_MPI] = "mpi"};
     return names[b];
 }
 
@@ -1257,22 +1258,22 @@ static void plot_sizes(FILE *f, const scale_config *c, const scale_run *run) {
     fputs("\nunset multiplot\n", f);
 }
 
-typedef struct scale_plot {
-    const scale_config *c;
-    const scale_run *run;
-} scale_plot;
-
-static void plot_body(FILE *f, const void *arg) {
-    const scale_plot *sp = arg;
-    if (sp->c->mode == MODE_SIZES)
-        plot_sizes(f, sp->c, sp->run);
-    else
-        plot_threads(f, sp->c, sp->run);
-}
-
 static int draw_plot(const scale_config *c, const scale_run *run) {
-    scale_plot sp = {c, run};
-    return hx_plot_draw(c->plot, c->plot_kind, 1100, 480, plot_body, &sp);
+    char *script = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&script, &len);
+    if (!f)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    char term[1400];
+    fputs(hx_plot_terminal(c->plot_kind, c->plot, 1100, 480, term, sizeof term), f);
+    if (c->mode == MODE_SIZES)
+        plot_sizes(f, c, run);
+    else
+        plot_threads(f, c, run);
+    fclose(f);
+    int status = hx_plot_run(script, c->plot);
+    free(script);
+    return status;
 }
 
 /* ---- the command ---------------------------------------------------------------------------- */

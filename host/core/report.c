@@ -144,7 +144,7 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
         if (has_pct) {
             char pct[32];
             hx_format_number(pct, sizeof pct, extra_value(r, "pct_peak"), "%.0f%%");
-            hx_table_cell(t, "%s", pct);
+            hx_table_cell(t, "%s%s%s", pct, r->ceiling[0] ? " " : "", r->ceiling);
         }
     }
     fprintf(out, "host: %s, %d cores, %s\n", host->cpu, host->cores, host->simd);
@@ -229,6 +229,8 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_kv_number(&j, "tolerance", r->tolerance);
         for (int e = 0; e < r->nextra; e++)
             hx_json_kv_number(&j, r->extra[e].name, r->extra[e].value);
+        if (r->ceiling[0])
+            hx_json_kv_string(&j, "ceiling", r->ceiling);
         hx_json_object_end(&j);
     }
     hx_json_array_end(&j);
@@ -258,7 +260,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd,ranks,threads_per_rank,variant\n",
+          "host_cpu,host_cores,host_simd,ranks,threads_per_rank,variant,pct_peak,ceiling\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -289,6 +291,8 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->simd, 0);
         fprintf(out, ",%d,%d", r->ranks > 0 ? r->ranks : 1, r->threads);
         hx_csv_field(out, r->variant, 0);
+        hx_csv_number(out, extra_value(r, "pct_peak"));
+        hx_csv_field(out, r->ceiling, 0);
         fputc('\n', out);
     }
     return HX_OK;

@@ -8,7 +8,8 @@
 #include "labs.h"
 
 static const hx_lab *const lab_table[] = {
-    &hx_lab_flynn, &hx_lab_message_passing, /* chapter 4 */
+    &hx_lab_flynn,   &hx_lab_message_passing,   &hx_lab_design,
+    &hx_lab_mapping, &hx_lab_processes_threads, &hx_lab_io_models,
 };
 
 size_t hx_lab_count(void) {

@@ -8,5 +8,9 @@
 
 extern const hx_lab hx_lab_flynn;
 extern const hx_lab hx_lab_message_passing;
+extern const hx_lab hx_lab_design;
+extern const hx_lab hx_lab_mapping;
+extern const hx_lab hx_lab_processes_threads;
+extern const hx_lab hx_lab_io_models;
 
 #endif

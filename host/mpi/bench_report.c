@@ -146,8 +146,7 @@ int hx_pingpong_write(FILE *out, hx_format fmt, const hx_pingpong_result *r) {
     }
 }
 
-static void pingpong_script(FILE *f, const void *arg) {
-    const hx_pingpong_result *r = arg;
+static void pingpong_script(FILE *f, const hx_pingpong_result *r) {
     fputs("$pp << EOD\n", f);
     for (size_t i = 0; i < r->n; i++)
         fprintf(f, "%zu %.9g %.9g %.9g\n", r->points[i].bytes, r->points[i].latency_us,
@@ -178,8 +177,11 @@ static void pingpong_script(FILE *f, const void *arg) {
     fputs("\nunset multiplot\n", f);
 }
 
-int hx_pingpong_plot(const char *path, hx_plot_kind kind, const hx_pingpong_result *r) {
-    return hx_plot_draw(path, kind, 1100, 480, pingpong_script, r);
+int hx_pingpong_plot(const char *path, const hx_pingpong_result *r) {
+    hx_plot_script s;
+    HX_TRY(hx_plot_script_open(&s, path, 1100, 480));
+    pingpong_script(s.f, r);
+    return hx_plot_script_run(&s);
 }
 
 /* ---- collectives ------------------------------------------------------------------------------
@@ -271,8 +273,7 @@ int hx_collectives_write(FILE *out, hx_format fmt, const hx_collectives_result *
     }
 }
 
-static void collectives_script(FILE *f, const void *arg) {
-    const hx_collectives_result *r = arg;
+static void collectives_script(FILE *f, const hx_collectives_result *r) {
     /* one datablock per (operation, ranks) */
     char curves[64][64];
     size_t ncurves = 0;
@@ -300,8 +301,11 @@ static void collectives_script(FILE *f, const void *arg) {
     fputc('\n', f);
 }
 
-int hx_collectives_plot(const char *path, hx_plot_kind kind, const hx_collectives_result *r) {
+int hx_collectives_plot(const char *path, const hx_collectives_result *r) {
     if (r->n == 0)
         return hx_fail(HX_ERR_RUNTIME, "no points to plot");
-    return hx_plot_draw(path, kind, 900, 560, collectives_script, r);
+    hx_plot_script s;
+    HX_TRY(hx_plot_script_open(&s, path, 900, 560));
+    collectives_script(s.f, r);
+    return hx_plot_script_run(&s);
 }

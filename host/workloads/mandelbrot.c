@@ -158,19 +158,20 @@ static inline uint32_t escape_count(float cx, float cy, uint32_t max_iter) {
     return n;
 }
 
-/* Row `row` of the image into line[0 .. width). */
+/* Pixels [col_begin, col_end) of one row; the row functions below share this signature so that a
+ * tile (a column range of a few rows) costs the same code as a full row. */
 HX_SERIAL static void mandelbrot_scalar_row(const hx_mandelbrot_geometry *g, uint32_t *line,
-                                            size_t row) {
+                                            size_t row, size_t col_begin, size_t col_end) {
     const float cy = g->y_min + (float)row * g->dy;
     HX_NOVEC
-    for (size_t col = 0; col < g->width; col++)
+    for (size_t col = col_begin; col < col_end; col++)
         line[col] = escape_count(g->x_min + (float)col * g->dx, cy, g->max_iter);
 }
 
 HX_SERIAL static void mandelbrot_serial(const hx_problem *p, void *out) {
     const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
     for (size_t row = 0; row < g->height; row++)
-        mandelbrot_scalar_row(g, (uint32_t *)out + row * g->width, row);
+        mandelbrot_scalar_row(g, (uint32_t *)out + row * g->width, row, 0, g->width);
 }
 
 /* ---- simd: 8 or 16 pixels per instruction, masked until every lane escaped (SIMD) -------- */
@@ -178,12 +179,12 @@ HX_SERIAL static void mandelbrot_serial(const hx_problem *p, void *out) {
 /* A vector of pixels iterates while any lane is active; the count of a lane grows only while it
  * is active, and an escaped lane's x, y keep changing (possibly to inf or NaN) unobserved. */
 HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, uint32_t *line,
-                                               size_t row) {
+                                               size_t row, size_t col_begin, size_t col_end) {
     const __m256 cy = _mm256_set1_ps(g->y_min + (float)row * g->dy);
     const __m256 x_min = _mm256_set1_ps(g->x_min), dx = _mm256_set1_ps(g->dx);
     const __m256 four = _mm256_set1_ps(4.0f);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (size_t col = 0; col < g->width; col += 8) {
+    for (size_t col = col_begin; col < col_end; col += 8) {
         __m256i cols = _mm256_add_epi32(_mm256_set1_epi32((int)col), lane);
         __m256 cx = _mm256_add_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(cols), dx));
         __m256 x = _mm256_setzero_ps(), y = _mm256_setzero_ps();
@@ -199,7 +200,7 @@ HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, 
             y = _mm256_add_ps(_mm256_add_ps(xy, xy), cy);
             x = _mm256_add_ps(_mm256_sub_ps(x2, y2), cx);
         }
-        size_t left = g->width - col;
+        size_t left = col_end - col;
         if (left >= 8) {
             _mm256_storeu_si256((__m256i *)(line + col), count);
         } else { /* the last, partial vector: store its valid lanes only */
@@ -210,13 +211,13 @@ HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, 
 }
 
 HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry *g, uint32_t *line,
-                                                   size_t row) {
+                                                   size_t row, size_t col_begin, size_t col_end) {
     const __m512 cy = _mm512_set1_ps(g->y_min + (float)row * g->dy);
     const __m512 x_min = _mm512_set1_ps(g->x_min), dx = _mm512_set1_ps(g->dx);
     const __m512 four = _mm512_set1_ps(4.0f);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i one = _mm512_set1_epi32(1);
-    for (size_t col = 0; col < g->width; col += 16) {
+    for (size_t col = col_begin; col < col_end; col += 16) {
         __m512i cols = _mm512_add_epi32(_mm512_set1_epi32((int)col), lane);
         __m512 cx = _mm512_add_ps(x_min, _mm512_mul_ps(_mm512_cvtepi32_ps(cols), dx));
         __m512 x = _mm512_setzero_ps(), y = _mm512_setzero_ps();
@@ -232,27 +233,34 @@ HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry 
             y = _mm512_add_ps(_mm512_add_ps(xy, xy), cy);
             x = _mm512_add_ps(_mm512_sub_ps(x2, y2), cx);
         }
-        size_t left = g->width - col;
+        size_t left = col_end - col;
         __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
         _mm512_mask_storeu_epi32(line + col, valid, count);
     }
 }
 
-/* Row `row` into line with the widest SIMD code this CPU has. */
-static void mandelbrot_simd_row(const hx_mandelbrot_geometry *g, uint32_t *line, size_t row) {
+/* Pixels [col_begin, col_end) of row `row` into line (the row's first pixel) with the widest
+ * SIMD code this CPU has. */
+static void mandelbrot_simd_row(const hx_mandelbrot_geometry *g, uint32_t *line, size_t row,
+                                size_t col_begin, size_t col_end) {
     hx_simd_level level = hx_cpu()->simd;
     if (level == HX_SIMD_AVX512)
-        mandelbrot_avx512_row(g, line, row);
+        mandelbrot_avx512_row(g, line, row, col_begin, col_end);
     else if (level == HX_SIMD_AVX2)
-        mandelbrot_avx2_row(g, line, row);
+        mandelbrot_avx2_row(g, line, row, col_begin, col_end);
     else
-        mandelbrot_scalar_row(g, line, row);
+        mandelbrot_scalar_row(g, line, row, col_begin, col_end);
+}
+
+void hx_mandelbrot_block(const hx_mandelbrot_geometry *g, uint32_t *out, size_t row_begin,
+                         size_t row_end, size_t col_begin, size_t col_end) {
+    for (size_t row = row_begin; row < row_end; row++)
+        mandelbrot_simd_row(g, out + row * g->width, row, col_begin, col_end);
 }
 
 void hx_mandelbrot_rows(const hx_problem *p, uint32_t *out, size_t row_begin, size_t row_end) {
     const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
-    for (size_t row = row_begin; row < row_end; row++)
-        mandelbrot_simd_row(g, out + row * g->width, row);
+    hx_mandelbrot_block(g, out, row_begin, row_end, 0, g->width);
 }
 
 static void mandelbrot_simd(const hx_problem *p, void *out) {
@@ -270,7 +278,7 @@ HX_SERIAL static void mandelbrot_omp(const hx_problem *p, void *out) {
     const long rows = (long)g->height;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long r = 0; r < rows; r++)
-        mandelbrot_scalar_row(g, (uint32_t *)out + (size_t)r * g->width, (size_t)r);
+        mandelbrot_scalar_row(g, (uint32_t *)out + (size_t)r * g->width, (size_t)r, 0, g->width);
 }
 
 /* ---- omp-simd: threads x vectors, rows taken dynamically (MIMD of SIMD) ------------------ */
@@ -295,7 +303,7 @@ typedef struct row_claims {
 static void *claim_rows(void *arg) {
     row_claims *c = arg;
     for (size_t r; (r = atomic_fetch_add(&c->next_row, 1)) < c->g->height;)
-        mandelbrot_scalar_row(c->g, c->out + r * c->g->width, r);
+        mandelbrot_scalar_row(c->g, c->out + r * c->g->width, r, 0, c->g->width);
     return NULL;
 }
 
@@ -420,7 +428,8 @@ static void mandelbrot_mpi_compute(hx_mpi_job *job, uint32_t *lines, size_t firs
     const long n = (long)count;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long k = 0; k < n; k++)
-        mandelbrot_simd_row(&s->g, lines + (size_t)k * s->g.width, first + (size_t)k * step);
+        mandelbrot_simd_row(&s->g, lines + (size_t)k * s->g.width, first + (size_t)k * step, 0,
+                            s->g.width);
     hx_mpi_compute_end(job, t);
 }
 

@@ -131,6 +131,38 @@ int hx_run_hetero_cmd(hx_proc *p, const char *fmt, ...) {
     return hx_run_hetero(args, p);
 }
 
+int hx_capture_begin(hx_capture *c) {
+    snprintf(c->path, sizeof c->path, "/tmp/hetero-stderr-XXXXXX");
+    int fd = mkstemp(c->path);
+    if (fd < 0)
+        return -1;
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    int ok = c->saved >= 0 && dup2(fd, STDERR_FILENO) >= 0;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+char *hx_capture_end(hx_capture *c) {
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    FILE *f = fopen(c->path, "r");
+    unlink(c->path);
+    if (!f)
+        return NULL;
+    buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&b, chunk, n) != 0)
+            break;
+    fclose(f);
+    if (!b.data)
+        b.data = calloc(1, 1);
+    return b.data;
+}
+
 void hx_proc_free(hx_proc *p) {
     free(p->out);
     free(p->err);

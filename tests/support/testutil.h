@@ -27,6 +27,20 @@ void hx_proc_free(hx_proc *p);
 /* Number of lines in s (a last line without '\n' counts). */
 size_t hx_count_lines(const char *s);
 
+/* ---- this process's stderr --------------------------------------------------------------------
+ */
+
+/* What the code under test writes to stderr (its notices) between begin and end. */
+typedef struct hx_capture {
+    int saved;     /* the real stderr */
+    char path[64]; /* the file standing in for it */
+} hx_capture;
+
+/* Point stderr at a temporary file; -1 when that cannot be done. */
+int hx_capture_begin(hx_capture *c);
+/* Restore stderr and return what was written (malloc'd, NUL-terminated; NULL on failure). */
+char *hx_capture_end(hx_capture *c);
+
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
 typedef enum { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT } jv_type;

@@ -38,6 +38,8 @@ typedef struct hx_result {
     double speedup, efficiency, gbps, gflops;
     bool verified;
     double max_rel_err, tolerance;
+    /* The ceiling pct_peak (an extra) is put against: "L1".."L3", "DRAM", "fp32"; "" without. */
+    char ceiling[8];
     /* Optional extra figures a workload or mode adds (name -> value), shown in JSON. */
     struct {
         const char *name;

@@ -98,7 +98,7 @@ hx_hockney hx_hockney_fit(const hx_pingpong_point *pts, size_t n);
 int hx_mpi_transport(MPI_Comm pair, hx_transport *t);
 
 int hx_pingpong_write(FILE *out, hx_format fmt, const hx_pingpong_result *r);
-int hx_pingpong_plot(const char *path, hx_plot_kind kind, const hx_pingpong_result *r);
+int hx_pingpong_plot(const char *path, const hx_pingpong_result *r);
 
 typedef enum { HX_COLL_ALLREDUCE, HX_COLL_BCAST, HX_COLL_ALLTOALL, HX_COLL_COUNT } hx_collective;
 
@@ -132,6 +132,6 @@ int hx_collectives_check(const hx_collectives_opts *o);
 /* Measure (collective; at least 2 ranks). */
 int hx_mpi_collectives(const hx_collectives_opts *o, hx_collectives_result *r);
 int hx_collectives_write(FILE *out, hx_format fmt, const hx_collectives_result *r);
-int hx_collectives_plot(const char *path, hx_plot_kind kind, const hx_collectives_result *r);
+int hx_collectives_plot(const char *path, const hx_collectives_result *r);
 
 #endif

@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
-# bench.sh - the vecadd benchmark: GB/s per backend at the default size, next to the best
-# streaming bandwidth a separate reference program reaches on this machine in the same run.
+# vecadd.sh - the vecadd benchmark (`make bench`): GB/s per backend at the default size, next to
+# the best streaming bandwidth the STREAM reference (tools/ref/stream.c, compiled here) reaches on
+# this machine in the same run.
 #
-#   tools/bench.sh [BUILD_DIR]        (default build/release; run `make build` first)
+#   tools/bench/vecadd.sh [BUILD_DIR]        (default build/release; run `make build` first)
 #
-# Targets (docs/bench.md): the best CPU backend >= 90% of the reference; opencl on PoCL >= 80% of
-# the best CPU backend.  A benchmark, not a test: it reports, it does not fail on a figure.
+# Targets (docs/workloads.md, vecadd): the best CPU backend >= 90% of the reference; opencl on
+# PoCL >= 80% of the best CPU backend.  A benchmark, not a test: it reports, it does not fail on a
+# figure.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/release}
 hetero=$build/hetero
-[ -x "$hetero" ] || { echo "bench.sh: $hetero not found; run 'make build' first" >&2; exit 2; }
-command -v python3 >/dev/null || { echo "bench.sh: needs python3 to read JSON" >&2; exit 2; }
+[ -x "$hetero" ] || { echo "vecadd.sh: $hetero not found; run 'make build' first" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "vecadd.sh: needs python3 to read JSON" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -O2 -fopenmp -mavx2 -mfma "$root/tools/bench/stream_ref.c" -o "$tmp/stream_ref"
+cc -O3 -march=native -fopenmp "$root/tools/ref/stream.c" -o "$tmp/stream"
 
-echo "== reference: STREAM-style kernels, all cores, best of 20 (GB/s, 12 bytes/element)"
-"$tmp/stream_ref" $((1 << 25)) 20 | tee "$tmp/ref.txt"
+echo "== reference: STREAM's kernels, all cores, best of 20 (GB/s, words read + written x 4)"
+"$tmp/stream" 128 20 | tee "$tmp/ref.txt"
 echo
 echo "== hetero run vecadd (default size, --reps=20)"
 "$hetero" run --reps=20 --format=json --output="$tmp/run.json" vecadd
