@@ -183,18 +183,22 @@ void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s) {
     hx_json_object_end(j);
 }
 
+void hx_json_kv_host(hx_json *j, const hx_host_info *host) {
+    hx_json_key(j, "host");
+    hx_json_object_begin(j);
+    hx_json_kv_string(j, "cpu", host->cpu);
+    hx_json_kv_int(j, "cores", host->cores);
+    hx_json_kv_string(j, "simd", host->simd);
+    hx_json_object_end(j);
+}
+
 static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                       const hx_skip *skips, size_t nskips) {
     hx_json j;
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_RUN_SCHEMA);
-    hx_json_key(&j, "host");
-    hx_json_object_begin(&j);
-    hx_json_kv_string(&j, "cpu", host->cpu);
-    hx_json_kv_int(&j, "cores", host->cores);
-    hx_json_kv_string(&j, "simd", host->simd);
-    hx_json_object_end(&j);
+    hx_json_kv_host(&j, host);
     hx_json_key(&j, "results");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < n; i++) {

@@ -17,12 +17,7 @@
 static void json_host(hx_json *j) {
     hx_host_info host;
     hx_host_info_get(&host);
-    hx_json_key(j, "host");
-    hx_json_object_begin(j);
-    hx_json_kv_string(j, "cpu", host.cpu);
-    hx_json_kv_int(j, "cores", host.cores);
-    hx_json_kv_string(j, "simd", host.simd);
-    hx_json_object_end(j);
+    hx_json_kv_host(j, &host);
 }
 
 static void fit_line(FILE *out, const hx_pingpong_result *r) {

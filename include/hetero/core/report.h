@@ -77,6 +77,8 @@ void hx_format_seconds(char *buf, size_t len, double s);
 void hx_format_number(char *buf, size_t len, double v, const char *fmt);
 /* ",<v>" with 9 significant digits, or "," (an empty CSV field) when v is not finite. */
 void hx_csv_number(FILE *out, double v);
+/* "host": {"cpu": .., "cores": .., "simd": ..}, the block every report opens with */
+void hx_json_kv_host(hx_json *j, const hx_host_info *host);
 /* "key": {"median": .., "min": .., "max": ..} */
 void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s);
 
