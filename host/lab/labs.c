@@ -8,8 +8,15 @@
 #include "labs.h"
 
 static const hx_lab *const lab_table[] = {
-    &hx_lab_flynn,   &hx_lab_message_passing,   &hx_lab_design,
-    &hx_lab_mapping, &hx_lab_processes_threads, &hx_lab_io_models,
+    &hx_lab_flynn,
+    &hx_lab_memory,
+    &hx_lab_models,
+    &hx_lab_message_passing,
+    &hx_lab_design,
+    &hx_lab_mapping,
+    &hx_lab_processes_threads,
+    &hx_lab_io_models,
+    &hx_lab_heterogeneous,
 };
 
 size_t hx_lab_count(void) {

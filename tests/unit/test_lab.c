@@ -216,6 +216,72 @@ static void design_reads_the_sweep_the_pipeline_and_the_mappings(void **state) {
     hx_lab_reports_free(&r);
 }
 
+static void memory_cannot_show_numa_on_one_node(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("memory");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "the topology"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "first touch"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "binding: spread"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "the latency staircase"), HX_LAB_SHOWN);
+    /* recorded under load: L3 read 22 GB/s below DRAM's 34, packed counters only 1.17x */
+    assert_int_equal(verdict_of(&f, "bandwidth falls"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "false sharing"), HX_LAB_NOT_SHOWN);
+    json_t *packed =
+        (json_t *)hx_lab_row(r.docs[2], "results", "name", "counters_packed", NULL, NULL);
+    json_object_set_new(packed, "slowdown", json_real(4.0));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "false sharing"), HX_LAB_SHOWN);
+    /* the same figures on a two-node machine, with first touch doing what NUMA predicts */
+    hx_lab_machine numa = two_cores;
+    numa.numa_nodes = 2;
+    set_number(r.docs[0], "variant", "serial-init", "local_fraction", 0.5);
+    set_number(r.docs[0], "variant", "serial-init", "gbps", 20.0);
+    set_number(r.docs[0], "variant", "parallel-init", "local_fraction", 1.0);
+    set_number(r.docs[0], "variant", "parallel-init", "gbps", 35.0);
+    f = check(lab, &r, &numa);
+    assert_int_equal(verdict_of(&f, "first touch"), HX_LAB_SHOWN);
+    assert_false(hx_lab_available(lab, &two_cores));
+    assert_true(hx_lab_available(lab, &numa));
+    hx_lab_reports_free(&r);
+}
+
+static void models_compares_verification_time_and_code(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("models");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "every model"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "the directive hides code"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "message passing"), HX_LAB_SHOWN); /* 2 ranks, verified */
+    json_decref(r.docs[2]); /* no MPI: the step did not run */
+    r.docs[2] = NULL;
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "message passing"), HX_LAB_CANNOT_SHOW);
+    json_t *row = (json_t *)hx_lab_row(r.docs[0], "results", "backend", "threads", NULL, NULL);
+    json_object_set_new(row, "verified", json_false());
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "every model"), HX_LAB_NOT_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
+static void heterogeneous_needs_a_gpu_for_the_gpu_shapes(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("heterogeneous");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "the kernel is only part"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "a GPU beats"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "co-scheduling"), HX_LAB_SHOWN); /* 0.92x: CPU-only */
+    assert_int_equal(verdict_of(&f, "fine-grain SVM"), HX_LAB_SHOWN);
+    assert_false(hx_lab_available(lab, &two_cores));
+    hx_lab_reports_free(&r);
+}
+
 static void io_models_reads_the_scan_memory_costs_and_workers(void **state) {
     (void)state;
     const hx_lab *lab = lab_named("io-models");
@@ -265,6 +331,9 @@ int main(void) {
         cmocka_unit_test(processes_threads_reads_the_conc_report),
         cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),
         cmocka_unit_test(design_reads_the_sweep_the_pipeline_and_the_mappings),
+        cmocka_unit_test(memory_cannot_show_numa_on_one_node),
+        cmocka_unit_test(models_compares_verification_time_and_code),
+        cmocka_unit_test(heterogeneous_needs_a_gpu_for_the_gpu_shapes),
         cmocka_unit_test(io_models_reads_the_scan_memory_costs_and_workers),
         cmocka_unit_test(the_table_has_every_chapter_once),
     };
