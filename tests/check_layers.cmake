@@ -17,7 +17,10 @@ set(allowed_cuda core cuda)
 set(allowed_mpi core mpi)
 set(allowed_workloads core ocl cuda mpi workloads)
 set(allowed_engine core ocl cuda mpi workloads engine)
-foreach(layer core ocl cuda mpi workloads engine)
+# subsystems: over the engine, never over each other
+set(allowed_analysis core ocl cuda mpi workloads engine analysis)
+set(allowed_sched core ocl cuda mpi workloads engine sched)
+foreach(layer core ocl cuda mpi workloads engine analysis sched)
   file(GLOB_RECURSE files ${SRC}/host/${layer}/*.c ${SRC}/host/${layer}/*.h
        ${SRC}/include/hetero/${layer}/*.h)
   foreach(f IN LISTS files)

@@ -108,3 +108,10 @@ void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int 
     *reps = !c->reps_given && w->default_reps ? w->default_reps : c->reps;
     *warmup = !c->warmup_given && w->default_warmup ? w->default_warmup : c->warmup;
 }
+
+int hx_cli_report_end(hx_output *o, int status) {
+    if (status == HX_OK)
+        return hx_output_commit(o);
+    hx_output_abort(o);
+    return status;
+}

@@ -1,5 +1,6 @@
 /*
- * common.h - the options every workload-running command shares (run, scale), parsed one way.
+ * common.h - the options every workload-running command shares (run, scale, sched), parsed one
+ * way, and the one way every command writes its report.
  *
  * A command puts HX_CLI_WORKLOAD_OPTS into its own option table, hands each parsed option to
  * hx_cli_apply() (which says whether it was one of these), keeps every unknown --NAME=VALUE with
@@ -12,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hetero/core/args.h"
 #include "hetero/core/output.h"
@@ -74,5 +76,12 @@ int hx_cli_params(const hx_cli_opts *c, const char *command, const hx_workload *
 
 /* The reps and warm-up for w: the given ones, else w's own defaults, else the command's. */
 void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int *warmup);
+
+/* The end of a report written to o (opened with hx_output_open from --output): published when
+ * status, the writer's, is HX_OK and every write succeeded; dropped otherwise, and status passed
+ * on.  So a command writes its report as
+ *     HX_TRY(hx_output_open(&out, path));
+ *     return hx_cli_report_end(&out, writer(out.fp, ...));                                      */
+int hx_cli_report_end(hx_output *o, int status);
 
 #endif

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -25,9 +26,7 @@
 #define DEFAULT_BENCH_SECONDS 2.0
 
 typedef struct devices_config {
-    hx_format format;
-    const char *output;
-    const char *device_spec;
+    hx_cli_opts cli; /* --device, --kernels, --format, --output */
     bool bench;
     double bench_seconds;
     int threads;
@@ -68,11 +67,11 @@ static void devices_help(FILE *out) {
 }
 
 static int apply_option(devices_config *c, const hx_arg *a) {
+    bool handled;
+    HX_TRY(hx_cli_apply(&c->cli, a, &handled));
+    if (handled)
+        return HX_OK;
     const char *name = a->opt->name, *v = a->value;
-    if (strcmp(name, "device") == 0) {
-        c->device_spec = v;
-        return hx_ocl_check_spec(v);
-    }
     if (strcmp(name, "bench") == 0) {
         c->bench = true;
         return HX_OK;
@@ -101,18 +100,6 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         c->plot = v;
         return hx_plot_check("--plot", v);
     }
-    if (strcmp(name, "kernels-fallback") == 0) {
-        hx_kernels_set_fallback(true);
-        return HX_OK;
-    }
-    if (strcmp(name, "kernels") == 0)
-        return hx_kernels_set_dir(v);
-    if (strcmp(name, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(name, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
-    }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
 
@@ -120,7 +107,7 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, devices_opts, "devices");
     memset(c, 0, sizeof *c);
-    c->format = HX_FORMAT_TABLE;
+    hx_cli_init(&c->cli, 1, 0);
     c->bench_seconds = DEFAULT_BENCH_SECONDS;
     for (;;) {
         hx_arg a;
@@ -156,23 +143,23 @@ static int check_combination(const devices_config *c) {
 /* keep[i] for survey record i, by --device. */
 static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_device *devs,
                   size_t ndevs, bool *keep) {
-    if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
+    if (!c->cli.device || strcmp(c->cli.device, "all") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = true;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "host") == 0) {
+    if (strcmp(c->cli.device, "host") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "cuda") == 0)
+    if (strcmp(c->cli.device, "cuda") == 0)
         return HX_OK; /* CUDA records only: keep_cuda() */
     size_t *picked = calloc(ndevs + 1, sizeof *picked);
     if (!picked)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     size_t n = 0;
-    int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
+    int status = hx_ocl_select(c->cli.device, devs, ndevs, picked, &n);
     for (size_t i = 0; status == HX_OK && i < s->n; i++)
         for (size_t k = 0; k < n; k++)
             keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
@@ -183,7 +170,7 @@ static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_devi
 /* CUDA records are shown for no --device, all, gpu, cuda, or a part of their name.
  * --device=cuda without a CUDA device is HX_ERR_MISSING. */
 static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
-    const char *spec = c->device_spec;
+    const char *spec = c->cli.device;
     size_t ncuda = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->dev[i].kind, "cuda") != 0)
@@ -214,7 +201,7 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
         return hx_fail(HX_ERR_USAGE,
                        "--hierarchy measures the host's caches, which --device=%s "
                        "leaves out; use --device=host or all",
-                       c->device_spec);
+                       c->cli.device);
     HX_TRY(hx_survey_bench(s, devs, keep, &o, cache));
     return c->plot ? hx_hierarchy_plot(&s->dev[0], c->plot) : HX_OK;
 }
@@ -233,12 +220,8 @@ static void filter(hx_survey *s, const bool *keep, bool bench) {
 
 static int write_report(const devices_config *c, const hx_survey *s) {
     hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
-    int status = hx_survey_write(out.fp, c->format, s);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    HX_TRY(hx_output_open(&out, c->cli.output));
+    return hx_cli_report_end(&out, hx_survey_write(out.fp, c->cli.format, s));
 }
 
 int hx_cmd_devices(int argc, char **argv) {
@@ -274,5 +257,6 @@ int hx_cmd_devices(int argc, char **argv) {
     free(keep);
     free(devs);
     hx_survey_free(&s);
+    hx_cli_free(&c.cli);
     return hx_report_error(status);
 }

@@ -197,12 +197,8 @@ static int write_report(const run_config *c, const hx_rows *rows) {
     HX_TRY(hx_output_open(&out, c->cli.output));
     hx_host_info host;
     hx_host_info_get(&host);
-    int status = hx_report_write(out.fp, c->cli.format, &host, rows->rows, rows->n, rows->skips,
-                                 rows->nskips);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
+                                                   rows->n, rows->skips, rows->nskips));
 }
 
 /* Every rank runs this; only rank 0 opens devices, annotates and reports (engine/job.h). */

@@ -7,6 +7,8 @@
  */
 #include "hetero/core/alloc.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -49,6 +51,18 @@ uint64_t hx_host_memory_bytes(void) {
     if (pages <= 0 || page <= 0)
         return UINT64_MAX;
     return (uint64_t)pages * (uint64_t)page;
+}
+
+uint64_t hx_memory_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    if (f)
+        fclose(f);
+    return found ? (uint64_t)kib * 1024u : hx_host_memory_bytes();
 }
 
 int hx_mul_overflow(size_t n, size_t size, size_t *out) {

@@ -634,6 +634,7 @@ const hx_workload hx_workload_mandelbrot = {
     .default_reps = 5,
     .bytes = mandelbrot_bytes,
     .flops = mandelbrot_flops,
+    .flops_need_data = true,
     .host_bytes = mandelbrot_host_bytes,
     .setup = mandelbrot_setup,
     .teardown = mandelbrot_teardown,

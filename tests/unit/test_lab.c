@@ -109,6 +109,79 @@ static void message_passing_reads_messages_halos_and_mapping(void **state) {
     hx_lab_reports_free(&r);
 }
 
+/* The point of `backend` at p in a hetero.scale report. */
+static json_t *scale_point(json_t *doc, const char *backend, int p) {
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(doc, "points"), i, row) {
+        if (strcmp(hx_lab_string(row, "backend"), backend) == 0 &&
+            (int)hx_lab_number(row, "p") == p)
+            return row;
+    }
+    print_error("no point %s p=%d\n", backend, p);
+    fail();
+    return NULL;
+}
+
+/* Recorded on the loaded 2-core VM (load average 14): several shapes not shown, for the reasons
+ * the check names; each edit below moves one verdict. */
+static void speedup_lab_reads_the_scaling_reports(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("speedup-and-scaling");
+    hx_lab_reports r;
+    load(lab, &r);
+    enum { AMDAHL, OVER, VECADD, MANDELBROT, SUPERLINEAR, SGEMM, WEAK, SIZES };
+    hx_lab_findings f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "Amdahl, F = 0.1"), HX_LAB_NOT_SHOWN); /* e(2): S > p */
+    assert_int_equal(verdict_of(&f, "Amdahl's law fitted"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "Threads beyond"), HX_LAB_NOT_SHOWN); /* S(4) 1.34 > S(2) */
+    assert_int_equal(verdict_of(&f, "Karp-Flatt e(p) rises"), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "Compute-bound"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "Superlinear"), HX_LAB_NOT_SHOWN); /* S(2) 1.07 */
+    assert_int_equal(verdict_of(&f, "Absolute speedup"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "Memory-bound weak"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "GB/s falls"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "A parallel region"), HX_LAB_SHOWN);
+    /* a quiet machine's figures */
+    json_t *e2 = scale_point(r.docs[AMDAHL], "omp", 2);
+    json_object_set_new(e2, "karp_flatt", json_real(0.11));
+    json_object_set_new(e2, "karp_flatt_no_fit", json_null());
+    json_object_set_new(scale_point(r.docs[OVER], "omp", 2), "karp_flatt", json_real(0.3));
+    json_object_set_new(scale_point(r.docs[OVER], "omp", 4), "speedup", json_real(0.8));
+    json_object_set_new(scale_point(r.docs[SUPERLINEAR], "omp-simd", 2), "speedup", json_real(2.2));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "Amdahl, F = 0.1"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "Threads beyond"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "Karp-Flatt e(p) rises"), HX_LAB_SHOWN); /* 0.3 -> 0.66 */
+    assert_int_equal(verdict_of(&f, "Superlinear"), HX_LAB_SHOWN);
+    /* a machine whose L2 holds the whole working set cannot show it at this size */
+    json_object_set_new(scale_point(r.docs[SUPERLINEAR], "omp-simd", 2), "share_cache",
+                        json_string("L3"));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "Superlinear"), HX_LAB_CANNOT_SHOW);
+    /* with 4 cores p = 4 is not oversubscribed; a fit over p = 2, 3, 4 can be read */
+    hx_lab_machine four = two_cores;
+    four.cores = 4;
+    f = check(lab, &r, &four);
+    assert_int_equal(verdict_of(&f, "Threads beyond"), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "Amdahl's law fitted"), HX_LAB_NOT_SHOWN); /* no fit */
+    json_t *fit = json_array_get(json_object_get(r.docs[OVER], "fits"), 0);
+    json_object_set_new(fit, "ok", json_true());
+    json_object_set_new(fit, "P", json_real(0.88));
+    f = check(lab, &r, &four);
+    assert_int_equal(verdict_of(&f, "Amdahl's law fitted"), HX_LAB_SHOWN);
+    /* without blas the sgemm step does not run: amdahl alone decides */
+    json_decref(r.docs[SGEMM]);
+    r.docs[SGEMM] = NULL;
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "Absolute speedup"), HX_LAB_SHOWN);
+    json_object_set_new(scale_point(r.docs[MANDELBROT], "omp-simd", 2), "efficiency",
+                        json_real(0.01));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "Compute-bound"), HX_LAB_NOT_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
 static void processes_threads_reads_the_conc_report(void **state) {
     (void)state;
     const hx_lab *lab = lab_named("processes-threads");
@@ -328,6 +401,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flynn_reads_simd_misd_and_the_vote),
         cmocka_unit_test(message_passing_reads_messages_halos_and_mapping),
+        cmocka_unit_test(speedup_lab_reads_the_scaling_reports),
         cmocka_unit_test(processes_threads_reads_the_conc_report),
         cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),
         cmocka_unit_test(design_reads_the_sweep_the_pipeline_and_the_mappings),

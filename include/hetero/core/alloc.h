@@ -21,6 +21,10 @@ int hx_alloc_checked(void **out, size_t bytes, const char *what);
 
 /* Physical memory of the host in bytes. */
 uint64_t hx_host_memory_bytes(void);
+/* Memory a new allocation can take without swapping: /proc/meminfo's MemAvailable (the kernel's
+ * own estimate: free memory plus the page cache it can drop), or physical memory when the kernel
+ * does not say.  For the estimate before a sweep. */
+uint64_t hx_memory_available_bytes(void);
 
 /* n * size with overflow detection: 0 on success, -1 on overflow. */
 int hx_mul_overflow(size_t n, size_t size, size_t *out);

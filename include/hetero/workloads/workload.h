@@ -100,6 +100,9 @@ struct hx_workload {
      * (each input read once, each output written once) and its floating-point operations. */
     double (*bytes)(const hx_problem *p);
     double (*flops)(const hx_problem *p); /* NULL: no floating-point work (integer workloads) */
+    /* flops() reads what setup made (mandelbrot counts its escape iterations), so it cannot be
+     * asked of a size that was not set up: weak scaling then sizes the problem by bytes. */
+    bool flops_need_data;
     /* Host bytes setup and the run will allocate for this size (inputs, output, reference), so
      * a size too large is refused before anything is allocated. */
     double (*host_bytes)(uint64_t size);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# bench_svm.sh - the figures of docs/svm.md: memory modes (kernel, e2e, in place), the coop
-# histogram's split and atomic throughput, and the co-scheduling policies.  Run on a quiet
+# svm.sh - the figures of docs/svm.md and docs/sched.md: memory modes (kernel, e2e, in place),
+# the coop histogram's split and atomic throughput, and the co-scheduling policies.  Run on a quiet
 # machine from the repository root after `make build`; DEVICE selects the OpenCL device
 # (default cpu), OUT the directory for the JSON reports (default bench-svm).
 set -eu
