@@ -191,13 +191,8 @@ static void too_few(hx_scale_fit *f, size_t used, int cores) {
     else if (f->oversubscribed || f->unverified)
         snprintf(left, sizeof left, "; %zu %s left out", f->oversubscribed + f->unverified,
                  f->oversubscribed ? "oversubscribed" : "unverified");
-    if (used == 0)
-        no_fit(f, "no point with 1 < p <= %d cores%s", cores, left);
-    else
-        no_fit(f,
-               "%zu point with 1 < p <= %d cores%s; a law is fitted to %d or more (read e(p) "
-               "instead)",
-               used, cores, left, HX_SCALE_MIN_FIT_POINTS);
+    (void)used;
+    no_fit(f, "no point with 1 < p <= %d cores%s", cores, left);
 }
 
 void hx_scale_fit_backend(const hx_scale_point *pts, size_t n, hx_backend b, bool weak, int cores,
@@ -240,6 +235,7 @@ void hx_scale_fit_backend(const hx_scale_point *pts, size_t n, hx_backend b, boo
     }
     f->fit = weak ? hx_fit_gustafson(p, s, used) : hx_fit_amdahl(p, s, used);
     f->ok = f->fit.ok;
+    f->exact = used == 1;
     if (f->ok)
         check_domain(f);
 }

@@ -95,14 +95,14 @@ static void law_curves(FILE *f, const hx_scale_run *run, bool weak) {
                     fit->no_fit);
         else if (weak)
             fprintf(f,
-                    ", x - %.9g*(x-1) title \"%s Gustafson a=%.3f\" with lines dashtype 2 lw 1.5 "
-                    "lc %d",
-                    v, name, v, lc);
+                    ", x - %.9g*(x-1) title \"%s Gustafson a=%.3f%s\" with lines dashtype 2 lw "
+                    "1.5 lc %d",
+                    v, name, v, fit->exact ? " (exact: one point)" : "", lc);
         else
             fprintf(f,
-                    ", 1/((1-%.9g) + %.9g/x) title \"%s Amdahl P=%.3f\" with lines dashtype 2 "
+                    ", 1/((1-%.9g) + %.9g/x) title \"%s Amdahl P=%.3f%s\" with lines dashtype 2 "
                     "lw 1.5 lc %d",
-                    v, v, name, v, lc);
+                    v, v, name, v, fit->exact ? " (exact: one point)" : "", lc);
     }
 }
 

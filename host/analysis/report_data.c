@@ -151,6 +151,7 @@ static void json_fit(hx_json *j, const hx_scale_fit *f) {
     hx_json_kv_bool(j, "ok", f->ok);
     hx_json_kv_string(j, "no_fit", f->ok ? NULL : f->no_fit);
     hx_json_kv_int(j, "points", (int64_t)f->fit.points);
+    hx_json_kv_bool(j, "exact", f->ok && f->exact);
     hx_json_kv_int(j, "oversubscribed_left_out", (int64_t)f->oversubscribed);
     if (f->weak) {
         hx_json_kv_number(j, "a", v);

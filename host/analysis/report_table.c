@@ -131,6 +131,11 @@ static void fit_line(FILE *out, const hx_scale_fit *f) {
     const char *law = f->weak ? "Gustafson S(p) = p - a(p-1)" : "Amdahl";
     if (!f->ok) {
         fprintf(out, "fit %s: %s: no fit: %s\n", name, law, f->no_fit);
+    } else if (f->exact) {
+        fprintf(out,
+                "fit %s: %s %s = %.4f, exact through the one point with 1 < p <= cores (residual "
+                "0 by construction: it reads that point, 1 - e(p))\n",
+                name, law, f->weak ? "a" : "P", f->fit.value);
     } else if (f->weak) {
         fprintf(out, "fit %s: %s: a = %.4f (rms residual %.3g over %zu points)\n", name, law,
                 f->fit.value, f->fit.residual, f->fit.points);

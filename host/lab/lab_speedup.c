@@ -82,8 +82,11 @@ static void check_amdahl(const hx_lab_reports *r, const hx_lab_machine *m, hx_la
     double P = hx_lab_number(fit, "P");
     if (m->cores < 3)
         hx_lab_find(out, "Amdahl's law fitted to 2 or more points with 1 < p <= cores",
-                    HX_LAB_CANNOT_SHOW, "cannot fit here: %d cores, so one point with p > 1 (%s)",
-                    m->cores, hx_lab_string(fit, "no_fit"));
+                    HX_LAB_CANNOT_SHOW,
+                    "cannot show here: %d cores, so one point with p > 1, which any P passes "
+                    "exactly (P = %.3f%s%s)",
+                    m->cores, P, json_is_true(json_object_get(fit, "ok")) ? "" : ", no fit: ",
+                    hx_lab_string(fit, "no_fit"));
     else
         hx_lab_find(out, "Amdahl's law fitted to 2 or more points with 1 < p <= cores",
                     fabs(P - 0.9) <= 0.1 ? HX_LAB_SHOWN : HX_LAB_NOT_SHOWN,

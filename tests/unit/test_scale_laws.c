@@ -175,7 +175,7 @@ static void amdahl_fit_recovers_p_and_leaves_oversubscribed_points_out(void **st
     assert_true(pts[4].karp_flatt > 0 || pts[4].karp_flatt_no_fit != NULL);
 }
 
-static void one_point_is_no_fit(void **state) {
+static void one_point_is_an_exact_fit_and_none_is_no_fit(void **state) {
     (void)state;
     hx_scale_point pts[4];
     const unsigned ps[] = {1, 2, 3, 4};
@@ -184,14 +184,20 @@ static void one_point_is_no_fit(void **state) {
     for (size_t i = 2; i < 4; i++) /* 2 cores: p = 3, 4 oversubscribed */
         pts[i].oversubscribed = true;
     hx_scale_fit_backend(pts, n, HX_BACKEND_OMP, false, 2, &f);
-    assert_false(f.ok);
+    assert_true(f.ok);
+    assert_true(f.exact); /* through p = 2 alone: it reads that point, 1 - e(2) */
     assert_int_equal(f.fit.points, 1);
-    assert_true(isnan(f.fit.value));
-    assert_contains(f.no_fit, "1 point with 1 < p <= 2 cores");
-    assert_contains(f.no_fit, "2 oversubscribed left out");
+    assert_int_equal(f.oversubscribed, 2);
+    assert_near(f.fit.value, 0.9, 1e-9);
+    assert_near(f.fit.value, 1.0 - pts[1].karp_flatt, 1e-9);
+    assert_near(f.fit.residual, 0.0, 1e-12);
     hx_scale_fit_backend(pts, 1, HX_BACKEND_OMP, false, 2, &f); /* p = 1 alone */
     assert_false(f.ok);
     assert_contains(f.no_fit, "no point with 1 < p <= 2 cores");
+    pts[1].oversubscribed = true; /* every p > 1 left out */
+    hx_scale_fit_backend(pts, n, HX_BACKEND_OMP, false, 1, &f);
+    assert_false(f.ok);
+    assert_contains(f.no_fit, "3 oversubscribed left out");
 }
 
 static void unverified_points_are_left_out(void **state) {
@@ -202,9 +208,15 @@ static void unverified_points_are_left_out(void **state) {
     pts[2].r.verified = false;
     hx_scale_fit f;
     hx_scale_fit_backend(pts, n, HX_BACKEND_OMP, false, CORES, &f);
-    assert_false(f.ok);
+    assert_true(f.ok);
+    assert_true(f.exact); /* p = 2 alone is left */
     assert_int_equal(f.unverified, 1);
-    assert_contains(f.no_fit, "1 unverified left out");
+    assert_near(f.fit.value, 0.5, 1e-9);
+    pts[1].r.verified = false;
+    hx_scale_fit_backend(pts, n, HX_BACKEND_OMP, false, CORES, &f);
+    assert_false(f.ok);
+    assert_int_equal(f.unverified, 2);
+    assert_contains(f.no_fit, "2 unverified left out");
 }
 
 static void a_parallel_fraction_outside_zero_one_is_no_fit(void **state) {
@@ -460,7 +472,7 @@ int main(void) {
         cmocka_unit_test(superlinear_points_are_marked_with_their_share),
         cmocka_unit_test(weak_speedup_is_scaled),
         cmocka_unit_test(amdahl_fit_recovers_p_and_leaves_oversubscribed_points_out),
-        cmocka_unit_test(one_point_is_no_fit),
+        cmocka_unit_test(one_point_is_an_exact_fit_and_none_is_no_fit),
         cmocka_unit_test(unverified_points_are_left_out),
         cmocka_unit_test(a_parallel_fraction_outside_zero_one_is_no_fit),
         cmocka_unit_test(gustafson_a_above_one_is_no_fit),

@@ -14,8 +14,11 @@
  * "No fit" rules (docs/scale.md): a law's parameter is a fraction of the work, so P, a and e(p)
  * must each lie in [0, 1]; a value outside says the law does not describe the points (S > p:
  * superlinear; S < 1: slower than one thread), not that the code has such a fraction.  A fit over
- * fewer than 2 points (one point is passed exactly by any one-parameter law) and a fit over a
- * point marked noisy are no fit either.  No fit carries its reason instead of a number.
+ * fewer than 2 points (p = 1 and at least one p > 1) and a fit over a point marked noisy are no
+ * fit either.  No fit carries its reason instead of a number.  A fit through exactly one point
+ * with p > 1 (a 2-core machine) is exact: any one-parameter law passes through it, so its
+ * residual is 0 by construction and it reads that point's serial fraction (P = 1 - e(2)); the
+ * fit says so (`exact`).
  */
 #ifndef HETERO_ANALYSIS_LAWS_H
 #define HETERO_ANALYSIS_LAWS_H
@@ -26,8 +29,8 @@
 
 #include "hetero/analysis/scale.h"
 
-/* A fit needs this many points with 1 < p <= cores. */
-#define HX_SCALE_MIN_FIT_POINTS 2
+/* A fit needs this many points with 1 < p <= cores (besides p = 1, which every law passes). */
+#define HX_SCALE_MIN_FIT_POINTS 1
 
 /* The work of w at size (flops, or bytes when w has no flops or its flops depend on the data),
  * and which of the two it is ("flops" or "bytes"). */

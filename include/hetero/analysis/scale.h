@@ -160,6 +160,7 @@ typedef struct hx_scale_fit {
     char device[256];
     bool weak;  /* Gustafson's a (weak) or Amdahl's P (strong) */
     bool ok;    /* false: no fit, no_fit says why and the values are NAN */
+    bool exact; /* fitted through one point with p > 1: residual 0 by construction */
     hx_fit fit; /* the law's parameter, residual, limit and the points used */
     size_t oversubscribed, unverified, noisy; /* points with 1 < p left out, and why */
     char no_fit[200];
