@@ -10,6 +10,7 @@
 #include "cmd/commands.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
+#include "hetero/engine/job.h"
 
 #ifndef HETERO_VERSION
 #define HETERO_VERSION "0.0.0"
@@ -28,6 +29,7 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"mpi", hx_cmd_mpi, "under mpirun: ping-pong with the Hockney fit, collectives"},
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
     {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
@@ -110,6 +112,7 @@ static int dispatch(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    hx_engine_prelude(); /* under mpirun: one rank speaks for the job */
     int status = dispatch(argc, argv);
     /* A report lost on the way out (a full disk, a closed pipe) is a failed command. */
     int closed = hx_stdout_close();

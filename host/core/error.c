@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 static _Thread_local char last_message[4096];
+static int quiet; /* set once, before any thread starts */
 
 int hx_fail(int code, const char *fmt, ...) {
     va_list ap;
@@ -25,12 +26,18 @@ void hx_error_clear(void) {
 }
 
 int hx_report_error(int status) {
-    if (status != HX_OK)
+    if (status != HX_OK && !quiet)
         fprintf(stderr, "hetero: %s\n", last_message[0] ? last_message : "failed");
     return status;
 }
 
+void hx_messages_quiet(int q) {
+    quiet = q;
+}
+
 void hx_notice(const char *fmt, ...) {
+    if (quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
     fputs("hetero: ", stderr);

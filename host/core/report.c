@@ -71,9 +71,10 @@ static void write_extras(FILE *out, const hx_result *rs, size_t n) {
             const char *name = r->extra[e].name;
             if (extra_is_column(name))
                 continue;
+            const char *tag = r->mem[0] ? r->mem : r->variant;
             if (shown++ == 0)
-                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "", r->mem,
-                        r->mem[0] ? "]" : "");
+                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, tag[0] ? " [" : "", tag,
+                        tag[0] ? "]" : "");
             size_t len = strlen(name);
             char value[32];
             bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
@@ -121,8 +122,8 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
         hx_format_number(sp, sizeof sp, r->speedup, "%.2fx");
         hx_format_number(ef, sizeof ef, r->efficiency, "%.2f");
         char dev[300];
-        if (r->mem[0])
-            snprintf(dev, sizeof dev, "%s [%s]", r->device, r->mem);
+        if (r->mem[0] || r->variant[0])
+            snprintf(dev, sizeof dev, "%s [%s]", r->device, r->mem[0] ? r->mem : r->variant);
         else
             snprintf(dev, sizeof dev, "%s", r->device);
         hx_table_row(t);
@@ -149,9 +150,11 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     fprintf(out, "host: %s, %d cores, %s\n", host->cpu, host->cores, host->simd);
     hx_table_print(t, out);
     hx_table_free(t);
-    bool any_device = false;
-    for (size_t i = 0; i < n; i++)
-        any_device |= rs[i].has_e2e;
+    bool any_device = false, any_ranks = false;
+    for (size_t i = 0; i < n; i++) {
+        any_device |= rs[i].has_e2e && !rs[i].variant[0];
+        any_ranks |= rs[i].variant[0] != '\0';
+    }
     if (n > 0)
         fprintf(out,
                 "median of %d reps after %d warm-up; speedup = serial median / median; "
@@ -160,6 +163,10 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     if (any_device)
         fputs("device rows: median = kernel time (event profiling); e2e = the whole run with "
               "host<->device transfers\n",
+              out);
+    if (any_ranks)
+        fputs("mpi rows: median = computing time of the slowest rank; e2e = the whole run with "
+              "communication (barrier before, max over ranks after); thr = threads per rank\n",
               out);
     write_extras(out, rs, n);
     for (size_t i = 0; i < nskips; i++)
@@ -176,18 +183,22 @@ void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s) {
     hx_json_object_end(j);
 }
 
+void hx_json_kv_host(hx_json *j, const hx_host_info *host) {
+    hx_json_key(j, "host");
+    hx_json_object_begin(j);
+    hx_json_kv_string(j, "cpu", host->cpu);
+    hx_json_kv_int(j, "cores", host->cores);
+    hx_json_kv_string(j, "simd", host->simd);
+    hx_json_object_end(j);
+}
+
 static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                       const hx_skip *skips, size_t nskips) {
     hx_json j;
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_RUN_SCHEMA);
-    hx_json_key(&j, "host");
-    hx_json_object_begin(&j);
-    hx_json_kv_string(&j, "cpu", host->cpu);
-    hx_json_kv_int(&j, "cores", host->cores);
-    hx_json_kv_string(&j, "simd", host->simd);
-    hx_json_object_end(&j);
+    hx_json_kv_host(&j, host);
     hx_json_key(&j, "results");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < n; i++) {
@@ -199,6 +210,10 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_kv_string(&j, "device", r->device);
         hx_json_kv_int(&j, "size", (int64_t)r->size);
         hx_json_kv_int(&j, "threads", r->threads);
+        hx_json_kv_int(&j, "ranks", r->ranks > 0 ? r->ranks : 1);
+        hx_json_kv_int(&j, "threads_per_rank", r->threads);
+        if (r->variant[0])
+            hx_json_kv_string(&j, "variant", r->variant);
         hx_json_kv_int(&j, "reps", r->reps);
         hx_json_kv_int(&j, "warmup", r->warmup);
         hx_json_kv_int(&j, "pe", r->pe);
@@ -249,7 +264,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd,pct_peak,ceiling\n",
+          "host_cpu,host_cores,host_simd,ranks,threads_per_rank,variant,pct_peak,ceiling\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -278,6 +293,8 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);
+        fprintf(out, ",%d,%d", r->ranks > 0 ? r->ranks : 1, r->threads);
+        hx_csv_field(out, r->variant, 0);
         hx_csv_number(out, extra_value(r, "pct_peak"));
         hx_csv_field(out, r->ceiling, 0);
         fputc('\n', out);
