@@ -12,6 +12,7 @@
 #include "hetero/core/noise.h"
 #include "hetero/core/output.h"
 #include "hetero/core/provenance.h"
+#include "hetero/engine/job.h"
 #include "hetero/engine/provenance.h"
 
 typedef struct command {
@@ -27,6 +28,7 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"mpi", hx_cmd_mpi, "under mpirun: ping-pong with the Hockney fit, collectives"},
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
     {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
@@ -119,7 +121,8 @@ static void say_noise(void) {
 }
 
 int main(int argc, char **argv) {
-    hx_noise_begin(); /* the machine before hetero adds its own load */
+    hx_engine_prelude(); /* under mpirun: one rank speaks for the job */
+    hx_noise_begin();    /* the machine before hetero adds its own load */
     hx_provenance_set_command(argc, argv);
     hx_engine_provenance_init();
     int status = dispatch(argc, argv);

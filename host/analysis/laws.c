@@ -103,6 +103,12 @@ double hx_scale_best_serial(const hx_scale_point *pts, size_t n, const hx_scale_
     return best;
 }
 
+/* The time a point's speedups divide: with communication for mpi points (a ranks sweep shows
+ * communication as serial fraction), the main time otherwise. */
+static double point_time(const hx_scale_point *pt) {
+    return pt->backend == HX_BACKEND_MPI && pt->r.has_e2e ? pt->r.e2e.median : pt->r.time.median;
+}
+
 /* The same backend's p = 1 point (in a weak sweep, the one at the base size). */
 static const hx_scale_point *t1_of(const hx_scale_point *pts, size_t n, hx_backend b) {
     for (size_t k = 0; k < n; k++)
@@ -112,9 +118,9 @@ static const hx_scale_point *t1_of(const hx_scale_point *pts, size_t n, hx_backe
 }
 
 static void derive_threads(hx_scale_point *pt, const hx_scale_point *t1, hx_scale_mode mode) {
-    pt->t1 = t1 ? t1->r.time.median : NAN;
+    pt->t1 = t1 ? point_time(t1) : NAN;
     pt->t1_noisy = t1 && t1->noisy;
-    double p = (double)pt->p, tp = pt->r.time.median;
+    double p = (double)pt->p, tp = point_time(pt);
     pt->speedup = mode == HX_SCALE_WEAK ? p * pt->t1 / tp : pt->t1 / tp;
     pt->efficiency = pt->speedup / p;
     pt->karp_flatt = hx_scale_karp_flatt(pt->speedup, p, &pt->karp_flatt_no_fit);
@@ -125,7 +131,7 @@ void hx_scale_derive(hx_scale_point *pts, size_t n, const hx_scale_point *refs, 
                      hx_scale_mode mode, const hx_cache_level *caches, size_t ncaches) {
     for (size_t i = 0; i < n; i++) {
         hx_scale_point *pt = &pts[i];
-        double tp = pt->r.time.median;
+        double tp = point_time(pt);
         pt->best_serial =
             hx_scale_best_serial(pts, n, refs, nrefs, pt->r.size, &pt->best_serial_backend);
         pt->speedup_abs = pt->best_serial / tp;

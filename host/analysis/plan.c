@@ -23,6 +23,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/parse.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 
 static const char *const mode_names[] = {"strong", "weak", "sizes"};
 
@@ -37,16 +38,52 @@ static bool sweepable(hx_backend b) { /* the backends with a p to vary */
            b == HX_BACKEND_BLAS || b == HX_BACKEND_OPENCL;
 }
 
+/* --ranks: the mpi backend alone, on one of the workload's variants. */
+static int check_ranks_backend(hx_scale_config *c) {
+    const hx_workload *w = c->w;
+    for (int b = 0; b < HX_BACKEND_COUNT; b++)
+        if (c->backend_given && c->want[b] && b != HX_BACKEND_MPI)
+            return hx_fail(HX_ERR_USAGE,
+                           "--ranks sweeps the mpi backend; --backend %s has no ranks",
+                           hx_backend_name((hx_backend)b));
+    if (!hx_backend_built(HX_BACKEND_MPI))
+        return hx_fail(HX_ERR_MISSING, "--ranks needs the mpi backend, which is not in this build "
+                                       "of hetero (install libopenmpi-dev and rebuild)");
+    if (!hx_workload_has(w, HX_BACKEND_MPI))
+        return hx_fail(HX_ERR_USAGE, "workload %s has no mpi backend (see 'hetero list')", w->name);
+    if (c->threads_given || c->mode == HX_SCALE_SIZES)
+        return hx_fail(HX_ERR_USAGE, "--ranks sweeps ranks (one thread each): it excludes "
+                                     "--threads and --sizes");
+    memset(c->want, 0, sizeof c->want);
+    c->want[HX_BACKEND_MPI] = true;
+    c->mpi.threads = 1; /* p counts ranks: one thread each */
+    if (c->mpi.variants && strchr(c->mpi.variants, ','))
+        return hx_fail(HX_ERR_USAGE, "--mpi-variant '%s': a ranks sweep takes one variant",
+                       c->mpi.variants);
+    HX_TRY(hx_mpi_rows_check_variants(&c->w, 1, &c->mpi));
+    int variant;
+    if (hx_mpi_rows_variants(w, &c->mpi, &variant, 1) == 0)
+        return hx_fail(HX_ERR_USAGE, "workload %s has no distributed variant to sweep", w->name);
+    c->mpi.variants = hx_mpi_variant_name(w, variant);
+    return HX_OK;
+}
+
 static int check_backends(hx_scale_config *c) {
     const hx_workload *w = c->w;
+    if (c->ranks_given)
+        return check_ranks_backend(c);
     if (c->mode == HX_SCALE_SIZES) {
         for (int b = 0; b < HX_BACKEND_COUNT; b++)
             if (c->backend_given && c->want[b] && !hx_workload_has(w, (hx_backend)b))
                 return hx_fail(HX_ERR_USAGE, "workload %s has no %s backend (see 'hetero list')",
                                w->name, hx_backend_name((hx_backend)b));
-        if (!c->backend_given)
+        if (c->backend_given && c->want[HX_BACKEND_MPI])
+            return hx_fail(HX_ERR_USAGE, "--backend mpi has no place in a size sweep (one "
+                                         "process); sweep its ranks with --ranks");
+        if (!c->backend_given) /* mpi rows need a job of ranks: --ranks sweeps them */
             for (int b = 0; b < HX_BACKEND_COUNT; b++)
-                c->want[b] = hx_workload_has(w, (hx_backend)b) && b != HX_BACKEND_CUDA;
+                c->want[b] = hx_workload_has(w, (hx_backend)b) && b != HX_BACKEND_CUDA &&
+                             b != HX_BACKEND_MPI;
         return HX_OK;
     }
     if (!c->backend_given)
@@ -57,11 +94,32 @@ static int check_backends(hx_scale_config *c) {
         if (!sweepable((hx_backend)b))
             return hx_fail(HX_ERR_USAGE,
                            "--backend %s has no p to vary; accepted for a threads sweep: omp, "
-                           "omp-simd, threads, blas, opencl",
+                           "omp-simd, threads, blas, opencl (mpi: sweep its ranks with --ranks)",
                            hx_backend_name((hx_backend)b));
         if (!hx_workload_has(w, (hx_backend)b))
             return hx_fail(HX_ERR_USAGE, "workload %s has no %s backend (see 'hetero list')",
                            w->name, hx_backend_name((hx_backend)b));
+    }
+    return HX_OK;
+}
+
+int hx_scale_check_ranks(const hx_scale_config *c) {
+    int world = hx_engine_ranks();
+    uint64_t most = c->p[c->np - 1];
+    if (most > (uint64_t)world)
+        return hx_fail(HX_ERR_USAGE,
+                       "--ranks %llu needs %llu ranks and this job has %d: run 'mpirun -np %llu "
+                       "hetero scale %s --ranks=...'",
+                       (unsigned long long)most, (unsigned long long)most, world,
+                       (unsigned long long)most, c->w->name);
+    uint64_t base = c->size_given ? c->size : hx_workload_default_size(c->w);
+    for (size_t i = 0; i < c->np; i++) {
+        uint64_t size = base;
+        if (c->mode == HX_SCALE_WEAK)
+            HX_TRY(hx_scale_weak_size(c->w, c->params, base, c->p[i], &size));
+        hx_mpi_spec spec = c->mpi;
+        spec.ranks = (int)c->p[i];
+        HX_TRY(hx_mpi_rows_check(c->w, size, c->params, &spec));
     }
     return HX_OK;
 }
@@ -73,7 +131,7 @@ static int cmp_u64(const void *a, const void *b) {
 
 /* Threads sweep: sorted, without repeats, and with p = 1 (the T1 of every speedup). */
 static void normalise_p(hx_scale_config *c) {
-    if (!c->threads_given) {
+    if (!c->threads_given && !c->ranks_given) {
         c->np = 0;
         for (uint64_t p = 1; p <= (uint64_t)c->cores && c->np < HX_SCALE_MAX_P; p *= 2)
             c->p[c->np++] = p;
@@ -92,7 +150,8 @@ static void normalise_p(hx_scale_config *c) {
         memmove(c->p + 1, c->p, c->np * sizeof c->p[0]);
         c->p[0] = 1;
         c->np++;
-        hx_notice("--threads has no 1: measuring p=1 as well, the T1 of every speedup");
+        hx_notice("--%s has no 1: measuring p=1 as well, the T1 of every speedup",
+                  c->ranks_given ? "ranks" : "threads");
     }
 }
 

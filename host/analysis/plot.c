@@ -23,7 +23,8 @@ static const char *block(hx_backend b) {
         [HX_BACKEND_SERIAL] = "serial",   [HX_BACKEND_SIMD] = "simd",
         [HX_BACKEND_OMP] = "omp",         [HX_BACKEND_OMP_SIMD] = "ompsimd",
         [HX_BACKEND_THREADS] = "threads", [HX_BACKEND_BLAS] = "blas",
-        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda"};
+        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda",
+        [HX_BACKEND_MPI] = "mpi"};
     return names[b];
 }
 

@@ -112,6 +112,7 @@ static void json_point(hx_json *j, const hx_scale_point *pt) {
         hx_json_kv_string(j, "mem", pt->r.mem);
     hx_json_kv_int(j, "p", pt->p);
     hx_json_kv_int(j, "threads", pt->r.threads);
+    hx_json_kv_int(j, "ranks", pt->r.ranks > 0 ? pt->r.ranks : 1);
     hx_json_kv_int(j, "size", (int64_t)pt->r.size);
     hx_json_kv_number(j, "working_set_bytes", pt->working_set);
     hx_json_kv_string(j, "cache", pt->cache);

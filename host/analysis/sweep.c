@@ -6,7 +6,8 @@
  * is verified against.  A CPU job runs its backend with p threads; an opencl job runs on the
  * whole device when p is all its compute units (always in a size sweep), else on a sub-device of
  * p units made by device fission for that one job.  A p the device cannot be cut to is a skipped
- * row with the runtime's reason, not an error.
+ * row with the runtime's reason, not an error.  An mpi job runs on the first p ranks of the MPI
+ * job, one thread each (the others wait for it sleeping: engine/job.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "hetero/analysis/laws.h"
 #include "hetero/analysis/scale.h"
 #include "hetero/core/error.h"
+#include "hetero/engine/job.h"
 #include "hetero/engine/measure.h"
 
 void hx_scale_run_init(hx_scale_run *run, const hx_scale_config *c) {
@@ -93,6 +95,14 @@ static void close_job_device(job_device *d) {
         hx_ocl_subdevice_release(&d->sub);
 }
 
+/* Whether the mpi row ran more ranks x threads on a node than it has cores (its own figure). */
+static bool oversubscribed_row(const hx_result *r) {
+    for (int e = 0; e < r->nextra; e++)
+        if (strcmp(r->extra[e].name, "oversubscribed") == 0)
+            return r->extra[e].value > 0.0;
+    return false;
+}
+
 static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_set *ts,
                        hx_instance *in, const hx_scale_job *j) {
     hx_measure_opts mo = {.reps = c->adaptive ? 1 : c->reps,
@@ -102,6 +112,7 @@ static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_se
                           .max_time = c->max_time,
                           .target_ci = c->target_ci};
     hx_target t = {0};
+    hx_mpi_spec spec;
     const hx_target *target = NULL;
     job_device d = {0};
     int status = HX_OK;
@@ -116,6 +127,12 @@ static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_se
         target = &t;
     } else if (j->backend == HX_BACKEND_CUDA) {
         t.cuda_device = 0;
+        target = &t;
+    } else if (j->backend == HX_BACKEND_MPI) { /* the first p ranks of the job, one thread each */
+        spec = c->mpi;
+        spec.ranks = (int)j->p;
+        t.mpi = &spec;
+        hx_mpi_rows_variants(c->w, &c->mpi, &t.mpi_variant, 1);
         target = &t;
     } else {
         in->problem.threads = (int)j->p;
@@ -136,7 +153,9 @@ static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_se
     }
     pt->backend = j->backend;
     pt->p = j->p;
-    pt->oversubscribed = hx_backend_is_cpu(j->backend) && j->p > (unsigned)run->cores;
+    pt->oversubscribed = j->backend == HX_BACKEND_MPI
+                             ? oversubscribed_row(&pt->r) /* ranks x threads on a node > cores */
+                             : hx_backend_is_cpu(j->backend) && j->p > (unsigned)run->cores;
     pt->serial_median = in->serial_median;
     return HX_OK;
 }

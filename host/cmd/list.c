@@ -115,9 +115,14 @@ static void list_table(FILE *out) {
                     w->params[k].def, w->params[k].help, w->params[k].min, w->params[k].max);
     }
     fputs("\nbackends:\n", out);
+    int flynn = 0; /* the widest Flynn class, so the descriptions line up */
+    for (int b = 0; b < HX_BACKEND_COUNT; b++) {
+        int len = (int)strlen(hx_backend_get((hx_backend)b)->flynn);
+        flynn = len > flynn ? len : flynn;
+    }
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
         const hx_backend_info *info = hx_backend_get((hx_backend)b);
-        fprintf(out, "  %-9s %-13s %s%s\n", info->name, info->flynn, info->what,
+        fprintf(out, "  %-9s %-*s %s%s\n", info->name, flynn, info->flynn, info->what,
                 hx_backend_built((hx_backend)b) ? "" : " [not in this build]");
     }
 }

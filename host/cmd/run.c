@@ -20,6 +20,7 @@
 #include "hetero/core/plot.h"
 #include "hetero/core/report.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 #include "hetero/engine/runner.h"
 #include "hetero/survey/survey.h"
 
@@ -32,8 +33,11 @@ typedef struct run_config {
     const hx_workload *workloads[MAX_WORKLOADS];
     size_t nworkloads;
     int threads;
+    bool threads_given;
     bool roofline;    /* --roofline: pct_peak against measured peaks (hetero devices) */
     const char *plot; /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
+    hx_mpi_spec mpi;
+    const char *mpi_variants;
 } run_config;
 
 static const hx_opt run_opts[] = {
@@ -41,6 +45,10 @@ static const hx_opt run_opts[] = {
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
     {"plot", 'p', "FILE", "draw the roofline with this run's rows (.svg/.png; --roofline)"},
+    {"mpi-variant", 0, "LIST", "mpi rows: the communication patterns to run (default: all)"},
+    {"overlap", 0, NULL, "mpi rows: stencil2d's overlapped halo only (--mpi-variant=overlap)"},
+    {"grid", 0, "PxQ", "mpi rows: the 2-D process grid of stencil2d (P x Q = the ranks)"},
+    {"chunk", 0, "N", "mpi rows: rows per manager/worker chunk of mandelbrot (default 4)"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -61,7 +69,11 @@ static void run_help(FILE *out) {
         "--NAME=VALUE (see `hetero list`).\n"
         "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
         "with CUDA events; without an NVIDIA GPU they are skipped (said with --verbose,\n"
-        "or where NVIDIA hardware is present; always listed in the JSON's skipped).\n\n"
+        "or where NVIDIA hardware is present; always listed in the JSON's skipped).\n"
+        "Under mpirun (mpirun -np 4 hetero run --backend=mpi,serial vecadd) every rank runs\n"
+        "the command: rank 0 runs serial and the other rows and prints the report, and the mpi\n"
+        "rows run on every rank, each holding its own block (docs/mpi.md); --backend=mpi\n"
+        "without mpirun runs them as a 1-rank singleton job.\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
         "3 requested device or feature missing.",
         run_opts);
@@ -73,8 +85,26 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (handled)
         return HX_OK;
     const char *name = a->opt->name;
-    if (strcmp(name, "threads") == 0)
+    if (strcmp(name, "threads") == 0) {
+        c->threads_given = true;
         return hx_parse_threads("--threads", a->value, &c->threads);
+    }
+    if (strcmp(name, "mpi-variant") == 0 || strcmp(name, "overlap") == 0) {
+        const char *v = name[0] == 'o' ? "overlap" : a->value;
+        if (c->mpi_variants && strcmp(c->mpi_variants, v) != 0)
+            return hx_fail(HX_ERR_USAGE, "--overlap and --mpi-variant=%s exclude each other",
+                           name[0] == 'o' ? c->mpi_variants : v);
+        c->mpi_variants = v;
+        return HX_OK;
+    }
+    if (strcmp(name, "grid") == 0)
+        return hx_parse_grid("--grid", a->value, c->mpi.grid);
+    if (strcmp(name, "chunk") == 0) {
+        int v;
+        HX_TRY(hx_parse_int("--chunk", a->value, 1, 1 << 20, &v));
+        c->mpi.chunk = (unsigned)v;
+        return HX_OK;
+    }
     if (strcmp(name, "roofline") == 0) {
         c->roofline = true;
         return HX_OK;
@@ -121,9 +151,14 @@ static int parse_args(run_config *c, int argc, char **argv, bool *help) {
 static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan) {
     memset(plan, 0, sizeof *plan);
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
-        plan->want[b] = c->cli.backend_given ? c->cli.want[b] : hx_backend_built((hx_backend)b);
+        /* the mpi rows are a default only under a launcher (MPI starts only then) */
+        bool by_default =
+            hx_backend_built((hx_backend)b) && (b != HX_BACKEND_MPI || hx_engine_launched());
+        plan->want[b] = c->cli.backend_given ? c->cli.want[b] : by_default;
         plan->named[b] = c->cli.backend_given && c->cli.want[b];
     }
+    if (plan->want[HX_BACKEND_MPI])
+        HX_TRY(hx_mpi_rows_check_variants(c->workloads, c->nworkloads, &c->mpi));
     for (size_t i = 0; i < c->nworkloads; i++) {
         const hx_workload *w = c->workloads[i];
         hx_run_item *it = &items[i];
@@ -131,12 +166,15 @@ static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan)
         HX_TRY(hx_cli_params(&c->cli, "run", c->workloads, c->nworkloads, w, it->params));
         it->size = c->cli.size_given ? c->cli.size : hx_workload_default_size(w);
         HX_TRY(hx_workload_check_size(w, "--size", it->size));
+        if (plan->want[HX_BACKEND_MPI])
+            HX_TRY(hx_mpi_rows_check(w, it->size, it->params, &c->mpi));
         hx_cli_measure_opts(&c->cli, w, &it->opts);
     }
     plan->items = items;
     plan->nitems = c->nworkloads;
     plan->threads = c->threads;
     plan->seed = c->cli.seed;
+    plan->mpi = &c->mpi;
     return HX_OK;
 }
 
@@ -152,7 +190,8 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
     hx_target_spec s = {
         .opencl = plan->want[HX_BACKEND_OPENCL] && any_workload_has(c, HX_BACKEND_OPENCL),
         .opencl_explicit = plan->named[HX_BACKEND_OPENCL] || o->device,
-        .device = o->device,
+        /* --device also names the device each rank drives (the mpi rows' device variant) */
+        .device = plan->want[HX_BACKEND_OPENCL] || !plan->want[HX_BACKEND_MPI] ? o->device : NULL,
         .mem = o->mem,
         .cuda = plan->want[HX_BACKEND_CUDA] && any_workload_has(c, HX_BACKEND_CUDA),
         .cuda_explicit = plan->named[HX_BACKEND_CUDA],
@@ -166,27 +205,34 @@ static int write_report(const run_config *c, const hx_rows *rows) {
     HX_TRY(hx_output_open(&out, c->cli.output));
     hx_host_info host;
     hx_host_info_get(&host);
-    hx_report_opts ro = {.wide = c->cli.wide,
-                         .show_cuda_skips = c->cli.verbose || hx_nvidia_present()};
+    hx_run_table_opts ro = {.wide = c->cli.wide,
+                            .show_cuda_skips = c->cli.verbose || hx_nvidia_present()};
     return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
                                                    rows->n, rows->skips, rows->nskips, &ro));
 }
 
-static int run(const run_config *c) {
+/* Every rank runs this; only rank 0 opens devices, annotates and reports (engine/job.h). */
+static int run(run_config *c) {
+    c->mpi.variants = c->mpi_variants;
+    c->mpi.threads = c->threads_given ? c->threads : 0;
+    c->mpi.device = c->cli.device;
     hx_run_item items[MAX_WORKLOADS];
     hx_run_plan plan;
     HX_TRY(make_plan(c, items, &plan));
     hx_target_spec spec = target_spec(c, &plan);
+    bool root = hx_engine_holds_problem();
+    if (!root)
+        spec = (hx_target_spec){0};
     hx_target_set ts;
     HX_TRY(hx_target_open(&ts, &spec));
     hx_rows rows = {0};
     int status = hx_run_plan_execute(&plan, &ts, &rows);
     hx_target_close(&ts);
-    if (status == HX_OK) /* pct_peak: with --roofline, or when a survey cache exists */
+    if (status == HX_OK && root) /* pct_peak: with --roofline, or when a survey cache exists */
         status = hx_roofline_annotate(rows.rows, rows.n, c->roofline || c->plot, 0, c->plot);
     if (status == HX_OK) {
         int verified = hx_rows_check_verified(&rows);
-        status = write_report(c, &rows);
+        status = root ? write_report(c, &rows) : HX_OK;
         if (status == HX_OK)
             status = verified;
     }
@@ -201,7 +247,9 @@ int hx_cmd_run(int argc, char **argv) {
     if (status == HX_OK && help)
         run_help(stdout);
     else if (status == HX_OK)
+        status = hx_engine_start(c.cli.backend_given && c.cli.want[HX_BACKEND_MPI]);
+    if (status == HX_OK && !help)
         status = run(&c);
     hx_cli_free(&c.cli);
-    return hx_report_error(status);
+    return hx_engine_stop(hx_report_error(status));
 }

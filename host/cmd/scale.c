@@ -19,6 +19,7 @@
 #include "hetero/analysis/scale.h"
 #include "hetero/core/error.h"
 #include "hetero/core/parse.h"
+#include "hetero/engine/job.h"
 
 #define DEFAULT_REPS   5
 #define DEFAULT_WARMUP 1
@@ -34,6 +35,8 @@ static const hx_opt scale_opts[] = {
     HX_CLI_WORKLOAD_OPTS,
     {"threads", 't', "LIST",
      "p values to sweep, e.g. 1,2,4 (default: 1, 2, 4, ... up to the cores)"},
+    {"ranks", 0, "LIST", "p values as MPI ranks, one thread each (mpirun -np max(LIST) ...)"},
+    {"mpi-variant", 0, "NAME", "--ranks: the workload's distributed variant (default: its first)"},
     {"mode", 0, "MODE", "strong (default: fixed size) or weak (size grows with p)"},
     {"sizes", 0, "A..B[*F]", "sweep sizes A, A*F, ... up to B instead of threads (F 2 or more)"},
     {"plot", 'p', "FILE", "draw the figure with gnuplot into FILE.svg or FILE.png"},
@@ -60,11 +63,15 @@ static void scale_help(FILE *out) {
         "working set fits and the size where the OpenCL device, counted with transfers, beats\n"
         "the best CPU backend.  A sweep whose memory estimate exceeds the available memory is\n"
         "refused.  Defaults: --reps=5 --warmup=1.  Workload parameters are given as\n"
-        "--NAME=VALUE (see `hetero list`).\n\n"
+        "--NAME=VALUE (see `hetero list`).\n"
+        "With --ranks (under mpirun -np N, N >= the largest): p is ranks of the mpi backend,\n"
+        "one thread each, and S(p) uses the time WITH communication, so communication shows\n"
+        "as serial fraction; the ranks a point leaves out wait sleeping (docs/mpi.md).\n\n"
         "Examples:\n"
         "  hetero scale amdahl --serial-fraction=0.1 --threads=1,2 --plot=amdahl.svg\n"
         "  hetero scale vecadd --mode=weak --size=4M --threads=1,2 --plot=weak.svg\n"
-        "  hetero scale vecadd --sizes=4K..64M*4 --format=json\n\n"
+        "  hetero scale vecadd --sizes=4K..64M*4 --format=json\n"
+        "  mpirun -np 4 hetero scale stencil2d --ranks=1,2,4\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error (also a\n"
         "sweep too large for the available memory), 3 device or gnuplot missing.",
         scale_opts);
@@ -84,6 +91,14 @@ static int apply_option(scale_cli *s, const hx_arg *a) {
     if (strcmp(name, "threads") == 0) {
         c->threads_given = true;
         return hx_parse_size_list("--threads", v, 1, HX_MAX_THREADS, c->p, HX_SCALE_MAX_P, &c->np);
+    }
+    if (strcmp(name, "ranks") == 0) {
+        c->ranks_given = true;
+        return hx_parse_size_list("--ranks", v, 1, 65536, c->p, HX_SCALE_MAX_P, &c->np);
+    }
+    if (strcmp(name, "mpi-variant") == 0) {
+        c->mpi.variants = v;
+        return HX_OK;
     }
     if (strcmp(name, "mode") == 0) {
         int i;
@@ -181,15 +196,19 @@ static void progress(void *ctx, size_t done, size_t total, const hx_scale_job *j
     fflush(stderr);
 }
 
+/* Under mpirun every rank runs the sweep; rank 0 alone opens devices and shows progress. */
 static int measure(scale_cli *s, hx_scale_run *run) {
+    bool root = hx_engine_holds_problem();
     hx_target_spec spec = hx_scale_target_spec(&s->sc, s->cli.device, s->cli.mem);
+    if (!root)
+        spec = (hx_target_spec){0};
     hx_target_set ts;
     HX_TRY(hx_target_open(&ts, &spec));
     hx_scale_plan plan;
     int status = hx_scale_plan_make(&s->sc, &ts, &plan);
     if (status == HX_OK)
         status = hx_scale_memory_check(&s->sc, &plan, &ts, &run->memory);
-    bool tty = isatty(STDERR_FILENO);
+    bool tty = root && isatty(STDERR_FILENO);
     if (status == HX_OK)
         status = hx_scale_sweep(&s->sc, &plan, &ts, run, tty ? progress : NULL, NULL);
     if (tty && plan.n > 0)
@@ -209,10 +228,11 @@ static int scale(scale_cli *s) {
     hx_scale_run run;
     hx_scale_run_init(&run, &s->sc);
     int status = measure(s, &run);
+    bool root = hx_engine_holds_problem();
     if (status == HX_OK) {
         int verified = hx_scale_check_verified(&run);
-        status = write_report(s, &run);
-        if (status == HX_OK && s->plot)
+        status = root ? write_report(s, &run) : HX_OK;
+        if (status == HX_OK && s->plot && root)
             status = hx_scale_plot(&s->sc, &run, s->plot);
         if (status == HX_OK)
             status = verified;
@@ -229,8 +249,10 @@ int hx_cmd_scale(int argc, char **argv) {
     int status = read_args(&s, argc, argv, &help);
     if (status == HX_OK && help)
         scale_help(stdout);
-    else if (status == HX_OK && (status = complete(&s)) == HX_OK)
+    else if (status == HX_OK && (status = complete(&s)) == HX_OK &&
+             (status = hx_engine_start(s.sc.ranks_given)) == HX_OK &&
+             (!s.sc.ranks_given || (status = hx_scale_check_ranks(&s.sc)) == HX_OK))
         status = scale(&s);
     hx_cli_free(&s.cli);
-    return hx_report_error(status);
+    return hx_engine_stop(hx_report_error(status));
 }

@@ -72,9 +72,10 @@ static void write_extras(FILE *out, const hx_result *rs, size_t n) {
             const char *name = r->extra[e].name;
             if (extra_is_column(name))
                 continue;
+            const char *tag = r->mem[0] ? r->mem : r->variant;
             if (shown++ == 0)
-                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, r->mem[0] ? " [" : "", r->mem,
-                        r->mem[0] ? "]" : "");
+                fprintf(out, "%s/%s%s%s%s:", r->workload, r->backend, tag[0] ? " [" : "", tag,
+                        tag[0] ? "]" : "");
             size_t len = strlen(name);
             char value[32];
             bool is_time = len > 2 && strcmp(name + len - 2, "_s") == 0 &&
@@ -269,8 +270,14 @@ const char *hx_device_short(const char *name, char *buf, size_t len, size_t max)
 /* The run table fits this many columns unless --wide: device names are cut to make it. */
 #define TABLE_COLUMNS 160
 
-static bool skip_shown(const hx_skip *s, const hx_report_opts *opts) {
+static bool skip_shown(const hx_skip *s, const hx_run_table_opts *opts) {
     return strcmp(s->backend, "cuda") != 0 || !opts || opts->show_cuda_skips;
+}
+
+/* What the device cell adds in brackets: the memory mode of opencl rows, the variant of mpi
+ * rows, or "". */
+static const char *row_tag(const hx_result *r) {
+    return r->mem[0] ? r->mem : r->variant;
 }
 
 /* The table of the rows with device names at most device_max columns (0: uncut). */
@@ -298,7 +305,8 @@ static hx_table *build_table(const hx_result *rs, size_t n, bool wide, size_t de
         hx_format_number(sp, sizeof sp, r->speedup, "%.2fx");
         hx_format_number(ef, sizeof ef, r->efficiency, "%.2f");
         char name[256], dev[300];
-        size_t suffix = r->mem[0] ? strlen(r->mem) + 3 : 0;
+        const char *tag = row_tag(r);
+        size_t suffix = tag[0] ? strlen(tag) + 3 : 0;
         if (wide)
             snprintf(name, sizeof name, "%s", r->device);
         else
@@ -306,8 +314,8 @@ static hx_table *build_table(const hx_result *rs, size_t n, bool wide, size_t de
                             device_max == 0           ? sizeof name
                             : device_max > suffix + 4 ? device_max - suffix
                                                       : 4);
-        if (r->mem[0])
-            snprintf(dev, sizeof dev, "%s [%s]", name, r->mem);
+        if (tag[0])
+            snprintf(dev, sizeof dev, "%s [%s]", name, tag);
         else
             snprintf(dev, sizeof dev, "%s", name);
         hx_table_row(t);
@@ -341,14 +349,15 @@ static size_t device_width(const hx_result *rs, size_t n) {
     for (size_t i = 0; i < n; i++) {
         char name[256];
         hx_device_short(rs[i].device, name, sizeof name, sizeof name);
-        size_t k = strlen(name) + (rs[i].mem[0] ? strlen(rs[i].mem) + 3 : 0);
+        const char *tag = row_tag(&rs[i]);
+        size_t k = strlen(name) + (tag[0] ? strlen(tag) + 3 : 0);
         w = k > w ? k : w;
     }
     return w;
 }
 
 static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
-                       const hx_skip *skips, size_t nskips, const hx_report_opts *opts) {
+                       const hx_skip *skips, size_t nskips, const hx_run_table_opts *opts) {
     bool wide = opts && opts->wide;
     hx_table *t = build_table(rs, n, wide, 0);
     size_t width = t ? hx_table_width(t) : 0;
@@ -362,9 +371,11 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     fprintf(out, "host: %s, %d cores, %s\n", host->cpu, host->cores, host->simd);
     hx_table_print(t, out);
     hx_table_free(t);
-    bool any_device = false;
-    for (size_t i = 0; i < n; i++)
-        any_device |= rs[i].has_e2e;
+    bool any_device = false, any_ranks = false;
+    for (size_t i = 0; i < n; i++) {
+        any_device |= rs[i].has_e2e && !rs[i].variant[0];
+        any_ranks |= rs[i].variant[0] != '\0';
+    }
     hx_report_footer_reps(out, rs, n);
     if (n > 0)
         fputs("speedup = serial median / median; eff = speedup / processing elements, where every "
@@ -373,6 +384,10 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
     if (any_device)
         fputs("device rows: median = kernel time (event profiling); e2e = the whole run with "
               "host<->device transfers\n",
+              out);
+    if (any_ranks)
+        fputs("mpi rows: median = computing time of the slowest rank; e2e = the whole run with "
+              "communication (barrier before, max over ranks after); thr = threads per rank\n",
               out);
     write_extras(out, rs, n);
     for (size_t i = 0; i < nskips; i++)
@@ -391,6 +406,15 @@ void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s) {
     hx_json_object_end(j);
 }
 
+void hx_json_kv_host(hx_json *j, const hx_host_info *host) {
+    hx_json_key(j, "host");
+    hx_json_object_begin(j);
+    hx_json_kv_string(j, "cpu", host->cpu);
+    hx_json_kv_int(j, "cores", host->cores);
+    hx_json_kv_string(j, "simd", host->simd);
+    hx_json_object_end(j);
+}
+
 static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, size_t n,
                       const hx_skip *skips, size_t nskips) {
     hx_json j;
@@ -398,12 +422,7 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_RUN_SCHEMA);
     hx_json_kv_provenance(&j);
-    hx_json_key(&j, "host");
-    hx_json_object_begin(&j);
-    hx_json_kv_string(&j, "cpu", host->cpu);
-    hx_json_kv_int(&j, "cores", host->cores);
-    hx_json_kv_string(&j, "simd", host->simd);
-    hx_json_object_end(&j);
+    hx_json_kv_host(&j, host);
     hx_json_key(&j, "results");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < n; i++) {
@@ -415,6 +434,10 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_kv_string(&j, "device", r->device);
         hx_json_kv_int(&j, "size", (int64_t)r->size);
         hx_json_kv_int(&j, "threads", r->threads);
+        hx_json_kv_int(&j, "ranks", r->ranks > 0 ? r->ranks : 1);
+        hx_json_kv_int(&j, "threads_per_rank", r->threads);
+        if (r->variant[0])
+            hx_json_kv_string(&j, "variant", r->variant);
         hx_json_kv_int(&j, "reps", r->reps);
         hx_json_kv_int(&j, "warmup", r->warmup);
         hx_json_kv_int(&j, "pe", r->pe);
@@ -466,7 +489,8 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd," HX_CSV_SPREAD_HEADER ",pct_peak,ceiling\n",
+          "host_cpu,host_cores,host_simd,ranks,threads_per_rank,variant," HX_CSV_SPREAD_HEADER
+          ",pct_peak,ceiling\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -495,6 +519,8 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);
+        fprintf(out, ",%d,%d", r->ranks > 0 ? r->ranks : 1, r->threads);
+        hx_csv_field(out, r->variant, 0);
         hx_csv_spread(out, r);
         hx_csv_number(out, extra_value(r, "pct_peak"));
         hx_csv_field(out, r->ceiling, 0);
@@ -504,7 +530,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
 }
 
 int hx_report_write(FILE *out, hx_format fmt, const hx_host_info *host, const hx_result *rs,
-                    size_t n, const hx_skip *skips, size_t nskips, const hx_report_opts *opts) {
+                    size_t n, const hx_skip *skips, size_t nskips, const hx_run_table_opts *opts) {
     switch (fmt) {
     case HX_FORMAT_JSON:
         return write_json(out, host, rs, n, skips, nskips);

@@ -20,6 +20,7 @@
 #include "hetero/core/progress.h"
 #include "hetero/core/timer.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 
 int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint64_t seed,
                      int threads, const double *params) {
@@ -32,6 +33,10 @@ int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint6
     p->threads = threads;
     for (size_t i = 0; i < w->nparams && i < HX_MAX_PARAMS; i++)
         p->param[i] = params ? params[i] : w->params[i].def;
+    if (!hx_engine_holds_problem()) { /* an MPI follower: its distributed rows make their blocks */
+        in->remote = true;
+        return HX_OK;
+    }
     /* setup's parallel fills first-touch the inputs with the threads that will run on them, and
      * never with an unchecked OMP_NUM_THREADS */
     omp_set_num_threads(threads);
@@ -63,6 +68,9 @@ static void identify(hx_result *r, const hx_instance *in, hx_backend b, const hx
     r->threads = 1;
     r->reps = o->reps;
     r->warmup = o->warmup;
+    r->ranks = 1;
+    if (in->remote) /* a cost model may read the problem's data, which a follower lacks */
+        return;
     r->bytes = w->bytes(&in->problem);
     r->flops = w->flops ? w->flops(&in->problem) : 0.0;
 }
@@ -232,6 +240,8 @@ static int run_backend(const hx_backend_ops *ops, hx_backend_run *run, sample_se
 }
 
 static void verify_row(hx_instance *in, hx_backend b, const void *dst, hx_result *r) {
+    if (in->remote) /* a follower verifies nothing: rank 0's verdict comes through share */
+        return;
     if (b == HX_BACKEND_SERIAL) {
         in->serial_median = r->time.median;
         in->have_reference = true;
@@ -252,13 +262,18 @@ int hx_measure(hx_instance *in, hx_backend b, const hx_target *target, const hx_
         return hx_fail(HX_ERR_MISSING, "backend %s is not in this build", hx_backend_name(b));
     if (!ops->has(w, b))
         return hx_fail(HX_ERR_USAGE, "workload %s has no %s backend", w->name, hx_backend_name(b));
-    if (b != HX_BACKEND_SERIAL && !in->have_reference)
+    if (b != HX_BACKEND_SERIAL && !in->have_reference && !in->remote)
         return hx_fail(HX_ERR_RUNTIME, "internal: serial must run before %s", hx_backend_name(b));
     identify(r, in, b, o);
+    if (in->remote && !ops->distributed) { /* rank 0 runs this row alone; this placeholder */
+        r->verified = true;                /* stays unreported */
+        return HX_OK;
+    }
     HX_TRY(ops->describe(in, b, target, r));
     r->has_e2e = ops->has_e2e;
     void *dst = b == HX_BACKEND_SERIAL ? in->ref : in->out;
-    memset(dst, 0xFF, in->problem.out_bytes); /* poison: NaN floats, -1 integers */
+    if (dst) /* poison: NaN floats, -1 integers */
+        memset(dst, 0xFF, in->problem.out_bytes);
 
     if (!o->adaptive && o->reps < 1)
         return hx_fail(HX_ERR_USAGE, "internal: a fixed count needs at least one repetition");
@@ -270,6 +285,8 @@ int hx_measure(hx_instance *in, hx_backend b, const hx_target *target, const hx_
         if (r->has_e2e)
             r->e2e = hx_stats_of(s.e2e, s.n);
         verify_row(in, b, dst, r);
+        if (ops->share)
+            status = ops->share(r);
     }
     free(s.main);
     free(s.e2e);

@@ -11,6 +11,7 @@ static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
     &hx_lab_memory,
     &hx_lab_models,
+    &hx_lab_message_passing,
     &hx_lab_design,
     &hx_lab_mapping,
     &hx_lab_speedup,

@@ -9,6 +9,7 @@
 extern const hx_lab hx_lab_flynn;
 extern const hx_lab hx_lab_memory;
 extern const hx_lab hx_lab_models;
+extern const hx_lab hx_lab_message_passing;
 extern const hx_lab hx_lab_design;
 extern const hx_lab hx_lab_mapping;
 extern const hx_lab hx_lab_speedup;

@@ -67,6 +67,8 @@ static bool is_device_row(const hx_result *r) {
 
 /* Index of the survey record a row ran on, or -1 (e.g. a CUDA row before that family lands). */
 static long record_of(const hx_survey *s, const hx_result *r) {
+    if (strcmp(r->backend, "mpi") == 0) /* ranks, perhaps on several nodes: no one device's */
+        return -1;                      /* ceiling bounds the row */
     if (!is_device_row(r))
         return s->n > 0 && strcmp(s->dev[0].kind, "host") == 0 ? 0 : -1;
     if (strcmp(r->backend, "opencl") != 0)

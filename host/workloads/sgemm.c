@@ -58,6 +58,11 @@
 #define SGEMM_OCL_ITEMS 8
 
 #include "sgemm.h" /* sgemm_data: the inputs, shared with kernels/cuda/sgemm.cu */
+#ifdef HETERO_HAVE_MPI
+#include <stdlib.h>
+
+#include "hetero/mpi/mpi.h"
+#endif
 
 HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 
@@ -323,12 +328,14 @@ static void macro_kernel(const sgemm_micro *uk, size_t m, size_t nc, size_t kc, 
     }
 }
 
-/* The GotoBLAS loop nest: for each NC-wide panel of B and KC-deep slice, pack the B panel
- * (threads share the packing), then threads take MC-row blocks of A, pack them into their own
- * buffer, and run the macro-kernel.  threaded = 0 runs it on the calling thread alone. */
-static void sgemm_packed(const sgemm_data *d, float *c, int threaded) {
+/* The GotoBLAS loop nest for C (m x n) = A (m x n) * B (n x n), all row-major: for each NC-wide
+ * panel of B and KC-deep slice, pack the B panel (threads share the packing), then threads take
+ * MC-row blocks of A, pack them into their own buffer, and run the macro-kernel.  threaded = 0
+ * runs it on the calling thread alone. */
+static void sgemm_packed_rows(const float *a, const float *b, size_t m, size_t n, float *c,
+                              int threaded) {
     const sgemm_micro uk = pick_micro_kernel();
-    const size_t n = d->n, kc_max = SGEMM_KC, nc_max = SGEMM_NC;
+    const size_t kc_max = SGEMM_KC, nc_max = SGEMM_NC;
     const size_t mc_max = SGEMM_MC / uk.mr * uk.mr;
     const int nthreads = threaded ? omp_get_max_threads() : 1;
     const size_t a_floats = mc_max * kc_max;
@@ -349,15 +356,15 @@ static void sgemm_packed(const sgemm_data *d, float *c, int threaded) {
                 const size_t kc = n - pc < kc_max ? n - pc : kc_max;
 #pragma omp for schedule(static)
                 for (long q = 0; q < panels; q++)
-                    pack_b_panel(d->b + pc * n + jc, n, kc, nc, uk.nr, (size_t)q,
+                    pack_b_panel(b + pc * n + jc, n, kc, nc, uk.nr, (size_t)q,
                                  bpack + (size_t)q * uk.nr * kc);
                 /* implicit barrier: the B panel is complete */
-                const long blocks = (long)((n + mc_max - 1) / mc_max);
+                const long blocks = (long)((m + mc_max - 1) / mc_max);
 #pragma omp for schedule(dynamic, 1)
                 for (long ib = 0; ib < blocks; ib++) {
                     const size_t ic = (size_t)ib * mc_max;
-                    const size_t mc = n - ic < mc_max ? n - ic : mc_max;
-                    pack_a(d->a + ic * n + pc, n, mc, kc, uk.mr, mine);
+                    const size_t mc = m - ic < mc_max ? m - ic : mc_max;
+                    pack_a(a + ic * n + pc, n, mc, kc, uk.mr, mine);
                     macro_kernel(&uk, mc, nc, kc, mine, bpack, c + ic * n + jc, n, pc > 0);
                 }
                 /* implicit barrier: nobody still reads the B panel when it is repacked */
@@ -366,6 +373,10 @@ static void sgemm_packed(const sgemm_data *d, float *c, int threaded) {
     }
     hx_free(apack);
     hx_free(bpack);
+}
+
+static void sgemm_packed(const sgemm_data *d, float *c, int threaded) {
+    sgemm_packed_rows(d->a, d->b, d->n, d->n, c, threaded);
 }
 
 static void sgemm_simd(const hx_problem *p, void *out) {
@@ -468,6 +479,101 @@ static const hx_ocl_binding sgemm_ocl_binding = {
     .run = sgemm_ocl_run,
 };
 
+/* ---- mpi: rows of A and C per rank, B gathered (MIMD, distributed memory) ------------------ */
+
+#ifdef HETERO_HAVE_MPI
+/* 1-D row distribution: rank r owns rows [r0, r1) of A, B and C (blocks differ by at most one
+ * row) and first-touches its rows of A and B with serial's values.  Row i of C needs row i of A
+ * and ALL of B, so each run starts with MPI_Allgatherv of the B blocks into a full copy of B on
+ * every rank - n^2 floats arriving at every rank, against 2 n^3 / p flops of its own work, the
+ * ratio that decides whether this scales - then the packed omp-simd kernel computes the rank's
+ * rows of C.  Each c_ij is the same sum in the same order as on the omp-simd row, so the
+ * tolerance is the one every backend gets.  (SUMMA, on a 2-D grid, would send each rank only
+ * its panels of A and B - 2 n^2 / sqrt(p) floats - at the price of more, smaller messages.) */
+typedef struct sgemm_mpi {
+    float *a, *c;         /* this rank's rows: rows x n */
+    float *b;             /* all of B after the gather; this rank's rows start at row r0 */
+    size_t r0, rows;      /* the owned rows */
+    int *counts, *displs; /* every rank's B block, in floats (MPI_Allgatherv) */
+} sgemm_mpi;
+
+static int sgemm_mpi_check(const hx_problem *p, int ranks, const int grid[2]) {
+    (void)grid;
+    return hx_mpi_check_blocks("--size (rows)", p->size, 1, ranks);
+}
+
+static void sgemm_mpi_release(hx_mpi_job *job) {
+    sgemm_mpi *s = job->state;
+    if (!s)
+        return;
+    hx_free(s->a);
+    hx_free(s->b);
+    hx_free(s->c);
+    free(s->counts);
+    free(s->displs);
+    hx_free(s);
+    job->state = NULL;
+}
+
+static int sgemm_mpi_prepare(hx_mpi_job *job) {
+    sgemm_mpi *s = hx_alloc(sizeof *s);
+    if (!s)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    memset(s, 0, sizeof *s);
+    job->state = s;
+    const size_t n = (size_t)job->problem->size;
+    uint64_t begin, end;
+    hx_mpi_block(n, job->ranks, job->rank, &begin, &end);
+    s->r0 = (size_t)begin;
+    s->rows = (size_t)(end - begin);
+    s->counts = calloc((size_t)job->ranks, sizeof *s->counts);
+    s->displs = calloc((size_t)job->ranks, sizeof *s->displs);
+    if (!s->counts || !s->displs)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (int r = 0; r < job->ranks; r++) {
+        hx_mpi_block(n, job->ranks, r, &begin, &end);
+        s->counts[r] = (int)((end - begin) * n);
+        s->displs[r] = (int)(begin * n);
+    }
+    const size_t mine = s->rows * n * sizeof(float);
+    HX_TRY(hx_alloc_checked((void **)&s->a, mine, "this rank's rows of A"));
+    HX_TRY(hx_alloc_checked((void **)&s->c, mine, "this rank's rows of C"));
+    HX_TRY(hx_alloc_checked((void **)&s->b, n * n * sizeof(float), "a whole copy of B"));
+    hx_fill_uniform_from(s->a, s->rows * n, s->r0 * n, job->problem->seed, 1, -1.0f, 1.0f);
+    hx_fill_uniform_from(s->b + s->r0 * n, s->rows * n, s->r0 * n, job->problem->seed, 2, -1.0f,
+                         1.0f);
+    return HX_OK;
+}
+
+static int sgemm_mpi_run(hx_mpi_job *job) {
+    sgemm_mpi *s = job->state;
+    const size_t n = (size_t)job->problem->size;
+    HX_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, s->b, s->counts, s->displs, MPI_FLOAT,
+                          job->comm));
+    double t = hx_mpi_compute_begin();
+    sgemm_packed_rows(s->a, s->b, s->rows, n, s->c, 1);
+    hx_mpi_compute_end(job, t);
+    return HX_OK;
+}
+
+static int sgemm_mpi_gather(hx_mpi_job *job, void *out) {
+    sgemm_mpi *s = job->state;
+    const size_t n = (size_t)job->problem->size;
+    return hx_mpi_gather_blocks(job->comm, s->c, n, n * sizeof(float), out); /* rows of C */
+}
+
+static const hx_mpi_binding sgemm_mpi_binding = {
+    .variants = {{"allgather", "MPI_Allgatherv of B's row blocks, then each rank's rows of C"}},
+    .nvariants = 1,
+    .verification = "gathered: the rows of C to rank 0, against serial",
+    .check = sgemm_mpi_check,
+    .prepare = sgemm_mpi_prepare,
+    .run = sgemm_mpi_run,
+    .gather = sgemm_mpi_gather,
+    .release = sgemm_mpi_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 static void sgemm_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
@@ -524,5 +630,6 @@ const hx_workload hx_workload_sgemm = {
         },
     .ocl = &sgemm_ocl_binding,
     .cuda = HX_CUDA_BINDING(sgemm),
+    .mpi = HX_MPI_BINDING(sgemm_mpi_binding),
     .verify = sgemm_verify,
 };

@@ -39,22 +39,37 @@ static int buf_append(buf *b, const char *s, size_t n) {
 }
 
 int hx_run_hetero(const char *const *args, hx_proc *p) {
-    memset(p, 0, sizeof *p);
     const char *bin = getenv("HETERO_BIN");
     if (!bin)
         bin = "hetero";
     size_t n = 0;
     while (args[n])
         n++;
-    char **argv = calloc(n + 2, sizeof *argv);
-    int out_pipe[2], err_pipe[2];
-    if (!argv || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
-        free(argv);
+    const char **argv = calloc(n + 2, sizeof *argv);
+    if (!argv) {
+        memset(p, 0, sizeof *p);
         return -1;
     }
-    argv[0] = (char *)bin;
+    argv[0] = bin;
     for (size_t i = 0; i < n; i++)
-        argv[i + 1] = (char *)args[i];
+        argv[i + 1] = args[i];
+    int rc = hx_run_program(argv, p);
+    free(argv);
+    return rc;
+}
+
+int hx_run_program(const char *const *argv_in, hx_proc *p) {
+    memset(p, 0, sizeof *p);
+    char *const *argv = (char *const *)argv_in;
+    const char *bin = argv[0];
+    int out_pipe[2], err_pipe[2];
+    if (pipe(out_pipe) != 0)
+        return -1;
+    if (pipe(err_pipe) != 0) {
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        return -1;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
@@ -64,7 +79,6 @@ int hx_run_hetero(const char *const *args, hx_proc *p) {
     pid_t pid;
     int rc = posix_spawnp(&pid, bin, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    free(argv);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (rc != 0) {

@@ -19,6 +19,8 @@ typedef struct hx_proc {
 /* Run the hetero binary (HETERO_BIN from the environment, set by CTest) with args (NULL
  * terminated, not including argv[0]).  Returns 0, or -1 when it could not be started. */
 int hx_run_hetero(const char *const *args, hx_proc *p);
+/* Run any program: argv[0] is looked up in PATH; NULL-terminated. */
+int hx_run_program(const char *const *argv, hx_proc *p);
 /* printf-style: split on spaces (no quoting), then hx_run_hetero. */
 int hx_run_hetero_cmd(hx_proc *p, const char *fmt, ...);
 void hx_proc_free(hx_proc *p);

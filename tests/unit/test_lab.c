@@ -79,6 +79,36 @@ static void flynn_reads_simd_misd_and_the_vote(void **state) {
     hx_lab_reports_free(&r);
 }
 
+/* Recorded with 2 to 4 ranks on the 2-core machine (load average about 9): every shape shown. */
+static void message_passing_reads_messages_halos_and_mapping(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("message-passing");
+    hx_lab_machine m = two_cores;
+    m.mpi = true;
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = check(lab, &r, &m);
+    assert_int_equal(f.n, 10);
+    for (size_t i = 0; i < f.n; i++)
+        assert_int_equal(f.f[i].verdict, HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "TCP: "), HX_LAB_SHOWN); /* 5.67 us against 0.123 us */
+    m.cores = 1;
+    f = check(lab, &r, &m);
+    assert_int_equal(verdict_of(&f, "over ranks"), HX_LAB_CANNOT_SHOW);
+    set_number(r.docs[5], "variant", "block", "imbalance", 1.0);        /* mandelbrot */
+    set_number(r.docs[4], "variant", "sendrecv", "comm_fraction", 0.9); /* the large grid */
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "mandelbrot: "), HX_LAB_NOT_SHOWN);
+    assert_int_equal(verdict_of(&f, "stencil2d: the halo"), HX_LAB_NOT_SHOWN);
+    json_decref(r.docs[1]); /* a step that could not run: its shapes cannot show */
+    r.docs[1] = NULL;
+    snprintf(r.why[1], sizeof r.why[1], "needs mpi");
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "TCP: "), HX_LAB_CANNOT_SHOW);
+    assert_int_equal(verdict_of(&f, "shared memory: "), HX_LAB_SHOWN);
+    hx_lab_reports_free(&r);
+}
+
 /* The point of `backend` at p in a hetero.scale report. */
 static json_t *scale_point(json_t *doc, const char *backend, int p) {
     size_t i;
@@ -299,6 +329,10 @@ static void models_compares_verification_time_and_code(void **state) {
     hx_lab_findings f = check(lab, &r, &two_cores);
     assert_int_equal(verdict_of(&f, "every model"), HX_LAB_SHOWN);
     assert_int_equal(verdict_of(&f, "the directive hides code"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "message passing"), HX_LAB_SHOWN); /* 2 ranks, verified */
+    json_decref(r.docs[2]); /* no MPI: the step did not run */
+    r.docs[2] = NULL;
+    f = check(lab, &r, &two_cores);
     assert_int_equal(verdict_of(&f, "message passing"), HX_LAB_CANNOT_SHOW);
     json_t *row = (json_t *)hx_lab_row(r.docs[0], "results", "backend", "threads", NULL, NULL);
     json_object_set_new(row, "verified", json_false());
@@ -366,6 +400,7 @@ static void the_table_has_every_chapter_once(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flynn_reads_simd_misd_and_the_vote),
+        cmocka_unit_test(message_passing_reads_messages_halos_and_mapping),
         cmocka_unit_test(speedup_lab_reads_the_scaling_reports),
         cmocka_unit_test(processes_threads_reads_the_conc_report),
         cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),

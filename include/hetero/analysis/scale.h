@@ -50,10 +50,12 @@ typedef struct hx_scale_config {
     hx_scale_mode mode;
     bool want[HX_BACKEND_COUNT]; /* --backend; all false with backend_given false: the default */
     bool backend_given;
-    uint64_t p[HX_SCALE_MAX_P]; /* --threads */
+    uint64_t p[HX_SCALE_MAX_P]; /* --threads, or --ranks */
     size_t np;
     bool threads_given;
-    uint64_t size; /* strong: the size; weak: the size at p = 1 */
+    bool ranks_given; /* --ranks: p is ranks of the mpi backend, one thread each (docs/mpi.md) */
+    hx_mpi_spec mpi;  /* --ranks: the variant swept (hx_scale_prepare picks the first if none) */
+    uint64_t size;    /* strong: the size; weak: the size at p = 1 */
     bool size_given;
     uint64_t sizes[HX_SCALE_MAX_SIZES]; /* size sweep */
     size_t nsizes;
@@ -70,6 +72,10 @@ typedef struct hx_scale_config {
  * every speedup, with a notice), default --threads to 1, 2, 4, ... up to the cores, and check
  * every size against the workload.  Usage errors only; touches no device. */
 int hx_scale_prepare(hx_scale_config *c);
+
+/* --ranks, once the MPI job has started: the largest p must be ranks the job has, and every
+ * point's size one its ranks can split (HX_ERR_USAGE naming the mpirun to use). */
+int hx_scale_check_ranks(const hx_scale_config *c);
 
 /* The devices the sweep needs (opencl when selected), for hx_target_open(). */
 hx_target_spec hx_scale_target_spec(const hx_scale_config *c, const char *device, const char *mem);

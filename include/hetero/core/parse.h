@@ -54,6 +54,9 @@ int hx_parse_size_range(const char *option, const char *text, uint64_t min, uint
  * (at most cap); an empty item ("a,,b") is an error. */
 int hx_split_list(const char *option, char *text, char **items, size_t cap, size_t *count);
 
+/* A process grid "PxQ" (--grid=2x2): P and Q whole numbers from 1 to 65536. */
+int hx_parse_grid(const char *option, const char *text, int grid[2]);
+
 /* Case-sensitive lookup of text in a NULL-terminated table; on a miss, fail with a message that
  * lists every accepted word. */
 int hx_parse_choice(const char *option, const char *text, const char *const *choices, int *index);

@@ -26,7 +26,9 @@ typedef struct hx_result {
     char device[256]; /* the CPU brand or the device name */
     char mem[16];     /* memory mode of opencl rows, "" elsewhere */
     uint64_t size;
-    int threads; /* host threads used (1 for serial/simd) */
+    int threads;      /* host threads used (1 for serial/simd); per rank on mpi rows */
+    int ranks;        /* processes: the ranks of an mpi row, 1 elsewhere */
+    char variant[16]; /* mpi rows: the communication pattern ("allreduce", "overlap", ...) */
     int reps, warmup;
     unsigned pe;   /* processing elements, for efficiency */
     hx_stats time; /* the main time: kernel time for device rows */
@@ -82,6 +84,8 @@ void hx_format_seconds(char *buf, size_t len, double s);
 void hx_format_number(char *buf, size_t len, double v, const char *fmt);
 /* ",<v>" with 9 significant digits, or "," (an empty CSV field) when v is not finite. */
 void hx_csv_number(FILE *out, double v);
+/* "host": {"cpu": .., "cores": .., "simd": ..}, the block every report opens with */
+void hx_json_kv_host(hx_json *j, const hx_host_info *host);
 /* "key": {"median": .., "min": .., "max": ..} */
 void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s);
 
@@ -105,13 +109,13 @@ void hx_report_footer_reps(FILE *out, const hx_result *rs, size_t n);
 const char *hx_device_short(const char *name, char *buf, size_t len, size_t max);
 
 /* What the table writer of `hetero run` is asked for beyond the rows. */
-typedef struct hx_report_opts {
+typedef struct hx_run_table_opts {
     bool wide;            /* full device names */
     bool show_cuda_skips; /* list skipped cuda rows (--verbose, or NVIDIA hardware present) */
-} hx_report_opts;
+} hx_run_table_opts;
 
 /* opts may be NULL (short names, every skip listed). */
 int hx_report_write(FILE *out, hx_format fmt, const hx_host_info *host, const hx_result *rs,
-                    size_t n, const hx_skip *skips, size_t nskips, const hx_report_opts *opts);
+                    size_t n, const hx_skip *skips, size_t nskips, const hx_run_table_opts *opts);
 
 #endif

@@ -32,10 +32,12 @@ typedef struct hx_instance {
     void *ref;            /* the serial output */
     double serial_median; /* baseline for speedup: set when serial is measured */
     bool have_reference;
+    bool remote; /* an MPI follower's instance: no data, no buffers (engine/job.h) */
 } hx_instance;
 
 /* Check size range and host memory, then setup and allocate out/ref.  params may be NULL
- * (defaults).  Fails with HX_ERR_USAGE for a bad size, before allocating anything. */
+ * (defaults).  Fails with HX_ERR_USAGE for a bad size, before allocating anything.  On an MPI
+ * follower the instance stays remote: the problem's parameters only. */
 int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint64_t seed,
                      int threads, const double *params);
 void hx_instance_free(hx_instance *in);
