@@ -105,7 +105,8 @@ static bool oversubscribed_row(const hx_result *r) {
 
 static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_set *ts,
                        hx_instance *in, const hx_scale_job *j) {
-    hx_measure_opts mo = {.reps = c->adaptive ? 1 : c->reps,
+    hx_measure_opts mo = {.reps = c->reps,
+                          .min_reps = 1,
                           .warmup = c->warmup,
                           .adaptive = c->adaptive,
                           .min_time = c->min_time,

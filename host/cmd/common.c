@@ -175,7 +175,7 @@ void hx_cli_measure_opts(const hx_cli_opts *c, const hx_workload *w, hx_measure_
     if (c->reps_given)
         return;
     o->adaptive = true;
-    o->reps = 1; /* at least one run; the times decide the rest */
+    o->min_reps = 1; /* at least one run; the times decide the rest (reps: for mpi rows) */
     o->min_time = c->min_time;
     o->max_time = c->max_time;
     o->target_ci = c->target_ci;

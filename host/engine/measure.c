@@ -147,7 +147,7 @@ static int push_sample(sample_set *s, double m, double e) {
  * short runs does not sort its samples after every one. */
 static const char *stop_after(const hx_measure_opts *o, const sample_set *s, double elapsed,
                               size_t *next_check, bool *reached) {
-    size_t floor = o->reps > 1 ? (size_t)o->reps : 1;
+    size_t floor = o->min_reps > 1 ? (size_t)o->min_reps : 1;
     if (!o->adaptive)
         return s->n >= (size_t)o->reps ? "reps" : NULL;
     if (s->n >= HX_MEASURE_MAX_REPS)
@@ -275,6 +275,12 @@ int hx_measure(hx_instance *in, hx_backend b, const hx_target *target, const hx_
     if (dst) /* poison: NaN floats, -1 integers */
         memset(dst, 0xFF, in->problem.out_bytes);
 
+    hx_measure_opts fixed;
+    if (o->adaptive && ops->fixed_reps) { /* every rank must run as many times as rank 0 */
+        fixed = *o;
+        fixed.adaptive = false;
+        o = &fixed;
+    }
     if (!o->adaptive && o->reps < 1)
         return hx_fail(HX_ERR_USAGE, "internal: a fixed count needs at least one repetition");
     sample_set s = {0};

@@ -33,6 +33,7 @@ typedef struct hx_backend_run {
 
 typedef struct hx_backend_ops {
     bool has_e2e;     /* its rows report an end-to-end time beside the main one */
+    bool fixed_reps;  /* its rows always get the fixed count (measure.h): mpi's ranks run in step */
     bool distributed; /* every rank of an MPI job runs its rows (the others run on rank 0) */
     /* Whether workload w has a body for backend b. */
     bool (*has)(const hx_workload *w, hx_backend b);

@@ -49,14 +49,17 @@ void hx_instance_free(hx_instance *in);
  *   adaptive                runs are added one by one until the 95% interval of the median is
  *                           within target_ci of it (relative half-width) and min_time seconds of
  *                           runs have passed, or until max_time seconds of runs have passed,
- *                           whichever comes first; at least max(reps, 1) runs, at most
+ *                           whichever comes first; at least max(min_reps, 1) runs, at most
  *                           HX_MEASURE_MAX_REPS.  A run longer than max_time is still done once.
+ *                           A backend whose runs must be counted the same on every process (mpi:
+ *                           each rank takes part in every run) gets the fixed rule with reps.
  *
  * The row says which rule applied, whether the target was reached and why the runs stopped
  * (hx_result.adaptive, ci_reached, stop). */
 typedef struct hx_measure_opts {
     int reps, warmup;
     bool adaptive;
+    int min_reps;
     double min_time, max_time, target_ci;
 } hx_measure_opts;
 
