@@ -13,6 +13,7 @@
 
 #include "hetero/analysis/report.h"
 #include "hetero/core/json.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "internal.h"
@@ -79,6 +80,12 @@ static void csv_point(FILE *out, const hx_scale_config *c, const hx_scale_run *r
     hx_csv_field(out, pt->share_cache, 0);
     fprintf(out, ",%s,%s", pt->superlinear ? "true" : "false", pt->noisy ? "true" : "false");
     hx_csv_field(out, pt->karp_flatt_no_fit ? pt->karp_flatt_no_fit : "", 0);
+    /* the spread of the point's runs (noisy is above) */
+    hx_csv_number(out, pt->r.time.cv);
+    hx_csv_number(out, pt->r.time.has_ci ? pt->r.time.ci_lo : NAN);
+    hx_csv_number(out, pt->r.time.has_ci ? pt->r.time.ci_hi : NAN);
+    fputs(pt->r.adaptive ? ",adaptive" : ",fixed", out);
+    fputs(pt->r.ci_reached ? ",true" : ",false", out);
     csv_fit(out, hx_scale_fit_of(run, pt->backend));
     fputc('\n', out);
 }
@@ -87,8 +94,8 @@ int hx_scale_write_csv(FILE *out, const hx_scale_config *c, const hx_scale_run *
     fputs("mode,workload,backend,device,mem,p,size,working_set_bytes,cache,oversubscribed,"
           "median_s,min_s,max_s,e2e_median_s,serial_median_s,t1_s,speedup,efficiency,karp_flatt,"
           "speedup_vs_serial,gbps,gflops,verified,speedup_abs,best_serial_backend,"
-          "best_serial_s,share_bytes,share_cache,superlinear,noisy,karp_flatt_no_fit,fit_law,"
-          "fit_value,fit_no_fit\n",
+          "best_serial_s,share_bytes,share_cache,superlinear,noisy,karp_flatt_no_fit,cv,ci95_lo_s,"
+          "ci95_hi_s,reps_rule,ci_reached,fit_law,fit_value,fit_no_fit\n",
           out);
     for (size_t i = 0; i < run->n; i++)
         csv_point(out, c, run, &run->points[i]);
@@ -112,8 +119,8 @@ static void json_point(hx_json *j, const hx_scale_point *pt) {
     hx_json_kv_number(j, "share_bytes", pt->share);
     hx_json_kv_string(j, "share_cache", pt->share_cache);
     hx_json_kv_bool(j, "oversubscribed", pt->oversubscribed);
-    hx_json_kv_bool(j, "noisy", pt->noisy);
     hx_json_kv_stats(j, "time_s", &pt->r.time);
+    hx_json_kv_spread(j, &pt->r); /* cv, ci95_s, noisy (the point's), noise, repetitions */
     if (pt->r.has_e2e) {
         hx_json_kv_stats(j, "e2e_s", &pt->r.e2e);
     } else {
@@ -235,6 +242,7 @@ int hx_scale_write_json(FILE *out, const hx_scale_config *c, const hx_scale_run 
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_SCALE_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_host(&j, run);
     json_sweep(&j, c, run);
     hx_json_key(&j, "points");

@@ -51,9 +51,9 @@ static void note_of(const hx_scale_run *run, size_t i, char *buf, size_t len) {
 
 static void point_row(hx_table *t, const hx_scale_run *run, size_t i) {
     const hx_scale_point *pt = &run->points[i];
-    char med[32], mn[32], mx[32], e2e[32], s[32], sa[32], e[32], kf[32], gb[32], gf[32], ws[32];
+    char med[40], mn[32], mx[32], e2e[32], s[32], sa[32], e[32], kf[32], gb[32], gf[32], ws[32];
     char note[256];
-    hx_format_seconds(med, sizeof med, pt->r.time.median);
+    hx_format_median(med, sizeof med, &pt->r); /* "~" in front when noisy */
     hx_format_seconds(mn, sizeof mn, pt->r.time.min);
     hx_format_seconds(mx, sizeof mx, pt->r.time.max);
     hx_format_seconds(e2e, sizeof e2e, pt->r.has_e2e ? pt->r.e2e.median : NAN);

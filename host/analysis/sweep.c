@@ -105,7 +105,13 @@ static bool oversubscribed_row(const hx_result *r) {
 
 static int measure_job(hx_scale_run *run, const hx_scale_config *c, hx_target_set *ts,
                        hx_instance *in, const hx_scale_job *j) {
-    hx_measure_opts mo = {.reps = c->reps, .warmup = c->warmup};
+    hx_measure_opts mo = {.reps = c->reps,
+                          .min_reps = 1,
+                          .warmup = c->warmup,
+                          .adaptive = c->adaptive,
+                          .min_time = c->min_time,
+                          .max_time = c->max_time,
+                          .target_ci = c->target_ci};
     hx_target t = {0};
     hx_mpi_spec spec;
     const hx_target *target = NULL;
@@ -180,12 +186,13 @@ static int run_plan(const hx_scale_config *c, const hx_scale_plan *plan, hx_targ
 }
 
 void hx_scale_mark_noise(hx_scale_run *run) {
-    /* The noise hook.  This build has no noise detection yet (core/noise.h): every point and
-     * baseline keeps noisy = false.  When the measuring loop marks its rows (a noisy flag in
-     * hx_result), copy it here - pt->noisy = pt->r.noisy for each point and baseline - and the fit
-     * rules (laws.c) turn any fit over such a point, or over points whose T1 is one, into "no
-     * fit". */
-    (void)run;
+    /* The measuring loop judged each row's noise window (engine/measure.c, core/noise.h); the fit
+     * rules (laws.c) turn any fit over a noisy point, or over points whose T1 is noisy, into
+     * "no fit". */
+    for (size_t i = 0; i < run->n; i++)
+        run->points[i].noisy = run->points[i].r.noisy;
+    for (size_t i = 0; i < run->nrefs; i++)
+        run->refs[i].noisy = run->refs[i].r.noisy;
 }
 
 static void fit_backends(hx_scale_run *run, const hx_scale_config *c) {

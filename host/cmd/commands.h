@@ -17,5 +17,7 @@ int hx_cmd_memory(int argc, char **argv);
 int hx_cmd_lab(int argc, char **argv);
 int hx_cmd_conc(int argc, char **argv);
 int hx_cmd_map(int argc, char **argv);
+int hx_cmd_compare(int argc, char **argv);
+int hx_cmd_report(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "hetero/engine/backends.h"
 #include "hetero/workloads/workload.h"
@@ -37,6 +38,7 @@ static void list_json(FILE *out) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", "hetero.list/1");
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "workloads");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < hx_workload_count(); i++) {

@@ -13,6 +13,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/memory/memory.h"
@@ -252,6 +253,7 @@ static void write_json(FILE *out, const memory_config *c, const memory_report *m
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", MEMORY_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_topology(&j, &m->topo);
     hx_json_kv_int(&j, "elements", (int64_t)c->opts.elements);
     hx_json_key(&j, "results");

@@ -12,6 +12,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/misd/misd.h"
@@ -278,6 +279,7 @@ static void write_json(FILE *out, const misd_config *c, const hx_misd_row *rows,
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", MISD_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "stream");
     hx_json_object_begin(&j);
     hx_json_kv_int(&j, "bytes", (int64_t)c->bytes);

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "common.h"
 #include "hetero/core/error.h"
+#include "hetero/core/nvidia_arch.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/plot.h"
 #include "hetero/core/report.h"
@@ -56,13 +57,19 @@ static void run_help(FILE *out) {
     hx_args_help(
         out, "hetero run [OPTIONS] [WORKLOAD...]",
         "Run each workload (default: vecadd) on each backend, verify every result against\n"
-        "the serial result, time it (median of --reps, default 10, after --warmup, default\n"
-        "2) and print speedup over serial.  The serial backend always runs: it is the\n"
-        "reference and the baseline.  OpenCL rows time the kernel by event profiling and\n"
-        "also report the end-to-end time with host<->device transfers.  Workload parameters\n"
-        "are given as --NAME=VALUE (see `hetero list`).\n"
+        "the serial result, time it and print speedup over serial.  Each row reports the\n"
+        "median of its runs after --warmup (default 2) with min..max and +- (half the 95%\n"
+        "confidence interval of the median).  Without --reps, runs are added until that\n"
+        "interval is within --target-ci (default 3%) or --max-time (default 2s) is spent;\n"
+        "--reps=N fixes the count instead.  A row measured while other programs took CPU\n"
+        "time is marked ~ (noisy: true in JSON), and the run says so once.\n"
+        "The serial backend always runs: it is the reference and the baseline.\n"
+        "OpenCL rows time the kernel by event profiling and also report the end-to-end\n"
+        "time with host<->device transfers.  Workload parameters are given as\n"
+        "--NAME=VALUE (see `hetero list`).\n"
         "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
-        "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n"
+        "with CUDA events; without an NVIDIA GPU they are skipped (said with --verbose,\n"
+        "or where NVIDIA hardware is present; always listed in the JSON's skipped).\n"
         "Under mpirun (mpirun -np 4 hetero run --backend=mpi,serial vecadd) every rank runs\n"
         "the command: rank 0 runs serial and the other rows and prints the report, and the mpi\n"
         "rows run on every rank, each holding its own block (docs/mpi.md); --backend=mpi\n"
@@ -136,7 +143,7 @@ static int parse_args(run_config *c, int argc, char **argv, bool *help) {
     }
     if (c->nworkloads == 0)
         c->workloads[c->nworkloads++] = hx_workload_find("vecadd");
-    return HX_OK;
+    return hx_cli_check(&c->cli);
 }
 
 /* The plan: every backend built (or those named), each workload's size, parameters and reps,
@@ -161,7 +168,7 @@ static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan)
         HX_TRY(hx_workload_check_size(w, "--size", it->size));
         if (plan->want[HX_BACKEND_MPI])
             HX_TRY(hx_mpi_rows_check(w, it->size, it->params, &c->mpi));
-        hx_cli_reps_for(&c->cli, w, &it->opts.reps, &it->opts.warmup);
+        hx_cli_measure_opts(&c->cli, w, &it->opts);
     }
     plan->items = items;
     plan->nitems = c->nworkloads;
@@ -188,6 +195,7 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
         .mem = o->mem,
         .cuda = plan->want[HX_BACKEND_CUDA] && any_workload_has(c, HX_BACKEND_CUDA),
         .cuda_explicit = plan->named[HX_BACKEND_CUDA],
+        .verbose = o->verbose,
     };
     return s;
 }
@@ -197,8 +205,10 @@ static int write_report(const run_config *c, const hx_rows *rows) {
     HX_TRY(hx_output_open(&out, c->cli.output));
     hx_host_info host;
     hx_host_info_get(&host);
+    hx_run_table_opts ro = {.wide = c->cli.wide,
+                            .show_cuda_skips = c->cli.verbose || hx_nvidia_present()};
     return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
-                                                   rows->n, rows->skips, rows->nskips));
+                                                   rows->n, rows->skips, rows->nskips, &ro));
 }
 
 /* Every rank runs this; only rank 0 opens devices, annotates and reports (engine/job.h). */

@@ -176,6 +176,12 @@ static int complete(scale_cli *s) {
         c->reps = c->w->default_reps;
     if (!o->warmup_given && c->w->default_warmup && c->w->default_warmup < c->warmup)
         c->warmup = c->w->default_warmup;
+    /* a sweep has many points: a fixed count unless one of the time options asks for the rule */
+    HX_TRY(hx_cli_check(o));
+    c->adaptive = o->timing_given;
+    c->min_time = o->min_time;
+    c->max_time = o->max_time;
+    c->target_ci = o->target_ci;
     return hx_scale_prepare(c);
 }
 

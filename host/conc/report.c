@@ -15,6 +15,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
 #include "hetero/core/plot.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 
 /* ---- the IPC ranking --------------------------------------------------------------------------
@@ -537,6 +538,7 @@ static int write_json(const hx_conc_report *r, FILE *out) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_CONC_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "host");
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "cpu", r->cpu);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -70,4 +71,26 @@ int hx_mul_overflow(size_t n, size_t size, size_t *out) {
         return -1;
     *out = n * size;
     return 0;
+}
+
+uint64_t hx_meminfo_available(const char *text) {
+    const char *p = strstr(text, "MemAvailable:");
+    unsigned long long kib;
+    if (!p || sscanf(p, "MemAvailable: %llu kB", &kib) != 1)
+        return 0;
+    return (uint64_t)kib * 1024u;
+}
+
+int hx_memory_check(uint64_t need, const char *what, const char *hint) {
+    uint64_t avail = hx_memory_available_bytes();
+    char a[32], b[32];
+    hx_format_bytes(need, a, sizeof a);
+    hx_format_bytes(avail, b, sizeof b);
+    if (need > avail)
+        return hx_fail(HX_ERR_USAGE,
+                       "%s needs about %s of memory, and this machine has %s available%s%s", what,
+                       a, b, hint && *hint ? ": " : "", hint ? hint : "");
+    if (need > avail / 2)
+        hx_notice("%s needs about %s of the %s available", what, a, b);
+    return HX_OK;
 }

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "hetero/core/progress.h"
+
 static _Thread_local char last_message[4096];
 static int quiet; /* set once, before any thread starts */
 
@@ -26,8 +28,10 @@ void hx_error_clear(void) {
 }
 
 int hx_report_error(int status) {
-    if (status != HX_OK && !quiet)
+    if (status != HX_OK && !quiet) {
+        hx_progress_clear_line();
         fprintf(stderr, "hetero: %s\n", last_message[0] ? last_message : "failed");
+    }
     return status;
 }
 
@@ -40,6 +44,7 @@ void hx_notice(const char *fmt, ...) {
         return;
     va_list ap;
     va_start(ap, fmt);
+    hx_progress_clear_line(); /* a progress line would run into the notice */
     fputs("hetero: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -247,6 +247,7 @@ static int mpi_share(hx_result *r) {
 
 const hx_backend_ops hx_backend_mpi = {
     .has_e2e = true,
+    .fixed_reps = true,
     .distributed = true,
     .has = mpi_has,
     .describe = mpi_describe,

@@ -21,6 +21,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/core/timer.h"
@@ -396,6 +397,7 @@ int hx_map_decompose_write(FILE *out, hx_format fmt, const hx_map_decompose *d) 
         hx_json_init(&j, out, true);
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "schema", HX_MAP_DECOMPOSE_SCHEMA);
+        hx_json_kv_provenance(&j);
         hx_json_kv_int(&j, "workers", c->workers);
         hx_json_kv_int(&j, "blocks", (int64_t)c->blocks);
         hx_json_kv_int(&j, "block_len", (int64_t)c->block_len);

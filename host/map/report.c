@@ -11,6 +11,7 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/map/map.h"
@@ -245,6 +246,7 @@ int hx_map_write(FILE *out, hx_format fmt, const hx_map_report *r) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_MAP_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_config(&j, &r->cfg, r->src);
     hx_json_kv_stats(&j, "serial_s", &r->serial);
     hx_json_kv_number(&j, "timer_ns", r->timer_ns);
@@ -312,6 +314,7 @@ int hx_map_sweep_write(FILE *out, hx_format fmt, const hx_map_sweep *sw) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_MAP_SWEEP_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_config(&j, &sw->cfg, sw->src);
     hx_json_kv_stats(&j, "serial_s", &sw->serial);
     hx_json_kv_number(&j, "timer_ns", sw->timer_ns);

@@ -10,6 +10,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/mpi/bench.h"
@@ -95,6 +96,7 @@ static int pingpong_json(FILE *out, const hx_pingpong_result *r) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_PINGPONG_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_host(&j);
     hx_json_kv_int(&j, "ranks", r->ranks);
     hx_json_kv_bool(&j, "same_node", r->transport.same_node);
@@ -234,6 +236,7 @@ static int collectives_json(FILE *out, const hx_collectives_result *r) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_COLLECTIVES_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_host(&j);
     hx_json_kv_int(&j, "ranks", r->ranks);
     hx_json_kv_int(&j, "batches", r->opts.batches);

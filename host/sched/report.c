@@ -7,6 +7,7 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/sched/sched.h"
@@ -108,6 +109,7 @@ static int write_json(FILE *out, const hx_sched_report *rep) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_SCHED_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_kv_string(&j, "workload", "mandelbrot");
     hx_json_kv_int(&j, "size", (int64_t)rep->width);
     hx_json_kv_int(&j, "iters", rep->iters);
@@ -182,6 +184,7 @@ void hx_sched_stress_write(FILE *out, hx_format fmt, const hx_sched_stress_repor
         hx_json_init(&j, out, true);
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "schema", HX_SCHED_STRESS_SCHEMA);
+        hx_json_kv_provenance(&j);
         hx_json_kv_string(&j, "workload", "histogram-coop");
         hx_json_kv_string(&j, "device", rep->device);
         hx_json_kv_int(&j, "runs", (int64_t)rep->runs);

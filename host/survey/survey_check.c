@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "hetero/core/error.h"
+#include "hetero/core/noise.h"
+#include "hetero/core/progress.h"
 #include "hetero/survey/survey.h"
 
 #define THEORETICAL_SLACK 1.03
@@ -186,11 +188,16 @@ bool hx_survey_plausible(const hx_survey *s, char *why, size_t len) {
  * --------------------------------------------------------------------------------------- */
 
 bool hx_survey_quiet(char *why, size_t len) {
-    /* The hook for noise-aware measurement: compare the load average with the online cores and
-     * read the steal time before a survey is cached.  Until then every machine is "quiet". */
-    if (len)
+    /* Nothing measured under noise becomes a cached ceiling: the window is the whole command so
+     * far (core/noise.h), which holds every benchmark of the survey (and, for `run --roofline`,
+     * the rows measured meanwhile). */
+    hx_noise n;
+    hx_noise_command(&n);
+    if (len && n.noisy)
+        snprintf(why, len, "the machine was noisy while measuring: %.100s", n.reason);
+    else if (len)
         snprintf(why, len, "quiet");
-    return true;
+    return !n.noisy;
 }
 
 /* ---- the --bench driver -----------------------------------------------------------------------
@@ -205,12 +212,21 @@ int hx_survey_bench(hx_survey *s, const struct hx_ocl_device *devs, const bool *
         /* keep the figures of the devices not benchmarked now */
         HX_TRY(hx_survey_cache_load(s, path, &state));
     }
-    for (size_t i = 0; i < s->n; i++) {
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < s->n; i++)
+        total += keep[i];
+    hx_progress pg;
+    hx_progress_begin(&pg, "devices --bench");
+    int status = HX_OK;
+    for (size_t i = 0; status == HX_OK && i < s->n; i++) {
         if (!keep[i])
             continue;
+        hx_progress_set(&pg, "device %zu of %zu, %s", ++done, total, s->dev[i].name);
         hx_record_clear_bench(&s->dev[i]);
-        HX_TRY(hx_bench_record(&s->dev[i], devs, o));
+        status = hx_bench_record(&s->dev[i], devs, o);
     }
+    hx_progress_end(&pg);
+    HX_TRY(status);
     hx_survey_check(s);
     if (!cache)
         return HX_OK;

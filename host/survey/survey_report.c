@@ -13,6 +13,7 @@
 
 #include "hetero/core/json.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/survey/survey.h"
@@ -525,6 +526,7 @@ static int write_json(FILE *out, const hx_survey *s) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_DEVICES_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "devices");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < s->n; i++) {

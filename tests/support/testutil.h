@@ -40,6 +40,10 @@ typedef struct hx_capture {
 int hx_capture_begin(hx_capture *c);
 /* Restore stderr and return what was written (malloc'd, NUL-terminated; NULL on failure). */
 char *hx_capture_end(hx_capture *c);
+/* A fresh directory for a test's files, /tmp/PREFIX-XXXXXX, into buf: 0, or -1. */
+int hx_scratch_make(char *buf, size_t len, const char *prefix);
+/* Remove a scratch directory and everything in it: 0, or -1. */
+int hx_scratch_remove(const char *dir);
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 

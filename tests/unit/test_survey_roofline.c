@@ -15,7 +15,8 @@
 
 static void set_best(hx_figure *f, double best) {
     f->measured = true;
-    f->stats = (hx_stats){5, best * 0.9, best * 0.8, best, best * 0.9, 0};
+    f->stats = (hx_stats){
+        .n = 5, .median = best * 0.9, .min = best * 0.8, .max = best, .mean = best * 0.9};
 }
 
 static void add_level(hx_device_record *r, const char *name, uint64_t bytes, unsigned instances,
@@ -76,7 +77,7 @@ static hx_result row(const char *workload, const char *backend, const char *devi
     r.flops = flops;
     r.reps = 3;
     r.verified = true;
-    r.time = (hx_stats){3, seconds, seconds, seconds, seconds, 0};
+    r.time = (hx_stats){.n = 3, .median = seconds, .min = seconds, .max = seconds, .mean = seconds};
     hx_result_derive(&r, seconds);
     return r;
 }
@@ -144,7 +145,7 @@ __attribute__((noinline)) static char *report(const hx_result *rows, size_t n, h
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
     hx_host_info host = {"Example CPU 9000", 2, "avx512"};
-    assert_int_equal(hx_report_write(f, fmt, &host, rows, n, NULL, 0), HX_OK);
+    assert_int_equal(hx_report_write(f, fmt, &host, rows, n, NULL, 0, NULL), HX_OK);
     fclose(f);
     return buf;
 }

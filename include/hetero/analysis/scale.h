@@ -60,6 +60,10 @@ typedef struct hx_scale_config {
     uint64_t sizes[HX_SCALE_MAX_SIZES]; /* size sweep */
     size_t nsizes;
     int reps, warmup;
+    /* the adaptive rule of engine/measure.h for every point (--min-time, --max-time,
+     * --target-ci given); false: exactly reps runs per point */
+    bool adaptive;
+    double min_time, max_time, target_ci;
     uint64_t seed;
     int cores; /* the host's cores: a host p above it is oversubscribed (0: ask the CPU) */
 } hx_scale_config;
@@ -127,9 +131,9 @@ typedef struct hx_scale_point {
     hx_backend backend;
     unsigned p;          /* threads or compute units */
     bool oversubscribed; /* a host p above the cores: measured, marked, never fitted */
-    /* The noise hook: true when this point was measured on a noisy machine.  Nothing sets it
-     * until the noise detection lands (hx_scale_mark_noise); a fit over a noisy point, or over
-     * points whose T1 is noisy, is no fit. */
+    /* True when this point was measured on a noisy machine (its row's verdict, copied by
+     * hx_scale_mark_noise); a fit over a noisy point, or over points whose T1 is noisy, is no
+     * fit. */
     bool noisy;
     bool t1_noisy;        /* the T1 this point's S divides by is noisy */
     double serial_median; /* the serial backend at this size */
@@ -196,7 +200,7 @@ int hx_scale_sweep(const hx_scale_config *c, const hx_scale_plan *plan, hx_targe
                    hx_scale_run *run, hx_scale_progress_fn progress, void *ctx);
 void hx_scale_run_free(hx_scale_run *run);
 
-/* The noise hook: mark the points measured on a noisy machine (today: none; see noisy above). */
+/* Mark the points (and baselines) measured on a noisy machine, from their rows' verdicts. */
 void hx_scale_mark_noise(hx_scale_run *run);
 
 /* Every point that failed verification as one message: HX_ERR_RUNTIME if any, else HX_OK. */

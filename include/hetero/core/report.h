@@ -40,6 +40,13 @@ typedef struct hx_result {
     double max_rel_err, tolerance;
     /* The ceiling pct_peak (an extra) is put against: "L1".."L3", "DRAM", "fp32"; "" without. */
     char ceiling[8];
+    /* How the repetitions were decided (engine/measure.h) and what the machine did meanwhile. */
+    bool adaptive;    /* --min-time/--max-time/--target-ci decided reps; false: --reps fixed it */
+    double target_ci; /* adaptive: the half-width aimed at, relative to the median */
+    bool ci_reached;  /* the 95% interval's half-width came within target_ci */
+    const char *stop; /* why the runs stopped: "reps", "ci", "max-time", "max-reps" */
+    bool noisy;       /* other programs or the hypervisor took CPU while it ran (noise.h) */
+    double noise_foreign, noise_steal; /* the shares of the machine they took */
     /* Optional extra figures a workload or mode adds (name -> value), shown in JSON. */
     struct {
         const char *name;
@@ -82,7 +89,33 @@ void hx_json_kv_host(hx_json *j, const hx_host_info *host);
 /* "key": {"median": .., "min": .., "max": ..} */
 void hx_json_kv_stats(hx_json *j, const char *key, const hx_stats *s);
 
+/* How far a row's figure can be trusted, for every writer of rows:
+ *   JSON  "cv", "ci95_s": [lo, hi] (null with fewer than 6 runs), "noisy", "noise":
+ *         {"foreign", "steal"}, "repetitions": {"rule", "target_ci", "reached", "stop"};
+ *   table the median with "~" in front when noisy, and "±2.1%" (half the interval, relative). */
+void hx_json_kv_spread(hx_json *j, const hx_result *r);
+void hx_format_median(char *buf, size_t len, const hx_result *r);
+void hx_format_ci(char *buf, size_t len, const hx_stats *s);
+/* The CSV columns of the same: ",cv,ci95_lo_s,ci95_hi_s,noisy,rule,ci_reached" and the values. */
+#define HX_CSV_SPREAD_HEADER "cv,ci95_lo_s,ci95_hi_s,noisy,reps_rule,ci_reached"
+void hx_csv_spread(FILE *out, const hx_result *r);
+/* The table footer's lines about repetitions and noise, for the rows rs[0..n). */
+void hx_report_footer_reps(FILE *out, const hx_result *rs, size_t n);
+
+/* A device or CPU name short enough for a table column (at most max columns): vendor marks,
+ * clock and core-count suffixes and PoCL's "pthread-ARCH-" prefix dropped ("AMD EPYC 7763
+ * 64-Core Processor" -> "AMD EPYC 7763", "pthread-skylake-avx512-AMD EPYC" -> "PoCL AMD EPYC"),
+ * then cut with "..".  Returns buf. */
+const char *hx_device_short(const char *name, char *buf, size_t len, size_t max);
+
+/* What the table writer of `hetero run` is asked for beyond the rows. */
+typedef struct hx_run_table_opts {
+    bool wide;            /* full device names */
+    bool show_cuda_skips; /* list skipped cuda rows (--verbose, or NVIDIA hardware present) */
+} hx_run_table_opts;
+
+/* opts may be NULL (short names, every skip listed). */
 int hx_report_write(FILE *out, hx_format fmt, const hx_host_info *host, const hx_result *rs,
-                    size_t n, const hx_skip *skips, size_t nskips);
+                    size_t n, const hx_skip *skips, size_t nskips, const hx_run_table_opts *opts);
 
 #endif

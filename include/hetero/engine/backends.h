@@ -26,12 +26,14 @@ typedef struct hx_backend_run {
     hx_backend backend;
     const hx_target *target;
     const hx_measure_opts *opts;
-    void *out;   /* where the runs write: in->ref for serial, in->out otherwise */
-    void *state; /* the backend's own, made by open */
+    void *out;     /* where the runs write: in->ref for serial, in->out otherwise */
+    void *state;   /* the backend's own, made by open */
+    int reps_done; /* timed runs made, known at finish (adaptive rows choose their count) */
 } hx_backend_run;
 
 typedef struct hx_backend_ops {
     bool has_e2e;     /* its rows report an end-to-end time beside the main one */
+    bool fixed_reps;  /* its rows always get the fixed count (measure.h): mpi's ranks run in step */
     bool distributed; /* every rank of an MPI job runs its rows (the others run on rank 0) */
     /* Whether workload w has a body for backend b. */
     bool (*has)(const hx_workload *w, hx_backend b);

@@ -13,7 +13,8 @@
  *     with the list of devices that exist; one that was not asked for is skipped with a notice;
  *   - a memory mode the device lacks exits 3 naming its SVM capabilities;
  *   - CUDA rows without an NVIDIA GPU are skipped, with the reason kept for the report, or exit 3
- *     when --backend named cuda.
+ *     when --backend named cuda; the skip is announced only where NVIDIA hardware is present
+ *     (core/nvidia_arch.h) or with --verbose, so a machine without it hears nothing of CUDA.
  */
 #ifndef HETERO_ENGINE_TARGET_H
 #define HETERO_ENGINE_TARGET_H
@@ -56,6 +57,7 @@ typedef struct hx_target_spec {
     const char *purpose;  /* for the notice when more devices match: "scaling", "co-scheduling" */
     bool cuda;            /* cuda rows are wanted */
     bool cuda_explicit;   /* --backend named cuda: no GPU is an error */
+    bool verbose;         /* --verbose: announce skipped cuda rows even without NVIDIA hardware */
 } hx_target_spec;
 
 typedef struct hx_target_device {

@@ -316,9 +316,9 @@ size_t hx_survey_check(hx_survey *s);
 bool hx_survey_plausible(const hx_survey *s, char *why, size_t len);
 
 /* Whether the machine is quiet enough for its figures to become cached ceilings; why receives
- * the reason when it is not.  Today this always answers "quiet": it is the hook where the
- * noise-aware measurement (load average against online cores, CPU steal time) plugs in, and the
- * survey calls it before every save. */
+ * the reason when it is not.  It asks core/noise.h about the whole command so far (other
+ * programs' share of the CPU, steal, the load and runnable tasks at the start), and the survey
+ * calls it before every save. */
 bool hx_survey_quiet(char *why, size_t len);
 
 /* ---- cache ---------------------------------------------------------------------------------- */
