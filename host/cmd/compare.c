@@ -77,44 +77,38 @@ static int parse_pct(const char *option, const char *text, bool none_ok, double 
                    text ? text : "", none_ok ? " or none" : "");
 }
 
+static int compare_positional(void *ctx, const char *value) {
+    compare_config *c = ctx;
+    if (c->npaths == 2)
+        return hx_fail(HX_ERR_USAGE,
+                       "'hetero compare' takes two reports, BASE.json and NEW.json; got a third, "
+                       "'%s'",
+                       value);
+    c->paths[c->npaths++] = value;
+    return HX_OK;
+}
+
+static int compare_option(void *ctx, const hx_arg *a) {
+    compare_config *c = ctx;
+    const char *name = a->opt->name;
+    if (strcmp(name, "threshold") == 0)
+        return parse_pct("--threshold", a->value, false, &c->opts.threshold);
+    if (strcmp(name, "fail-above") == 0)
+        return parse_pct("--fail-above", a->value, true, &c->opts.fail_above);
+    if (strcmp(name, "format") == 0)
+        return hx_cmp_parse_format(a->value, &c->format);
+    c->output = a->value; /* --output */
+    return hx_output_check(a->value);
+}
+
 static int parse_args(compare_config *c, int argc, char **argv, bool *help) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, compare_opts, "compare");
     memset(c, 0, sizeof *c);
     c->opts.threshold = 0.05;
     c->opts.fail_above = 0.10;
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_UNKNOWN)
-            return hx_args_unknown(&ap, &a);
-        if (a.kind == HX_ARG_POSITIONAL) {
-            if (c->npaths == 2)
-                return hx_fail(HX_ERR_USAGE,
-                               "'hetero compare' takes two reports, BASE.json and NEW.json; got a "
-                               "third, '%s'",
-                               a.value);
-            c->paths[c->npaths++] = a.value;
-            continue;
-        }
-        const char *name = a.opt->name;
-        if (strcmp(name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        } else if (strcmp(name, "threshold") == 0) {
-            HX_TRY(parse_pct("--threshold", a.value, false, &c->opts.threshold));
-        } else if (strcmp(name, "fail-above") == 0) {
-            HX_TRY(parse_pct("--fail-above", a.value, true, &c->opts.fail_above));
-        } else if (strcmp(name, "format") == 0) {
-            HX_TRY(hx_cmp_parse_format(a.value, &c->format));
-        } else if (strcmp(name, "output") == 0) {
-            c->output = a.value;
-            HX_TRY(hx_output_check(a.value));
-        }
-    }
-    if (c->npaths != 2)
+    HX_TRY(hx_args_parse(&ap, compare_option, compare_positional, c, help));
+    if (!*help && c->npaths != 2)
         return hx_fail(HX_ERR_USAGE, "'hetero compare' needs two reports: hetero compare BASE.json "
                                      "NEW.json (see 'hetero compare --help')");
     return HX_OK;

@@ -41,32 +41,40 @@ static void lab_help(FILE *out) {
                  lab_opts);
 }
 
+/* The words of the command line: the verb and the lab's name. */
+typedef struct lab_words {
+    lab_config *c;
+    const char *w[2];
+    size_t n;
+} lab_words;
+
+static int lab_positional(void *ctx, const char *value) {
+    lab_words *words = ctx;
+    if (words->n == 2)
+        return hx_fail(HX_ERR_USAGE, "unexpected argument '%s'", value);
+    words->w[words->n++] = value;
+    return HX_OK;
+}
+
+static int lab_option(void *ctx, const hx_arg *a) {
+    lab_config *c = ((lab_words *)ctx)->c;
+    if (strcmp(a->opt->name, "dir") == 0)
+        c->dir = a->value;
+    else
+        c->full = true; /* --full */
+    return HX_OK;
+}
+
 static int parse_args(lab_config *c, int argc, char **argv, bool *help) {
     memset(c, 0, sizeof *c);
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, lab_opts, "lab");
-    const char *words[3];
-    size_t nwords = 0;
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_UNKNOWN)
-            return hx_args_unknown(&ap, &a);
-        if (a.kind == HX_ARG_POSITIONAL) {
-            if (nwords == 2)
-                return hx_fail(HX_ERR_USAGE, "unexpected argument '%s'", a.value);
-            words[nwords++] = a.value;
-        } else if (strcmp(a.opt->name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        } else if (strcmp(a.opt->name, "dir") == 0) {
-            c->dir = a.value;
-        } else {
-            c->full = true;
-        }
-    }
+    lab_words parsed = {.c = c};
+    HX_TRY(hx_args_parse(&ap, lab_option, lab_positional, &parsed, help));
+    if (*help)
+        return HX_OK;
+    const char *const *words = parsed.w;
+    const size_t nwords = parsed.n;
     static const char *const verbs[] = {"list", "run", "check", NULL};
     int v;
     if (nwords == 0)
@@ -138,7 +146,7 @@ static int run_lab(const lab_config *c, const hx_lab_machine *m) {
             printf("cannot show here: needs %s (the shapes that can show are checked below)\n",
                    c->lab->needs);
         hx_lab_findings f = {0};
-        c->lab->check(&r, m, &f);
+        hx_lab_check(c->lab, &r, m, &f);
         print_findings(&f);
     }
     hx_lab_reports_free(&r);

@@ -67,42 +67,41 @@ static int run_report(const char *const *paths, size_t n, const char *output) {
     return status;
 }
 
+/* The command line: the reports to read and where the page goes. */
+typedef struct report_args {
+    const char *paths[MAX_DOCS];
+    size_t n;
+    const char *output;
+} report_args;
+
+static int report_positional(void *ctx, const char *value) {
+    report_args *r = ctx;
+    if (r->n == MAX_DOCS)
+        return hx_fail(HX_ERR_USAGE, "too many reports (at most %d)", MAX_DOCS);
+    r->paths[r->n++] = value;
+    return HX_OK;
+}
+
+static int report_option(void *ctx, const hx_arg *a) {
+    report_args *r = ctx;
+    r->output = a->value; /* --output */
+    return hx_output_check(a->value);
+}
+
 int hx_cmd_report(int argc, char **argv) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, report_opts, "report");
-    const char *paths[MAX_DOCS];
-    size_t n = 0;
-    const char *output = NULL;
-    int status = HX_OK;
-    for (;;) {
-        hx_arg a;
-        status = hx_args_next(&ap, &a);
-        if (status != HX_OK || a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_UNKNOWN) {
-            status = hx_args_unknown(&ap, &a);
-            break;
-        }
-        if (a.kind == HX_ARG_POSITIONAL) {
-            if (n == MAX_DOCS) {
-                status = hx_fail(HX_ERR_USAGE, "too many reports (at most %d)", MAX_DOCS);
-                break;
-            }
-            paths[n++] = a.value;
-        } else if (strcmp(a.opt->name, "help") == 0) {
-            report_help(stdout);
-            return HX_OK;
-        } else {
-            output = a.value;
-            status = hx_output_check(output);
-            if (status != HX_OK)
-                break;
-        }
+    report_args r = {.n = 0};
+    bool help = false;
+    int status = hx_args_parse(&ap, report_option, report_positional, &r, &help);
+    if (status == HX_OK && help) {
+        report_help(stdout);
+        return HX_OK;
     }
-    if (status == HX_OK && n == 0)
+    if (status == HX_OK && r.n == 0)
         status = hx_fail(HX_ERR_USAGE, "'hetero report' needs at least one JSON report, e.g. "
                                        "'hetero report run.json -o report.html'");
     if (status == HX_OK)
-        status = run_report(paths, n, output);
+        status = run_report(r.paths, r.n, r.output);
     return hx_report_error(status);
 }

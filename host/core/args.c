@@ -151,12 +151,21 @@ void hx_args_help(FILE *out, const char *usage, const char *description, const h
 }
 
 int hx_args_parse_options(hx_argparse *ap, hx_args_apply_fn apply, void *ctx, bool *help) {
+    return hx_args_parse(ap, apply, NULL, ctx, help);
+}
+
+int hx_args_parse(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
+                  void *ctx, bool *help) {
     *help = false;
     for (;;) {
         hx_arg a;
         HX_TRY(hx_args_next(ap, &a));
         if (a.kind == HX_ARG_END)
             return HX_OK;
+        if (a.kind == HX_ARG_POSITIONAL && positional) {
+            HX_TRY(positional(ctx, a.value));
+            continue;
+        }
         if (a.kind == HX_ARG_POSITIONAL)
             return hx_fail(HX_ERR_USAGE, "'hetero %s' takes no arguments; got '%s'", ap->command,
                            a.value);

@@ -141,6 +141,47 @@ const json_t *hx_lab_row(const json_t *doc, const char *array, const char *key, 
     return NULL;
 }
 
+/* The steps whose reports were measured on a noisy machine, "a, b" into names, and the largest
+ * share of the CPU other programs took in any of them; the number of such steps. */
+static size_t noisy_steps(const hx_lab *lab, const hx_lab_reports *r, char *names, size_t len,
+                          double *foreign) {
+    size_t count = 0, used = 0;
+    names[0] = '\0';
+    *foreign = 0;
+    for (size_t i = 0; i < r->n && i < lab->nsteps; i++) {
+        const json_t *noisy = at_path(r->docs[i], "provenance.noise.noisy");
+        if (!r->docs[i] || !json_is_true(noisy))
+            continue;
+        double share = hx_lab_number(r->docs[i], "provenance.noise.foreign");
+        if (isfinite(share) && share > *foreign)
+            *foreign = share;
+        if (used < len)
+            used += (size_t)snprintf(names + used, len - used, "%s%s", count ? ", " : "",
+                                     lab->steps[i].name);
+        count++;
+    }
+    return count;
+}
+
+void hx_lab_check(const hx_lab *lab, const hx_lab_reports *r, const hx_lab_machine *m,
+                  hx_lab_findings *out) {
+    lab->check(r, m, out);
+    char names[200];
+    double foreign;
+    if (noisy_steps(lab, r, names, sizeof names, &foreign) == 0)
+        return;
+    for (size_t i = 0; i < out->n; i++) {
+        hx_lab_finding *f = &out->f[i];
+        if (f->verdict != HX_LAB_NOT_SHOWN)
+            continue;
+        size_t at = strlen(f->detail);
+        snprintf(f->detail + at, sizeof f->detail - at,
+                 "; the machine was noisy while %s ran (other programs took up to %.0f%% of the "
+                 "CPU): rerun when it is quiet",
+                 names, 100 * foreign);
+    }
+}
+
 void hx_lab_reports_free(hx_lab_reports *r) {
     for (size_t i = 0; i < HX_LAB_MAX_STEPS; i++)
         if (r->docs[i])

@@ -79,6 +79,40 @@ static void flynn_reads_simd_misd_and_the_vote(void **state) {
     hx_lab_reports_free(&r);
 }
 
+/* The detail of the finding whose shape starts with `prefix`. */
+static const char *detail_of(const hx_lab_findings *f, const char *prefix) {
+    for (size_t i = 0; i < f->n; i++)
+        if (strncmp(f->f[i].shape, prefix, strlen(prefix)) == 0)
+            return f->f[i].detail;
+    fail_msg("no finding '%s'", prefix);
+    return "";
+}
+
+/* A report whose provenance says the machine was noisy: its "not shown" says so, a shape that
+ * showed is left alone, and the same reports without the mark get no such note. */
+static void a_noisy_report_gives_its_not_shown_the_reason(void **state) {
+    (void)state;
+    const hx_lab *lab = lab_named("flynn");
+    hx_lab_reports r;
+    load(lab, &r);
+    hx_lab_findings f = {0};
+    hx_lab_check(lab, &r, &two_cores, &f);
+    assert_null(strstr(detail_of(&f, "MIMD: "), "noisy"));
+    json_t *noise = json_pack("{s:b, s:f}", "noisy", 1, "foreign", 0.77);
+    assert_non_null(noise);
+    json_object_set_new(r.docs[0], "provenance", json_pack("{s:o}", "noise", noise));
+    memset(&f, 0, sizeof f);
+    hx_lab_check(lab, &r, &two_cores, &f);
+    assert_int_equal(verdict_of(&f, "MIMD: "), HX_LAB_NOT_SHOWN);
+    const char *why = detail_of(&f, "MIMD: ");
+    assert_non_null(strstr(why, "noisy while"));
+    assert_non_null(strstr(why, lab->steps[0].name));
+    assert_non_null(strstr(why, "77%"));
+    assert_int_equal(verdict_of(&f, "SIMD"), HX_LAB_SHOWN);
+    assert_null(strstr(detail_of(&f, "SIMD"), "noisy"));
+    hx_lab_reports_free(&r);
+}
+
 /* Recorded with 2 to 4 ranks on the 2-core machine (load average about 9): every shape shown. */
 static void message_passing_reads_messages_halos_and_mapping(void **state) {
     (void)state;
@@ -410,6 +444,7 @@ int main(void) {
         cmocka_unit_test(heterogeneous_needs_a_gpu_for_the_gpu_shapes),
         cmocka_unit_test(io_models_reads_the_scan_memory_costs_and_workers),
         cmocka_unit_test(the_table_has_every_chapter_once),
+        cmocka_unit_test(a_noisy_report_gives_its_not_shown_the_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,12 @@ int hx_args_unknown(const hx_argparse *ap, const hx_arg *arg);
 typedef int (*hx_args_apply_fn)(void *ctx, const hx_arg *arg);
 int hx_args_parse_options(hx_argparse *ap, hx_args_apply_fn apply, void *ctx, bool *help);
 
+/* The same for a command that also takes arguments: each positional one is handed to
+ * positional(ctx, value), which refuses one too many with its own message. */
+typedef int (*hx_args_positional_fn)(void *ctx, const char *value);
+int hx_args_parse(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
+                  void *ctx, bool *help);
+
 /* Print "Usage: ..." then the options, aligned. */
 void hx_args_help(FILE *out, const char *usage, const char *description, const hx_opt *opts);
 

@@ -94,6 +94,13 @@ int hx_lab_run(const hx_lab *lab, const char *exe, const char *dir, bool full,
                const hx_lab_machine *m, hx_lab_reports *r);
 void hx_lab_reports_free(hx_lab_reports *r);
 
+/* The lab's check over the reports, then the noise rule every lab shares: beside each "not
+ * shown", the steps whose reports say they were measured on a noisy machine
+ * (provenance.noise.noisy, docs/noise.md), the likely reason and what to do.  A shape that
+ * showed keeps its verdict: noise hides a shape far more often than it makes one. */
+void hx_lab_check(const hx_lab *lab, const hx_lab_reports *r, const hx_lab_machine *m,
+                  hx_lab_findings *out);
+
 /* ---- helpers for checks: reading reports ---------------------------------------------------- */
 
 /* The number at a dotted path ("time_s.median") in obj, or NAN. */
