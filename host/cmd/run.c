@@ -44,8 +44,9 @@ typedef struct run_config {
     hx_format format;
     const char *output;
     const char *device_spec;
-    const char *mem_spec; /* buffer | svm-coarse | svm-fine | auto | all */
-    bool roofline;        /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *mem_spec;     /* buffer | svm-coarse | svm-fine | zero-copy | auto | all */
+    const char *variant_spec; /* --variant LIST, or NULL: each workload's default variant */
+    bool roofline;            /* --roofline: pct_peak against measured peaks (hetero devices) */
     struct {
         const char *name, *value;
     } params[MAX_PARAMS];
@@ -60,6 +61,7 @@ static const hx_opt run_opts[] = {
     {"warmup", 'w', "N", "untimed warm-up runs before timing (default 2)"},
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
     {"seed", 0, "N", "seed of the input data (default 42)"},
+    {"variant", 0, "LIST", "algorithm variants of simd/omp-simd (hetero list), or all: a row each"},
     {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine, auto, all"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
@@ -128,6 +130,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
         int i;
         c->mem_spec = v;
         return hx_parse_choice("--mem", v, modes, &i);
+    }
+    if (strcmp(name, "variant") == 0) {
+        c->variant_spec = v;
+        return HX_OK;
     }
     if (strcmp(name, "kernels") == 0)
         return hx_kernels_set_dir(v);
@@ -208,6 +214,24 @@ static int resolve_params(const run_config *c, const hx_workload *w, double *val
             HX_TRY(hx_param_parse(d, c->params[i].value, &values[k]));
     }
     return HX_OK;
+}
+
+/* --variant: each name must be a variant of the workload (when it has variants), and at least one
+ * chosen workload must have variants.  want[] gets the variants to run (the default alone when
+ * --variant is not given). */
+static int resolve_variants(const run_config *c, const hx_workload *w, bool *want) {
+    bool any = false;
+    for (size_t i = 0; i < c->nworkloads; i++)
+        any |= hx_workload_variant_count(c->workloads[i]) > 0;
+    if (c->variant_spec && !any)
+        return hx_fail(HX_ERR_USAGE, "--variant: none of the chosen workloads has variants (see "
+                                     "'hetero list')");
+    if (!c->variant_spec) {
+        for (unsigned v = 0; v < hx_workload_variant_count(w); v++)
+            want[v] = v == w->default_variant;
+        return HX_OK;
+    }
+    return hx_workload_variants_parse(w, c->variant_spec, want);
 }
 
 /* ---- OpenCL devices ---------------------------------------------------------------------- */
@@ -364,7 +388,9 @@ static int measure_row(run_results *rr, hx_instance *in, hx_backend b, const hx_
 static int run_workload(const run_config *c, run_devices *rd, const hx_workload *w,
                         run_results *rr) {
     double params[HX_MAX_PARAMS];
+    bool variants[HX_MAX_VARIANTS];
     HX_TRY(resolve_params(c, w, params));
+    HX_TRY(resolve_variants(c, w, variants));
     uint64_t size = c->size_given ? c->size : hx_workload_default_size(w);
     hx_measure_opts o = {c->reps, c->warmup};
     if (!c->reps_given && w->default_reps)
@@ -388,6 +414,13 @@ static int run_workload(const run_config *c, run_devices *rd, const hx_workload 
                     hx_target t = {.session = &rd->sessions[d], .mem = rd->modes[d][m]};
                     status = measure_row(rr, &in, HX_BACKEND_OPENCL, &t, &o);
                 }
+        } else if (hx_workload_variant_applies(w, (hx_backend)b)) {
+            for (unsigned v = 0; status == HX_OK && v < hx_workload_variant_count(w); v++)
+                if (variants[v]) {
+                    in.problem.variant = v;
+                    status = measure_row(rr, &in, (hx_backend)b, NULL, &o);
+                }
+            in.problem.variant = w->default_variant;
         } else if (b == HX_BACKEND_CUDA) {
             if (!rd->use_cuda) {
                 add_skip(rr, w, (hx_backend)b, rd->cuda_why);
@@ -444,7 +477,10 @@ int hx_cmd_run(int argc, char **argv) {
     }
     for (size_t i = 0; status == HX_OK && i < c.nworkloads; i++) {
         double scratch[HX_MAX_PARAMS];
+        bool want[HX_MAX_VARIANTS];
         status = resolve_params(&c, c.workloads[i], scratch);
+        if (status == HX_OK)
+            status = resolve_variants(&c, c.workloads[i], want);
     }
     run_devices rd;
     bool use_ocl = false;

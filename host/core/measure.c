@@ -50,6 +50,7 @@ int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint6
     p->threads = threads;
     for (size_t i = 0; i < w->nparams && i < HX_MAX_PARAMS; i++)
         p->param[i] = params ? params[i] : w->params[i].def;
+    p->variant = w->default_variant;
     HX_TRY(w->setup(p));
     int status = hx_alloc_checked(&in->out, p->out_bytes, "the output");
     if (status == HX_OK)
@@ -92,6 +93,8 @@ void hx_result_identity(hx_result *r, const hx_instance *in, hx_backend b, const
     memset(r, 0, sizeof *r);
     r->workload = w->name;
     r->backend = hx_backend_name(b);
+    if (hx_workload_variant_applies(w, b))
+        r->variant = w->variants[in->problem.variant];
     r->flynn = hx_backend_get(b)->flynn;
     r->size = in->problem.size;
     bool threaded = b == HX_BACKEND_OMP || b == HX_BACKEND_OMP_SIMD || b == HX_BACKEND_BLAS;

@@ -127,7 +127,10 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
             snprintf(dev, sizeof dev, "%s", r->device);
         hx_table_row(t);
         hx_table_cell(t, "%s", r->workload);
-        hx_table_cell(t, "%s", r->backend);
+        if (r->variant)
+            hx_table_cell(t, "%s (%s)", r->backend, r->variant);
+        else
+            hx_table_cell(t, "%s", r->backend);
         hx_table_cell(t, "%s", dev);
         hx_table_cell(t, "%llu", (unsigned long long)r->size);
         hx_table_cell(t, "%d", r->threads);
@@ -195,6 +198,8 @@ static int write_json(FILE *out, const hx_host_info *host, const hx_result *rs, 
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "workload", r->workload);
         hx_json_kv_string(&j, "backend", r->backend);
+        if (r->variant)
+            hx_json_kv_string(&j, "variant", r->variant);
         hx_json_kv_string(&j, "flynn", r->flynn);
         hx_json_kv_string(&j, "device", r->device);
         hx_json_kv_int(&j, "size", (int64_t)r->size);
@@ -247,7 +252,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
     fputs("workload,backend,flynn,device,mem,size,threads,reps,warmup,pe,"
           "time_median_s,time_min_s,time_max_s,e2e_median_s,e2e_min_s,e2e_max_s,"
           "bytes,flops,speedup,efficiency,gbps,gflops,verified,max_rel_err,tolerance,"
-          "host_cpu,host_cores,host_simd\n",
+          "host_cpu,host_cores,host_simd,variant\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const hx_result *r = &rs[i];
@@ -276,6 +281,7 @@ static int write_csv(FILE *out, const hx_host_info *host, const hx_result *rs, s
         hx_csv_field(out, host->cpu, 0);
         fprintf(out, ",%d", host->cores);
         hx_csv_field(out, host->simd, 0);
+        hx_csv_field(out, r->variant ? r->variant : "", 0);
         fputc('\n', out);
     }
     return HX_OK;

@@ -1,10 +1,10 @@
 /*
  * report.h - the result record of `hetero run` and its three writers (table, CSV, JSON).
  *
- * One record per (workload, backend, device, size, threads, mem).  Derived figures (speedup,
- * efficiency, GB/s, GFLOP/s) are computed once, in hx_result_derive(), from the workload's cost
- * model and the measured median: writers only format.  docs/json.md documents the JSON schema
- * "hetero.run/1"; the CSV has the same fields flattened, one header row.
+ * One record per (workload, backend, variant, device, size, threads, mem).  Derived figures
+ * (speedup, efficiency, GB/s, GFLOP/s) are computed once, in hx_result_derive(), from the
+ * workload's cost model and the measured median: writers only format.  docs/json.md documents the
+ * JSON schema "hetero.run/1"; the CSV has the same fields flattened, one header row.
  */
 #ifndef HETERO_REPORT_H
 #define HETERO_REPORT_H
@@ -22,6 +22,7 @@
 typedef struct hx_result {
     const char *workload;
     const char *backend;
+    const char *variant; /* the workload's algorithm variant (run --variant), or NULL */
     const char *flynn;
     char device[256]; /* the CPU brand or the device name */
     char mem[16];     /* memory mode of opencl rows, "" elsewhere */
