@@ -62,7 +62,8 @@ static const hx_opt run_opts[] = {
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
     {"seed", 0, "N", "seed of the input data (default 42)"},
     {"variant", 0, "LIST", "algorithm variants of simd/omp-simd (hetero list), or all: a row each"},
-    {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine, auto, all"},
+    {"mem", 'm', "MODE",
+     "OpenCL memory: buffer (default), svm-coarse, svm-fine, zero-copy, auto, all"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
@@ -125,7 +126,7 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
     if (strcmp(name, "mem") == 0) {
-        static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine",
+        static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine", "zero-copy",
                                             "auto",   "all",        NULL};
         int i;
         c->mem_spec = v;
