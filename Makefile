@@ -22,7 +22,7 @@ demo: build
 # pthread-based code (IO servers, co-scheduler, SVM cooperation) under ThreadSanitizer.  OpenMP
 # code is left out of the TSan run: Debian's libgomp is not instrumented, so TSan cannot see its
 # barriers and reports false races (tests/tsan.supp).
-TSAN_TESTS = _io|sched|svm
+TSAN_TESTS = _io|sched|svm|misd
 
 test: test-release test-asan test-tsan
 

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
 
 #ifndef HETERO_VERSION
 #define HETERO_VERSION "0.0.0"
@@ -27,6 +28,9 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
+    {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
+    {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -47,35 +51,67 @@ static void usage(FILE *out) {
           out);
 }
 
-int main(int argc, char **argv) {
+static const command *find_command(const char *name) {
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name) {
+    char names[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < ncommands && len < sizeof names; i++)
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                commands[i].name);
+    return hx_fail(HX_ERR_USAGE, "unknown command '%s'; accepted: %s (see 'hetero --help')", name,
+                   names);
+}
+
+/* `hetero help [COMMAND]`, `hetero --help`. */
+static int help(int argc, char **argv) {
+    if (argc > 3)
+        return hx_fail(HX_ERR_USAGE, "'hetero help' takes at most one command; got '%s' after '%s'",
+                       argv[3], argv[2]);
+    if (argc == 3) {
+        if (strcmp(argv[1], "help") != 0)
+            return hx_fail(HX_ERR_USAGE, "unexpected argument '%s' after '%s'", argv[2], argv[1]);
+        const command *c = find_command(argv[2]);
+        if (!c)
+            return unknown_command(argv[2]);
+        char *help_argv[] = {argv[2], "--help", NULL};
+        return c->run(2, help_argv);
+    }
+    usage(stdout);
+    return HX_OK;
+}
+
+static int dispatch(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return HX_ERR_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        if (argc > 2 && strcmp(cmd, "help") == 0) {
-            char *help_argv[] = {argv[2], "--help", NULL};
-            for (size_t i = 0; i < ncommands; i++)
-                if (strcmp(commands[i].name, argv[2]) == 0)
-                    return commands[i].run(2, help_argv);
-        }
-        usage(stdout);
-        return HX_OK;
-    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return hx_report_error(help(argc, argv));
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        if (argc > 2)
+            return hx_report_error(
+                hx_fail(HX_ERR_USAGE, "unexpected argument '%s' after '%s'", argv[2], cmd));
         printf("hetero %s\n", HETERO_VERSION);
         return HX_OK;
     }
-    for (size_t i = 0; i < ncommands; i++)
-        if (strcmp(commands[i].name, cmd) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    char names[256] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < ncommands; i++)
-        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
-                                commands[i].name);
-    fprintf(stderr, "hetero: unknown command '%s'; accepted: %s (see 'hetero --help')\n", cmd,
-            names);
-    return HX_ERR_USAGE;
+    const command *c = find_command(cmd);
+    if (!c)
+        return hx_report_error(unknown_command(cmd));
+    return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv) {
+    int status = dispatch(argc, argv);
+    /* A report lost on the way out (a full disk, a closed pipe) is a failed command. */
+    int closed = hx_stdout_close();
+    if (closed != HX_OK && status == HX_OK)
+        status = hx_report_error(closed);
+    return status;
 }

@@ -11,5 +11,8 @@ int hx_cmd_devices(int argc, char **argv);
 int hx_cmd_scale(int argc, char **argv);
 int hx_cmd_io(int argc, char **argv);
 int hx_cmd_sched(int argc, char **argv);
+int hx_cmd_misd(int argc, char **argv);
+int hx_cmd_memory(int argc, char **argv);
+int hx_cmd_lab(int argc, char **argv);
 
 #endif

@@ -13,13 +13,12 @@
 #include <strings.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/survey.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 
 #define DEFAULT_BENCH_SECONDS 2.0
 
@@ -40,6 +39,7 @@ static const hx_opt devices_opts[] = {
     {"threads", 't', "N", "host threads for --bench (default: all cores)"},
     {"no-cache", 0, NULL, "do not write the --bench figures to the survey cache"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
+    {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
     {"help", 'h', NULL, "show this help"},
@@ -74,13 +74,14 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         return HX_OK;
     }
     if (strcmp(name, "threads") == 0) {
-        uint64_t t;
-        HX_TRY(hx_parse_uint("--threads", v, 1, 4096, &t));
-        c->threads = (int)t;
-        return HX_OK;
+        return hx_parse_threads("--threads", v, &c->threads);
     }
     if (strcmp(name, "no-cache") == 0) {
         c->no_cache = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "kernels-fallback") == 0) {
+        hx_kernels_set_fallback(true);
         return HX_OK;
     }
     if (strcmp(name, "kernels") == 0)
@@ -89,7 +90,7 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -161,15 +162,9 @@ static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
     }
     if (!spec || strcmp(spec, "cuda") != 0 || ncuda > 0)
         return HX_OK;
-#ifdef HETERO_HAVE_CUDA
-    int n;
     char why[160];
-    HX_TRY(hx_cuda_probe(&n, why, sizeof why));
+    HX_TRY(hx_survey_cuda_why(why, sizeof why));
     return hx_fail(HX_ERR_MISSING, "--device=cuda: %s", why);
-#else
-    return hx_fail(HX_ERR_MISSING, "--device=cuda: this build of hetero has no cuda backend "
-                                   "(configure on a machine with nvcc)");
-#endif
 }
 
 static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device *devs,
@@ -237,10 +232,8 @@ int hx_cmd_devices(int argc, char **argv) {
     bool *keep = NULL;
     if (status == HX_OK)
         status = hx_survey_build(&s, &devs, &ndevs);
-#ifdef HETERO_HAVE_CUDA
     if (status == HX_OK)
         status = hx_survey_cuda(&s); /* appended after the OpenCL records */
-#endif
     if (status == HX_OK && !(keep = calloc(s.n + 1, sizeof *keep)))
         status = hx_fail(HX_ERR_RUNTIME, "out of memory");
     if (status == HX_OK)

@@ -6,15 +6,28 @@
 #include <string.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/output.h"
-#include "hetero/table.h"
-#include "hetero/workload.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/table.h"
+#include "hetero/engine/backends.h"
+#include "hetero/workloads/workload.h"
+
+/* Lines of each section of the workload's file (the programming models lab's code size). */
+static void json_code_lines(hx_json *j, const hx_workload *w) {
+    size_t n;
+    const hx_code_section *sec = hx_workload_code(w, &n);
+    hx_json_key(j, "code_lines");
+    hx_json_object_begin(j);
+    for (size_t i = 0; i < n; i++)
+        hx_json_kv_int(j, sec[i].section, sec[i].lines);
+    hx_json_object_end(j);
+}
 
 static const hx_opt list_opts[] = {
     {"format", 'f', "FMT", "table (default) or json"},
+    {"output", 'o', "FILE", "write the list to FILE instead of stdout"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -60,6 +73,7 @@ static void list_json(FILE *out) {
             hx_json_array_end(&j);
             hx_json_kv_string(&j, "default_variant", w->variants[w->default_variant]);
         }
+        json_code_lines(&j, w);
         hx_json_object_end(&j);
     }
     hx_json_array_end(&j);
@@ -121,10 +135,32 @@ static void list_table(FILE *out) {
     }
 }
 
+static int apply_option(const hx_arg *a, hx_format *fmt, const char **output) {
+    if (strcmp(a->opt->name, "output") == 0) {
+        *output = a->value;
+        return hx_output_check(a->value);
+    }
+    HX_TRY(hx_parse_format(a->value, fmt));
+    if (*fmt == HX_FORMAT_CSV)
+        return hx_fail(HX_ERR_USAGE, "unknown --format 'csv' for list; accepted: table, json");
+    return HX_OK;
+}
+
+static int write_list(hx_format fmt, const char *output) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, output));
+    if (fmt == HX_FORMAT_JSON)
+        list_json(out.fp);
+    else
+        list_table(out.fp);
+    return hx_output_commit(&out);
+}
+
 int hx_cmd_list(int argc, char **argv) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, list_opts, "list");
     hx_format fmt = HX_FORMAT_TABLE;
+    const char *output = NULL;
     for (;;) {
         hx_arg a;
         int status = hx_args_next(&ap, &a);
@@ -138,22 +174,15 @@ int hx_cmd_list(int argc, char **argv) {
             return hx_report_error(
                 hx_fail(HX_ERR_USAGE, "'hetero list' takes no argument (got '%s')", a.value));
         if (strcmp(a.opt->name, "help") == 0) {
-            hx_args_help(stdout, "hetero list [--format=table|json]",
+            hx_args_help(stdout, "hetero list [--format=table|json] [--output=FILE]",
                          "List the workloads, what --size means for each, their parameters and "
                          "the backends\neach implements in this build.",
                          list_opts);
             return HX_OK;
         }
-        status = hx_parse_format(a.value, &fmt);
-        if (status == HX_OK && fmt == HX_FORMAT_CSV)
-            status =
-                hx_fail(HX_ERR_USAGE, "unknown --format 'csv' for list; accepted: table, json");
+        status = apply_option(&a, &fmt, &output);
         if (status != HX_OK)
             return hx_report_error(status);
     }
-    if (fmt == HX_FORMAT_JSON)
-        list_json(stdout);
-    else
-        list_table(stdout);
-    return HX_OK;
+    return hx_report_error(write_list(fmt, output));
 }

@@ -24,20 +24,21 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/caches.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/fit.h"
-#include "hetero/json.h"
-#include "hetero/measure.h"
-#include "hetero/ocl.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/plot.h"
-#include "hetero/report.h"
-#include "hetero/table.h"
-#include "hetero/workload.h"
+#include "hetero/core/args.h"
+#include "hetero/core/caches.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/fit.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
+#include "hetero/core/report.h"
+#include "hetero/core/table.h"
+#include "hetero/engine/backends.h"
+#include "hetero/engine/measure.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #define SCALE_SCHEMA   "hetero.scale/1"
 #define MAX_P          64
@@ -133,9 +134,10 @@ static const hx_opt scale_opts[] = {
     {"reps", 'r', "N", "timed repetitions per point (default 5; the median is reported)"},
     {"warmup", 'w', "N", "untimed warm-up runs per point (default 1)"},
     {"device", 'd', "SPEC", "OpenCL device: gpu, cpu, accelerator, P:D or name part"},
-    {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine"},
+    {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine, zero-copy"},
     {"seed", 0, "N", "seed of the input data (default 42)"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
+    {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"plot", 'p', "FILE", "draw the figure with gnuplot into FILE.svg or FILE.png"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
     {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
@@ -184,7 +186,7 @@ static int apply_option(scale_config *c, const hx_arg *a) {
     const char *name = a->opt->name, *v = a->value;
     if (strcmp(name, "threads") == 0) {
         c->threads_given = true;
-        return hx_parse_size_list("--threads", v, 1, 1024, c->p, MAX_P, &c->np);
+        return hx_parse_size_list("--threads", v, 1, HX_MAX_THREADS, c->p, MAX_P, &c->np);
     }
     if (strcmp(name, "backend") == 0)
         return parse_backends(c, v);
@@ -200,7 +202,7 @@ static int apply_option(scale_config *c, const hx_arg *a) {
     }
     if (strcmp(name, "size") == 0) {
         c->size_given = true;
-        return hx_parse_size("--size", v, 1, UINT64_MAX, &c->size);
+        return hx_parse_size("--size", v, 0, UINT64_MAX, &c->size);
     }
     if (strcmp(name, "sizes") == 0)
         return hx_parse_size_range("--sizes", v, 1, UINT64_MAX, c->sizes, MAX_SIZES, &c->nsizes);
@@ -223,6 +225,10 @@ static int apply_option(scale_config *c, const hx_arg *a) {
     }
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
+    if (strcmp(name, "kernels-fallback") == 0) {
+        hx_kernels_set_fallback(true);
+        return HX_OK;
+    }
     if (strcmp(name, "kernels") == 0)
         return hx_kernels_set_dir(v);
     if (strcmp(name, "plot") == 0) {
@@ -233,7 +239,7 @@ static int apply_option(scale_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -369,15 +375,10 @@ static int parse_args(scale_config *c, int argc, char **argv, bool *help) {
     HX_TRY(check_backends(c));
     if (c->mode != MODE_SIZES)
         normalise_p(c);
-    if (c->nsizes > 0)
-        for (size_t i = 0; i < c->nsizes; i++)
-            if (c->sizes[i] < c->w->min_size || c->sizes[i] > c->w->max_size)
-                return hx_fail(HX_ERR_USAGE,
-                               "--sizes: size %llu is out of range for %s; accepted: %llu to %llu "
-                               "(%s)",
-                               (unsigned long long)c->sizes[i], c->w->name,
-                               (unsigned long long)c->w->min_size,
-                               (unsigned long long)c->w->max_size, c->w->size_unit);
+    for (size_t i = 0; i < c->nsizes; i++)
+        HX_TRY(hx_workload_check_size(c->w, "--sizes: size", c->sizes[i]));
+    if (c->size_given)
+        HX_TRY(hx_workload_check_size(c->w, "--size", c->size));
     if (!c->reps_given && c->w->default_reps && c->w->default_reps < c->reps)
         c->reps = c->w->default_reps;
     if (!c->warmup_given && c->w->default_warmup && c->w->default_warmup < c->warmup)
@@ -1052,8 +1053,11 @@ static int write_report(const scale_config *c, const scale_run *run) {
 
 /* Datablock names allow letters and digits only ("omp-simd" would not do). */
 static const char *block(hx_backend b) {
-    static const char *const names[HX_BACKEND_COUNT] = {"serial", "simd",   "omp", "ompsimd",
-                                                        "blas",   "opencl", "cuda"};
+    static const char *const names[HX_BACKEND_COUNT] = {
+        [HX_BACKEND_SERIAL] = "serial",   [HX_BACKEND_SIMD] = "simd",
+        [HX_BACKEND_OMP] = "omp",         [HX_BACKEND_OMP_SIMD] = "ompsimd",
+        [HX_BACKEND_THREADS] = "threads", [HX_BACKEND_BLAS] = "blas",
+        [HX_BACKEND_OPENCL] = "opencl",   [HX_BACKEND_CUDA] = "cuda"};
     return names[b];
 }
 

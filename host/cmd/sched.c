@@ -36,25 +36,27 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "hetero/args.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/mandelbrot.h"
-#include "hetero/measure.h"
-#include "hetero/ocl.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
-#include "hetero/rng.h"
-#include "hetero/stats.h"
-#include "hetero/svm.h"
-#include "hetero/table.h"
-#include "hetero/timer.h"
-#include "hetero/workload.h"
+#include "hetero/core/args.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/table.h"
+#include "hetero/core/threads.h"
+#include "hetero/core/timer.h"
+#include "hetero/engine/measure.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/ocl/svm.h"
+#include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/workload.h"
 
-#define SCHED_SCHEMA "hetero.sched/1"
-#define MAX_INFLIGHT 16
-#define MAX_REPS     1000
+#define SCHED_SCHEMA  "hetero.sched/1"
+#define STRESS_SCHEMA "hetero.sched-stress/1" /* the --svm-stress summary */
+#define MAX_INFLIGHT  16
+#define MAX_REPS      1000
 
 typedef enum {
     POLICY_DEVICE_ONLY,
@@ -157,11 +159,11 @@ static int apply_option(sched_config *c, const hx_arg *a) {
     if (strcmp(name, "inflight") == 0)
         return hx_parse_uint("--inflight", v, 1, MAX_INFLIGHT, &c->inflight);
     if (strcmp(name, "size") == 0)
-        return hx_parse_size("--size", v, 1, UINT64_MAX, &c->size);
+        return hx_parse_size("--size", v, 0, UINT64_MAX, &c->size);
     if (strcmp(name, "iters") == 0)
         return hx_parse_uint("--iters", v, 1, 1u << 20, &c->iters);
     if (strcmp(name, "threads") == 0)
-        return parse_int("--threads", v, 1, 1024, &c->threads);
+        return hx_parse_threads("--threads", v, &c->threads);
     if (strcmp(name, "device") == 0) {
         c->device_spec = v;
         return hx_ocl_check_spec(v);
@@ -178,7 +180,7 @@ static int apply_option(sched_config *c, const hx_arg *a) {
         return hx_parse_format(v, &c->format);
     if (strcmp(name, "output") == 0) {
         c->output = v;
-        return HX_OK;
+        return hx_output_check(v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -352,7 +354,7 @@ typedef struct sched_sample {
     double dev_chunks, host_chunks, dev_rows, host_rows;
 } sched_sample;
 
-#define MAX_HOST_THREADS 1024
+#define MAX_HOST_THREADS HX_MAX_THREADS
 
 /* Shared by the threads of one run. */
 typedef struct sched_run {
@@ -835,6 +837,7 @@ static int co_schedule(sched_ctx *x) {
     double params[HX_MAX_PARAMS] = {0};
     for (size_t i = 0; i < w->nparams && i < HX_MAX_PARAMS; i++)
         params[i] = strcmp(w->params[i].name, "iters") == 0 ? (double)c->iters : w->params[i].def;
+    HX_TRY(hx_workload_check_size(w, "--size", c->size)); /* before any device is touched */
     HX_TRY(open_device(x));
     HX_TRY(hx_instance_init(&x->in, w, c->size, 42, c->threads, params));
     x->have_instance = true;
@@ -888,6 +891,45 @@ static int co_schedule(sched_ctx *x) {
 
 /* ---- --svm-stress ------------------------------------------------------------------------- */
 
+/* The --svm-stress summary in the chosen --format, to stdout or --output. */
+static void write_stress(FILE *out, const sched_ctx *x, uint64_t updates, double seconds) {
+    const sched_config *c = x->c;
+    if (c->format == HX_FORMAT_JSON) {
+        hx_json j;
+        hx_json_init(&j, out, true);
+        hx_json_object_begin(&j);
+        hx_json_kv_string(&j, "schema", STRESS_SCHEMA);
+        hx_json_kv_string(&j, "workload", "histogram-coop");
+        hx_json_kv_string(&j, "device", x->dev->name);
+        hx_json_kv_int(&j, "runs", (int64_t)c->stress);
+        hx_json_kv_int(&j, "seed", (int64_t)c->seed);
+        hx_json_kv_int(&j, "atomic_updates", (int64_t)updates);
+        hx_json_kv_bool(&j, "exact", true);
+        hx_json_kv_number(&j, "seconds", seconds);
+        hx_json_object_end(&j);
+        hx_json_end(&j);
+    } else if (c->format == HX_FORMAT_CSV) {
+        fputs("workload,device,runs,seed,atomic_updates,exact,seconds\n", out);
+        fprintf(out, "histogram-coop,\"%s\",%llu,%llu,%llu,true", x->dev->name,
+                (unsigned long long)c->stress, (unsigned long long)c->seed,
+                (unsigned long long)updates);
+        hx_csv_number(out, seconds);
+        fputc('\n', out);
+    } else {
+        fprintf(out,
+                "svm-stress: %llu runs on '%s', %llu atomic updates from device and host threads "
+                "on shared SVM bins, every count exact (%.2f s)\n",
+                (unsigned long long)c->stress, x->dev->name, (unsigned long long)updates, seconds);
+    }
+}
+
+static int write_stress_report(const sched_ctx *x, uint64_t updates, double seconds) {
+    hx_output out;
+    HX_TRY(hx_output_open(&out, x->c->output));
+    write_stress(out.fp, x, updates, seconds);
+    return hx_output_commit(&out);
+}
+
 /* N runs of histogram-coop, each with a random size, bin count, device share, host thread count
  * and input memory mode, on the shared SVM bins; the binding holds each run to the serial counts,
  * so a lost or doubled atomic update fails the command with the run that showed it. */
@@ -918,7 +960,7 @@ static int svm_stress(sched_ctx *x) {
         hx_instance in;
         HX_TRY(hx_instance_init(&in, w, size, c->seed + i, threads, params));
         hx_ocl_job job;
-        int status = hx_ocl_job_start(&job, &x->session, w->ocl, &in.problem, mem);
+        int status = hx_ocl_job_start(&job, &x->session, w->ocl, &in.problem, size, mem);
         double k, e;
         if (status == HX_OK) {
             status = hx_ocl_job_run(&job, w->ocl, in.out, &k, &e);
@@ -937,11 +979,7 @@ static int svm_stress(sched_ctx *x) {
         HX_TRY(status);
         updates += size;
     }
-    double dt = hx_now() - t0;
-    printf("svm-stress: %llu runs on '%s', %llu atomic updates from device and host threads on "
-           "shared SVM bins, every count exact (%.2f s)\n",
-           (unsigned long long)c->stress, x->dev->name, (unsigned long long)updates, dt);
-    return HX_OK;
+    return write_stress_report(x, updates, hx_now() - t0);
 }
 
 int hx_cmd_sched(int argc, char **argv) {

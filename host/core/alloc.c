@@ -5,14 +5,14 @@
  * of MiB then takes a TLB miss per 2 MiB instead of per 4 KiB.  The advice is only a hint; the
  * kernel may ignore it, which changes speed, never results.
  */
-#include "hetero/alloc.h"
+#include "hetero/core/alloc.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 

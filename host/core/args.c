@@ -1,11 +1,11 @@
 /*
  * args.c - the shared command-line iterator (see args.h).
  */
-#include "hetero/args.h"
+#include "hetero/core/args.h"
 
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 void hx_args_init(hx_argparse *ap, int argc, char **argv, const hx_opt *opts, const char *command) {
     memset(ap, 0, sizeof *ap);

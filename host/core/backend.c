@@ -1,13 +1,13 @@
 /*
  * backend.c - the table of backends: names, Flynn classes, one-line descriptions.
  */
-#include "hetero/backend.h"
+#include "hetero/core/backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 
 static const hx_backend_info backends[HX_BACKEND_COUNT] = {
     [HX_BACKEND_SERIAL] = {"serial", "SISD",
@@ -15,6 +15,8 @@ static const hx_backend_info backends[HX_BACKEND_COUNT] = {
     [HX_BACKEND_SIMD] = {"simd", "SIMD", "one thread, AVX-512/AVX2 intrinsics chosen by cpuid"},
     [HX_BACKEND_OMP] = {"omp", "MIMD", "OpenMP threads running the scalar body"},
     [HX_BACKEND_OMP_SIMD] = {"omp-simd", "MIMD of SIMD", "OpenMP threads x SIMD vectors"},
+    [HX_BACKEND_THREADS] = {"threads", "MIMD",
+                            "explicit pthreads: partition, create, join, combine by hand"},
     [HX_BACKEND_BLAS] = {"blas", "MIMD of SIMD", "the tuned library call (OpenBLAS CBLAS)"},
     [HX_BACKEND_OPENCL] = {"opencl", "SIMT", "an OpenCL kernel on the chosen device"},
     [HX_BACKEND_CUDA] = {"cuda", "SIMT", "a CUDA kernel on an NVIDIA GPU"},

@@ -1,7 +1,7 @@
 /*
  * caches.c - data cache levels from sysfs (see caches.h).
  */
-#include "hetero/caches.h"
+#include "hetero/core/caches.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * registers on a context switch (OSXSAVE + XCR0 bits), so both are checked: a kernel that
  * disabled AVX-512 state would otherwise fault on the first zmm instruction.
  */
-#include "hetero/cpu.h"
+#include "hetero/core/cpu.h"
 
 #include <cpuid.h>
 #include <pthread.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 static hx_cpu_info info;
 static pthread_once_t detect_once = PTHREAD_ONCE_INIT;

@@ -1,7 +1,7 @@
 /*
  * error.c - the thread-local "last error" message behind hx_fail().
  */
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

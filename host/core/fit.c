@@ -4,7 +4,7 @@
  * Everything here is pure arithmetic on (p, S) pairs, so the unit tests feed it synthetic
  * timings with a known P or a and check that the fit gives it back.
  */
-#include "hetero/fit.h"
+#include "hetero/core/fit.h"
 
 #include <math.h>
 

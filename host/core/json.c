@@ -4,7 +4,7 @@
  * State is one "first element at this depth" flag per nesting level and whether a key was just
  * written, which is all that comma placement needs.
  */
-#include "hetero/json.h"
+#include "hetero/core/json.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -4,7 +4,9 @@
  * strtoull() alone accepts "-1" (wrapping it), leading blanks and trailing junk; these parsers
  * reject all three, so "--size=-1" is an error that quotes "-1" rather than a 16 EiB request.
  */
-#include "hetero/parse.h"
+#include "hetero/core/parse.h"
+
+#include <omp.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 /* Digits only, then strtoull with overflow check. */
 static int parse_digits(const char *s, const char **end, uint64_t *out) {
@@ -89,6 +91,18 @@ int hx_parse_uint(const char *option, const char *text, uint64_t min, uint64_t m
         return out_of_range(option, text, min, max);
     *out = v;
     return HX_OK;
+}
+
+int hx_parse_threads(const char *option, const char *text, int *out) {
+    uint64_t v = 0;
+    HX_TRY(hx_parse_uint(option, text, 1, HX_MAX_THREADS, &v));
+    *out = (int)v;
+    return HX_OK;
+}
+
+int hx_default_threads(void) {
+    int n = omp_get_max_threads();
+    return n < 1 ? 1 : n > HX_MAX_THREADS ? HX_MAX_THREADS : n;
 }
 
 int hx_parse_double(const char *option, const char *text, double min, double max, double *out) {

@@ -6,7 +6,7 @@
  * process with its stderr passed through, and the output file must exist and be non-empty
  * afterwards: gnuplot exits 0 on some errors in plot commands.
  */
-#include "hetero/plot.h"
+#include "hetero/core/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 int hx_plot_kind_of(const char *option, const char *path, hx_plot_kind *kind) {
     const char *dot = path ? strrchr(path, '.') : NULL;

@@ -4,15 +4,15 @@
  * All three writers walk the same records; the field list of the CSV header and of the JSON
  * objects is the one documented in docs/json.md.
  */
-#include "hetero/report.h"
+#include "hetero/core/report.h"
 
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hetero/cpu.h"
-#include "hetero/json.h"
-#include "hetero/table.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/json.h"
+#include "hetero/core/table.h"
 
 void hx_host_info_get(hx_host_info *h) {
     const hx_cpu_info *c = hx_cpu();

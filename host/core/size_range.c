@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 
 #define RANGE_FORMS "A..B or A..B*F (sizes with K/M/G suffixes, F from 2 to 16), e.g. 4K..256M*4"
 

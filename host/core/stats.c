@@ -3,7 +3,7 @@
  *
  * Samples are copied and sorted (n is small: tens of repetitions), so the caller's order is kept.
  */
-#include "hetero/stats.h"
+#include "hetero/core/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * table.c - aligned text tables: rows of cells are collected, then printed with each column as
  * wide as its widest cell, separated by two spaces, with a dashed rule under the header.
  */
-#include "hetero/table.h"
+#include "hetero/core/table.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

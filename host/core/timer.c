@@ -2,7 +2,7 @@
  * timer.c - monotonic wall clock.  CLOCK_MONOTONIC is immune to NTP steps and has nanosecond
  * resolution on Linux, far below the shortest interval hetero times (a kernel launch, ~10 us).
  */
-#include "hetero/timer.h"
+#include "hetero/core/timer.h"
 
 #include <time.h>
 

@@ -1,7 +1,7 @@
 /*
  * verify.c - output checks against the serial reference (see verify.h).
  */
-#include "hetero/verify.h"
+#include "hetero/core/verify.h"
 
 #include <math.h>
 

@@ -6,8 +6,8 @@
  */
 #include <stdint.h>
 
-#include "hetero/cuda.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/cuda/cuda.h"
 
 #define MAX_BLOCK_THREADS 1024u
 #define MAX_GRID_X        2147483647ull

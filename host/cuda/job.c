@@ -16,11 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/measure.h"
-#include "hetero/parse.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/timer.h"
+#include "hetero/cuda/cuda.h"
 
 int hx_cuda_state(hx_cuda_job *job, size_t bytes, void **out) {
     free(job->state);
@@ -39,7 +38,7 @@ int hx_cuda_alloc(hx_cuda_job *job, size_t bytes, const char *what, void **out) 
     if (job->dev && bytes > job->dev->global_mem)
         return hx_fail(
             HX_ERR_USAGE, "--size %llu needs %s of device memory for %s, more than '%s' has (%s)",
-            (unsigned long long)job->problem->size, hx_format_bytes(bytes, need, sizeof need), what,
+            (unsigned long long)job->size, hx_format_bytes(bytes, need, sizeof need), what,
             job->dev->name, hx_format_bytes(job->dev->global_mem, have, sizeof have));
     void *p = NULL;
     cudaError_t err = cudaMalloc(&p, bytes ? bytes : 1);
@@ -127,10 +126,11 @@ void hx_cuda_job_finish(hx_cuda_job *job, const hx_cuda_binding *b) {
     job->state = NULL;
 }
 
-int hx_cuda_job_start(hx_cuda_job *job, const hx_cuda_binding *b, const hx_problem *p,
-                      const hx_cuda_device *dev) {
+int hx_cuda_job_start(hx_cuda_job *job, const hx_cuda_binding *b, const struct hx_problem *p,
+                      uint64_t size, const hx_cuda_device *dev) {
     memset(job, 0, sizeof *job);
     job->problem = p;
+    job->size = size;
     job->dev = dev;
     HX_CUDA(cudaSetDevice(dev->index));
     int status = b->prepare ? b->prepare(job) : HX_OK;
@@ -160,37 +160,5 @@ int hx_cuda_job_run(hx_cuda_job *job, const hx_cuda_binding *b, void *out, doubl
     }
     *kernel_s = k;
     *e2e_s = t1 - t0;
-    return status;
-}
-
-/* ---- the measuring loop's cuda branch ----------------------------------------------------- */
-
-int hx_cuda_measure(hx_instance *in, const hx_target *target, void *dst, const hx_measure_opts *o,
-                    double *samples, double *e2e, hx_result *r) {
-    const hx_workload *w = in->problem.workload;
-    const hx_cuda_binding *b = w->cuda;
-    int count;
-    char why[256];
-    HX_TRY(hx_cuda_probe(&count, why, sizeof why));
-    int index = target ? target->cuda_device : 0;
-    if (count == 0)
-        return hx_fail(HX_ERR_MISSING, "the cuda backend needs an NVIDIA GPU: %s", why);
-    if (index < 0 || index >= count)
-        return hx_fail(HX_ERR_MISSING, "no CUDA device %d; this machine has %d (0 to %d)", index,
-                       count, count - 1);
-    hx_cuda_device dev;
-    HX_TRY(hx_cuda_device_get(index, &dev));
-    snprintf(r->device, sizeof r->device, "%s", dev.name);
-    r->pe = (unsigned)(dev.sm_count * dev.fp32_per_sm);
-
-    hx_cuda_job job;
-    HX_TRY(hx_cuda_job_start(&job, b, &in->problem, &dev));
-    int status = HX_OK;
-    double k, e;
-    for (int i = 0; status == HX_OK && i < o->warmup; i++)
-        status = hx_cuda_job_run(&job, b, dst, &k, &e);
-    for (int i = 0; status == HX_OK && i < o->reps; i++)
-        status = hx_cuda_job_run(&job, b, dst, &samples[i], &e2e[i]);
-    hx_cuda_job_finish(&job, b);
     return status;
 }

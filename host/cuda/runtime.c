@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/cuda.h"
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/core/nvidia_arch.h"
+#include "hetero/cuda/cuda.h"
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -103,7 +104,7 @@ int hx_cuda_device_get(int index, hx_cuda_device *d) {
     d->shared_per_block = prop.sharedMemPerBlock;
     d->max_threads_per_block = prop.maxThreadsPerBlock;
     d->warp_size = prop.warpSize;
-    d->fp32_per_sm = hx_cuda_fp32_per_sm(d->cc_major, d->cc_minor);
+    d->fp32_per_sm = hx_nvidia_fp32_per_sm(d->cc_major, d->cc_minor);
     /* clocks are attributes only: CUDA 13 removed them from cudaDeviceProp */
     HX_TRY(
         attribute(index, cudaDevAttrClockRate, "cudaDeviceGetAttribute(ClockRate)", &d->clock_khz));

@@ -16,14 +16,11 @@
  * Phases: connect (main thread) -> warm-up, one message per connection -> gate -> the timed
  * window -> drain (wait for every echo still owed, bounded) -> verify totals.  Each generator
  * thread runs its own epoll loop over its share of the connections and measures its own CPU
- * time, so the bench can subtract it from the process's.
+ * time, so the bench can subtract it from the process's.  hx_io_load_run is those phases in
+ * order, one function each (connect_all, start_generators, run_window, collect, release).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/stats.h"
-#include "hetero/timer.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/timer.h"
+#include "hetero/io/load.h"
+#include "internal.h"
 
 #define CHUNK          (64 * 1024)
 #define WARMUP_LIMIT_S 30.0       /* every connection must echo its first message by then */
@@ -359,170 +357,147 @@ static void *gen_main(void *arg) {
     return NULL;
 }
 
-/* ---- connecting ------------------------------------------------------------------------------ */
+/* ---- descriptors ----------------------------------------------------------------------------- */
 
-/* Raise RLIMIT_NOFILE's soft limit to the hard limit; say so when even that is not enough. */
-static rlim_t raise_fd_limit(rlim_t need) {
+int hx_io_fd_budget(uint64_t need, const char *what) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 1024;
-    if (rl.rlim_cur < rl.rlim_max) {
+        return hx_fail(HX_ERR_RUNTIME, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+    rlim_t soft = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) { /* raising the soft limit to the hard one needs no rights */
         rl.rlim_cur = rl.rlim_max;
         (void)setrlimit(RLIMIT_NOFILE, &rl);
         (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur < need)
-        hx_notice("io bench: the open-file limit is %llu (hard limit), but %llu connections "
-                  "need about %llu descriptors; connections past it will fail",
-                  (unsigned long long)rl.rlim_cur, (unsigned long long)need / 2,
-                  (unsigned long long)need);
-    return rl.rlim_cur;
-}
-
-/* connect() interrupted by a signal goes on in the background: wait for it (bounded). */
-static bool connected_after_eintr(int fd) {
-    if (errno != EINTR)
-        return false;
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int err = 0;
-    socklen_t len = sizeof err;
-    for (int tries = 0; tries < 100; tries++) {
-        int n = poll(&p, 1, 100);
-        if (n > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
-            errno = err;
-            return err == 0;
-        }
-        if (n < 0 && errno != EINTR)
-            return false;
-    }
-    errno = ETIMEDOUT;
-    return false;
-}
-
-static int connect_one(const struct sockaddr_in *sa, int high_base, int *out) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return hx_fail(HX_ERR_RUNTIME, "socket: %s", strerror(errno));
-    struct timeval limit = {10, 0}; /* Linux bounds a blocking connect() by SO_SNDTIMEO */
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 && !connected_after_eintr(fd)) {
-        int e = errno;
-        close(fd);
-        return hx_fail(HX_ERR_RUNTIME, "cannot connect to %s:%d: %s", inet_ntoa(sa->sin_addr),
-                       ntohs(sa->sin_port), strerror(e));
-    }
-    int one = 1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    /* Keep our descriptors out of the low numbers an in-process server allocates from, so
-     * its fds stay as small as if it ran alone (select's FD_SETSIZE is about fd numbers). */
-    if (high_base > 0) {
-        int high = fcntl(fd, F_DUPFD_CLOEXEC, high_base);
-        if (high >= 0) {
-            close(fd);
-            fd = high;
-        }
-    }
-    *out = fd;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        return hx_fail(HX_ERR_MISSING,
+                       "%s need about %llu file descriptors in this process; the soft limit was "
+                       "%llu and the hard limit is %llu (raise it: 'ulimit -Hn' as root, or "
+                       "limits.conf)",
+                       what, (unsigned long long)need, (unsigned long long)soft,
+                       (unsigned long long)rl.rlim_max);
     return HX_OK;
 }
 
-int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
-    memset(r, 0, sizeof *r);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-    /* A load generator aimed at someone else's machine is an attack: loopback only. */
-    if (inet_pton(AF_INET, cfg->host, &sa.sin_addr) != 1 ||
-        (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
-        return hx_fail(HX_ERR_USAGE,
-                       "bad target address '%s' (want a loopback IPv4 address, "
-                       "127.x.x.x: the bench drives only local servers)",
-                       cfg->host);
-    rlim_t limit = raise_fd_limit(2 * (rlim_t)cfg->conns + 64);
-    int high_base = limit >= 4096 + (rlim_t)cfg->conns + 64 ? 4096 : 0;
-    unsigned nthreads = cfg->threads ? cfg->threads : 1;
-    if (nthreads > cfg->conns)
-        nthreads = cfg->conns;
-    gconn *conns = calloc(cfg->conns, sizeof *conns);
-    gthread *g = calloc(nthreads, sizeof *g);
-    int status = conns && g ? HX_OK : hx_fail(HX_ERR_RUNTIME, "out of memory");
-    unsigned made = 0;
-    for (; status == HX_OK && made < cfg->conns; made++) {
-        conns[made].id = made;
-        status = connect_one(&sa, high_base, &conns[made].fd);
+/* ---- the phases of a run ------------------------------------------------------------------------
+ */
+
+typedef struct run_state {
+    const hx_io_load *cfg;
+    hx_io_load_result *r;
+    gconn *conns;
+    gthread *g;
+    unsigned nthreads, running;
+    gate gt;
+} run_state;
+
+static int connect_all(run_state *rs, const struct sockaddr_in *sa) {
+    const hx_io_load *cfg = rs->cfg;
+    struct rlimit rl = {0, 0};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int high_base = rl.rlim_cur >= 4096 + (rlim_t)cfg->conns + 64 ? 4096 : 0;
+    rs->conns = calloc(cfg->conns, sizeof *rs->conns);
+    if (!rs->conns)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (unsigned i = 0; i < cfg->conns; i++)
+        rs->conns[i].fd = -1;
+    for (unsigned i = 0; i < cfg->conns; i++) {
+        rs->conns[i].id = i;
+        HX_TRY(hx_io_connect(sa, high_base, &rs->conns[i].fd));
     }
-    if (status != HX_OK) {
-        for (unsigned i = 0; i + 1 < made; i++)
-            close(conns[i].fd);
-        free(conns);
-        free(g);
-        return status;
-    }
-    gate gt = {.arrived = 0, .open = false, .closed = false};
-    pthread_mutex_init(&gt.lock, NULL);
-    pthread_cond_init(&gt.cond, NULL);
-    unsigned running = 0;
-    for (unsigned t = 0; t < nthreads; t++) {
-        size_t lo = (size_t)cfg->conns * t / nthreads, hi = (size_t)cfg->conns * (t + 1) / nthreads;
-        g[t] = (gthread){.cfg = cfg,
-                         .conns = conns + lo,
-                         .n = hi - lo,
-                         .gate = &gt,
-                         .rng = 0x9E3779B97F4A7C15ull + t};
-        g[t].lat = malloc(MAX_SAMPLES * sizeof(double));
-        g[t].running = g[t].lat && pthread_create(&g[t].thread, NULL, gen_main, &g[t]) == 0;
-        if (g[t].running) {
-            running++;
+    return HX_OK;
+}
+
+static int start_generators(run_state *rs) {
+    const hx_io_load *cfg = rs->cfg;
+    rs->nthreads = cfg->threads ? cfg->threads : 1;
+    if (rs->nthreads > cfg->conns)
+        rs->nthreads = cfg->conns;
+    rs->g = calloc(rs->nthreads, sizeof *rs->g);
+    if (!rs->g)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    int status = HX_OK;
+    for (unsigned t = 0; t < rs->nthreads; t++) {
+        size_t lo = (size_t)cfg->conns * t / rs->nthreads;
+        size_t hi = (size_t)cfg->conns * (t + 1) / rs->nthreads;
+        gthread *g = &rs->g[t];
+        *g = (gthread){.cfg = cfg,
+                       .conns = rs->conns + lo,
+                       .n = hi - lo,
+                       .gate = &rs->gt,
+                       .rng = 0x9E3779B97F4A7C15ull + t};
+        g->lat = malloc(MAX_SAMPLES * sizeof(double));
+        g->running = g->lat && pthread_create(&g->thread, NULL, gen_main, g) == 0;
+        if (g->running) {
+            rs->running++;
             continue;
         }
         /* No memory or no thread: its connections cannot run; they count as failed. */
-        for (size_t i = 0; i < g[t].n; i++)
-            fail_conn(&g[t], &g[t].conns[i], "no load generator thread could be started");
+        for (size_t i = 0; i < g->n; i++)
+            fail_conn(g, &g->conns[i], "no load generator thread could be started");
         if (status == HX_OK)
             status = hx_fail(HX_ERR_RUNTIME, "cannot start load generator thread %u", t);
     }
-    pthread_mutex_lock(&gt.lock);
-    while (gt.arrived < running)
-        pthread_cond_wait(&gt.cond, &gt.lock);
-    pthread_mutex_unlock(&gt.lock);
-    window_edge(g, nthreads, -1.0, r);
-    pthread_mutex_lock(&gt.lock);
-    gt.t0 = r->window_start = hx_now();
-    gt.open = true;
-    pthread_cond_broadcast(&gt.cond);
-    pthread_mutex_unlock(&gt.lock);
+    return status;
+}
+
+/* Wait for every warm-up, open the gate, sleep through the window, read the clocks at both
+ * edges, let the generators drain. */
+static void run_window(run_state *rs, double connect_start) {
+    const hx_io_load *cfg = rs->cfg;
+    hx_io_load_result *r = rs->r;
+    pthread_mutex_lock(&rs->gt.lock);
+    while (rs->gt.arrived < rs->running)
+        pthread_cond_wait(&rs->gt.cond, &rs->gt.lock);
+    pthread_mutex_unlock(&rs->gt.lock);
+    r->setup_s = hx_now() - connect_start;
+    window_edge(rs->g, rs->nthreads, -1.0, r);
+    pthread_mutex_lock(&rs->gt.lock);
+    rs->gt.t0 = r->window_start = hx_now();
+    rs->gt.open = true;
+    pthread_cond_broadcast(&rs->gt.cond);
+    pthread_mutex_unlock(&rs->gt.lock);
     struct timespec end_ts = {(time_t)cfg->duration,
                               (long)((cfg->duration - (double)(time_t)cfg->duration) * 1e9)};
     while (nanosleep(&end_ts, &end_ts) != 0 && errno == EINTR) {
     }
     r->window_end = hx_now();
-    window_edge(g, nthreads, +1.0, r);
-    pthread_mutex_lock(&gt.lock);
-    gt.closed = true;
-    pthread_cond_broadcast(&gt.cond);
-    pthread_mutex_unlock(&gt.lock);
+    window_edge(rs->g, rs->nthreads, +1.0, r);
+    if (cfg->at_window_end)
+        cfg->at_window_end(cfg->arg);
+    pthread_mutex_lock(&rs->gt.lock);
+    rs->gt.closed = true;
+    pthread_cond_broadcast(&rs->gt.cond);
+    pthread_mutex_unlock(&rs->gt.lock);
+}
+
+/* Join the generators, add up their counts, take the latency quantiles over all samples. */
+static void collect(run_state *rs) {
+    hx_io_load_result *r = rs->r;
     size_t total = 0;
-    for (unsigned t = 0; t < nthreads; t++) {
-        if (g[t].running)
-            pthread_join(g[t].thread, NULL);
-        total += g[t].nlat;
+    for (unsigned t = 0; t < rs->nthreads; t++) {
+        if (rs->g[t].running)
+            pthread_join(rs->g[t].thread, NULL);
+        total += rs->g[t].nlat;
     }
     double *all = malloc((total ? total : 1) * sizeof *all);
     size_t k = 0;
-    for (unsigned t = 0; t < nthreads; t++) {
-        r->messages += g[t].messages;
-        r->bytes += g[t].bytes;
-        r->errors += g[t].errors;
-        r->unsent += g[t].unsent;
-        r->offered += g[t].offered;
-        r->completed += g[t].completed;
-        r->gen_cpu += g[t].cpu;
-        if (!r->first_error[0] && g[t].first_error[0])
-            snprintf(r->first_error, sizeof r->first_error, "%s", g[t].first_error);
-        if (all && g[t].nlat)
-            memcpy(all + k, g[t].lat, g[t].nlat * sizeof *all);
-        k += g[t].nlat;
-        free(g[t].lat);
+    for (unsigned t = 0; t < rs->nthreads; t++) {
+        gthread *g = &rs->g[t];
+        r->messages += g->messages;
+        r->bytes += g->bytes;
+        r->errors += g->errors;
+        r->unsent += g->unsent;
+        r->offered += g->offered;
+        r->completed += g->completed;
+        r->gen_cpu += g->cpu;
+        if (!r->first_error[0] && g->first_error[0])
+            snprintf(r->first_error, sizeof r->first_error, "%s", g->first_error);
+        if (all && g->nlat)
+            memcpy(all + k, g->lat, g->nlat * sizeof *all);
+        k += g->nlat;
     }
-    r->seconds = cfg->duration;
+    r->seconds = rs->cfg->duration;
     if (all && total) {
         r->p50 = hx_quantile(all, total, 0.50);
         r->p99 = hx_quantile(all, total, 0.99);
@@ -530,12 +505,40 @@ int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
         r->max = hx_quantile(all, total, 1.0);
     }
     free(all);
-    for (unsigned i = 0; i < cfg->conns; i++)
-        if (conns[i].fd >= 0)
-            close(conns[i].fd);
-    pthread_cond_destroy(&gt.cond);
-    pthread_mutex_destroy(&gt.lock);
-    free(conns);
-    free(g);
+}
+
+static void release(run_state *rs) {
+    for (unsigned i = 0; rs->conns && i < rs->cfg->conns; i++)
+        if (rs->conns[i].fd >= 0)
+            close(rs->conns[i].fd);
+    for (unsigned t = 0; rs->g && t < rs->nthreads; t++)
+        free(rs->g[t].lat);
+    pthread_cond_destroy(&rs->gt.cond);
+    pthread_mutex_destroy(&rs->gt.lock);
+    free(rs->conns);
+    free(rs->g);
+}
+
+int hx_io_load_run(const hx_io_load *cfg, hx_io_load_result *r) {
+    memset(r, 0, sizeof *r);
+    struct sockaddr_in sa;
+    HX_TRY(hx_io_loopback(cfg->host, cfg->port, &sa));
+    run_state rs = {.cfg = cfg, .r = r};
+    pthread_mutex_init(&rs.gt.lock, NULL);
+    pthread_cond_init(&rs.gt.cond, NULL);
+    char what[64];
+    snprintf(what, sizeof what, "%u load generator connections", cfg->conns);
+    int status = hx_io_fd_budget((uint64_t)cfg->conns + 64, what);
+    double connect_start = hx_now();
+    if (status == HX_OK)
+        status = connect_all(&rs, &sa);
+    if (status == HX_OK) {
+        status = start_generators(&rs);
+        if (rs.g) { /* some threads may have failed: their connections count as failed */
+            run_window(&rs, connect_start);
+            collect(&rs);
+        }
+    }
+    release(&rs);
     return status;
 }

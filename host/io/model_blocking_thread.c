@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define CONN_STACK (256 * 1024) /* an echo loop needs little; 1000 threads x 8 MiB would not */
 
@@ -96,7 +96,7 @@ static int run(hx_io_server *s) {
         if (fd < 0)
             continue; /* EMFILE or the shutdown() of stop */
         if (spawn(&reg, &attr, fd) != 0) {
-            atomic_fetch_add(&s->refused, 1);
+            atomic_fetch_add(&s->count->refused, 1);
             shutdown(fd, SHUT_RDWR);
             close(fd);
         }

@@ -17,8 +17,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define MAX_EVENTS 256
 

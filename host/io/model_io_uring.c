@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define RING_ENTRIES 1024
 #define TAG_ACCEPT   ((uint64_t)1) /* user_data of the accept and stop requests; connections */
@@ -69,14 +69,21 @@ static bool queue_io(struct io_uring *ring, hx_io_conn *c) {
 }
 
 static void on_accept(hx_io_server *s, struct io_uring *ring, hx_io_fdmap *conns, int res) {
-    if (res == -EMFILE || res == -ENFILE)
-        usleep(10 * 1000); /* out of descriptors: do not spin on a failing accept */
+    if (res == -EMFILE || res == -ENFILE) {
+        /* Out of descriptors: shed what waits through the reserve descriptor (conn.c), and
+         * pause when nothing did, so a failing accept is not resubmitted in a tight loop. */
+        bool shed = false;
+        while (!draining && hx_io_shed(s, s->listen_fd))
+            shed = true;
+        if (!shed)
+            usleep(10 * 1000);
+    }
     if (res >= 0 && draining) {
         close(res);
     } else if (res >= 0) {
         int one = 1;
         setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        atomic_fetch_add(&s->accepted, 1);
+        hx_io_count_accept(s, 0);
         hx_io_conn *c = hx_io_conn_new(res);
         if (!c || hx_io_fdmap_put(conns, c) != 0 || !queue_io(ring, c)) {
             hx_io_refuse(s, conns, c, res);

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define BUDGET (64 * 1024) /* bytes read from one connection per pass */
 
@@ -30,7 +30,7 @@ static int run(hx_io_server *s) {
         while ((fd = hx_io_accept(s, true)) >= 0) { /* never blocks */
             hx_io_conn *c = hx_io_conn_new(fd);
             if (!c) {
-                atomic_fetch_add(&s->refused, 1);
+                atomic_fetch_add(&s->count->refused, 1);
                 close(fd);
                 continue;
             }

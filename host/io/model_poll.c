@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 static int run(hx_io_server *s) {
     if (hx_io_set_nonblocking(s->listen_fd, true) != 0)
@@ -67,7 +67,7 @@ static int run(hx_io_server *s) {
                 hx_io_conn *c = hx_io_conn_new(fd);
                 if (!c || hx_io_fdmap_put(&conns, c) != 0) {
                     free(c);
-                    atomic_fetch_add(&s->refused, 1);
+                    atomic_fetch_add(&s->count->refused, 1);
                     close(fd);
                 }
             }

@@ -26,8 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define AIO_THREADS 4096 /* at most this many requests run at once (one per connection) */
 
@@ -142,13 +142,13 @@ static int run(hx_io_server *s) {
             if (!a || (a->conn.fd = fd, a->st = &st, hx_io_fdmap_put(&conns, &a->conn)) != 0) {
                 free(a);
                 close(fd);
-                atomic_fetch_add(&s->refused, 1);
+                atomic_fetch_add(&s->count->refused, 1);
                 continue;
             }
             if (submit(a, false) != 0) {
                 hx_io_fdmap_del(&conns, fd);
                 hx_io_conn_close(&a->conn);
-                atomic_fetch_add(&s->refused, 1);
+                atomic_fetch_add(&s->count->refused, 1);
             }
         }
     }

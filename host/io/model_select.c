@@ -19,11 +19,11 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 static void refuse(hx_io_server *s, int fd) {
-    if (atomic_fetch_add(&s->refused, 1) == 0)
+    if (atomic_fetch_add(&s->count->refused, 1) == 0)
         hx_notice("select: refusing connection on fd %d: select() handles only descriptors "
                   "below FD_SETSIZE (%d); use the poll or epoll model for more connections",
                   fd, FD_SETSIZE);

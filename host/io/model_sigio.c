@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "io/io.h"
+#include "hetero/core/error.h"
+#include "internal.h"
 
 #define IO_SIGNAL (SIGRTMIN + 4)
 
@@ -57,7 +57,7 @@ static void accept_all(hx_io_server *s, hx_io_fdmap *conns) {
 static void rescan(hx_io_server *s, hx_io_fdmap *conns, const sigset_t *set) {
     siginfo_t si;
     struct timespec zero = {0, 0};
-    atomic_fetch_add(&s->rescans, 1);
+    atomic_fetch_add(&s->count->rescans, 1);
     while (sigtimedwait(set, &si, &zero) > 0) {
         /* drop the queued signals: the rescan below covers them */
     }

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/ocl/ocl.h"
 
 #define MAX_PLATFORMS            16
 #define MAX_DEVICES_PER_PLATFORM 64

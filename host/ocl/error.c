@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 
 const char *hx_ocl_error_name(cl_int err) {
     switch (err) {

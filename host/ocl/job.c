@@ -32,11 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/parse.h"
-#include "hetero/timer.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/timer.h"
+#include "hetero/ocl/ocl.h"
 
 size_t hx_round_up(size_t n, size_t m) {
     return m ? (n + m - 1) / m * m : n;
@@ -83,10 +83,11 @@ const char *hx_ocl_build_options(const hx_ocl_device *d, const hx_ocl_binding *b
 }
 
 int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b,
-                     const hx_problem *p, hx_mem_mode mem) {
+                     const struct hx_problem *p, uint64_t size, hx_mem_mode mem) {
     memset(job, 0, sizeof *job);
     job->session = s;
     job->problem = p;
+    job->size = size;
     job->mem = mem;
     const hx_ocl_device *d = s->dev;
     if (b->needs_fp64 && !d->fp64)
@@ -113,16 +114,13 @@ int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b
     return status;
 }
 
-static double event_seconds(cl_event e, int *status) {
+int hx_ocl_event_seconds(cl_event e, double *seconds) {
     cl_ulong start = 0, end = 0;
-    cl_int err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
-    if (err == CL_SUCCESS)
-        err = clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
-    if (err != CL_SUCCESS) {
-        *status = hx_ocl_fail(err, "clGetEventProfilingInfo");
-        return 0.0;
-    }
-    return end > start ? (double)(end - start) * 1e-9 : 0.0;
+    *seconds = 0.0;
+    HX_CL(clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL));
+    HX_CL(clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL));
+    *seconds = end > start ? (double)(end - start) * 1e-9 : 0.0;
+    return HX_OK;
 }
 
 /* In place: outputs start as all bits set, so a kernel that skipped an element cannot pass on the
@@ -158,8 +156,11 @@ int hx_ocl_job_run(hx_ocl_job *job, const hx_ocl_binding *b, void *out, double *
         status = hx_ocl_fail(err, "clFinish");
     finish_deferred(job);
     double k = 0.0;
-    for (size_t i = 0; status == HX_OK && i < job->nevents; i++)
-        k += event_seconds(job->events[i], &status);
+    for (size_t i = 0; status == HX_OK && i < job->nevents; i++) {
+        double s;
+        status = hx_ocl_event_seconds(job->events[i], &s);
+        k += s;
+    }
     release_events(job);
     *kernel_s = k;
     *e2e_s = t1 - t0;
@@ -209,17 +210,16 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
         return hx_fail(HX_ERR_USAGE,
                        "--size %llu needs a %s buffer, more than device '%s' allows in one "
                        "allocation (%s)",
-                       (unsigned long long)job->problem->size,
-                       hx_format_bytes(bytes, need, sizeof need), d->name,
-                       hx_format_bytes(d->max_alloc, have, sizeof have));
+                       (unsigned long long)job->size, hx_format_bytes(bytes, need, sizeof need),
+                       d->name, hx_format_bytes(d->max_alloc, have, sizeof have));
     size_t total = bytes;
     for (size_t i = 0; i < job->nmems; i++)
         total += job->mems[i].bytes;
     if (total > d->global_mem)
-        return hx_fail(
-            HX_ERR_USAGE, "--size %llu needs %s of device memory, more than device '%s' has (%s)",
-            (unsigned long long)job->problem->size, hx_format_bytes(total, need, sizeof need),
-            d->name, hx_format_bytes(d->global_mem, have, sizeof have));
+        return hx_fail(HX_ERR_USAGE,
+                       "--size %llu needs %s of device memory, more than device '%s' has (%s)",
+                       (unsigned long long)job->size, hx_format_bytes(total, need, sizeof need),
+                       d->name, hx_format_bytes(d->global_mem, have, sizeof have));
     if (job->nmems == HX_OCL_MAX_MEMS)
         return hx_fail(HX_ERR_RUNTIME, "too many memory objects in one OpenCL job");
     hx_ocl_mem *m = &job->mems[job->nmems];

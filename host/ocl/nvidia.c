@@ -5,23 +5,14 @@
  * compute units x vector width would count one lane per SM and the efficiency column would be
  * off by two orders of magnitude.  The lanes of an SM are its FP32 cores, which follow from the
  * compute capability; the cl_nv_device_attribute_query extension reports it.  The table is shared
- * with the cuda backend (hx_cuda_fp32_per_sm in cuda.h), which is why it lives in a file that is
- * built with or without CUDA.
+ * with the cuda backend, which is why it lives in core (core/nvidia_arch.h).
  */
 #include <CL/cl_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/cuda.h"
-#include "hetero/ocl.h"
-
-int hx_cuda_fp32_per_sm(int cc_major, int cc_minor) {
-    /* sm_70/75 and sm_80 (A100) have 64 FP32 lanes per SM; sm_86/87/89, sm_90 (H100/H200) and
-     * the Blackwell parts have 128. */
-    if (cc_major < 8 || (cc_major == 8 && cc_minor == 0))
-        return 64;
-    return 128;
-}
+#include "hetero/core/nvidia_arch.h"
+#include "hetero/ocl/ocl.h"
 
 static bool has_extension(cl_device_id id, const char *name) {
     size_t bytes = 0;
@@ -51,5 +42,5 @@ unsigned hx_ocl_nvidia_float_lanes(cl_device_id id) {
             CL_SUCCESS ||
         major == 0)
         return 0;
-    return (unsigned)hx_cuda_fp32_per_sm((int)major, (int)minor);
+    return (unsigned)hx_nvidia_fp32_per_sm((int)major, (int)minor);
 }

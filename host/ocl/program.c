@@ -7,16 +7,24 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "embedded_kernels.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 
-static char *kernel_dir; /* --kernels, or NULL */
+static char *kernel_dir;     /* --kernels, or NULL */
+static bool kernel_fallback; /* --kernels-fallback: a file missing from kernel_dir is embedded */
+
+void hx_kernels_set_fallback(bool on) {
+    kernel_fallback = on;
+}
 
 int hx_kernels_set_dir(const char *dir) {
     free(kernel_dir);
@@ -47,30 +55,50 @@ static const hx_embedded_kernel *find_embedded(const char *file) {
     return NULL;
 }
 
-/* Read a whole file into a NUL-terminated malloc'd buffer. */
+/* No kernel source is anywhere near this; a bigger "kernel" is a mistake (a data file, a device).
+ */
+#define KERNEL_MAX_BYTES (4u << 20)
+
+/* Read the whole regular file at path into a NUL-terminated malloc'd buffer.  O_NONBLOCK keeps a
+ * FIFO from blocking the open; fstat then refuses anything that is not a regular file of a sane
+ * size, before a byte is allocated. */
 static int read_file(const char *path, char **text) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    *text = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return hx_fail(HX_ERR_USAGE, "cannot read kernel '%s': %s", path, strerror(errno));
+    struct stat st;
     int status = HX_OK;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) != 0) {
+    if (fstat(fd, &st) != 0)
         status = hx_fail(HX_ERR_USAGE, "cannot read kernel '%s': %s", path, strerror(errno));
-    } else {
-        long len = ftell(f);
-        rewind(f);
-        buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
-        if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            status = hx_fail(HX_ERR_USAGE, "cannot read kernel '%s'", path);
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[len] = '\0';
-        }
+    else if (!S_ISREG(st.st_mode))
+        status = hx_fail(HX_ERR_USAGE, "kernel '%s' is not a regular file", path);
+    else if ((uint64_t)st.st_size > KERNEL_MAX_BYTES)
+        status =
+            hx_fail(HX_ERR_USAGE, "kernel '%s' is %llu bytes; a kernel source may have at most %u",
+                    path, (unsigned long long)st.st_size, KERNEL_MAX_BYTES);
+    char *buf = status == HX_OK ? malloc((size_t)st.st_size + 1) : NULL;
+    if (status == HX_OK && !buf)
+        status = hx_fail(HX_ERR_RUNTIME, "out of memory reading kernel '%s'", path);
+    size_t len = 0;
+    while (status == HX_OK && len < (size_t)st.st_size) {
+        ssize_t got = read(fd, buf + len, (size_t)st.st_size - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) /* 0: the file shrank under us */
+            status = hx_fail(HX_ERR_USAGE, "cannot read kernel '%s': %s", path,
+                             got < 0 ? strerror(errno) : "it changed while being read");
+        else
+            len += (size_t)got;
     }
-    fclose(f);
+    close(fd);
+    if (status != HX_OK) {
+        free(buf);
+        return status;
+    }
+    buf[len] = '\0';
     *text = buf;
-    return status;
+    return HX_OK;
 }
 
 int hx_kernel_source(const char *file, char **text, bool *owned) {
@@ -79,13 +107,16 @@ int hx_kernel_source(const char *file, char **text, bool *owned) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", kernel_dir, file);
         struct stat st;
-        if (stat(path, &st) == 0) {
+        if (lstat(path, &st) == 0 || errno != ENOENT) {
             *owned = true;
             return read_file(path, text);
         }
-        if (!e)
-            return hx_fail(HX_ERR_USAGE, "kernel '%s' is not in --kernels '%s'", file, kernel_dir);
-        hx_notice("--kernels '%s' has no %s; using the embedded copy", kernel_dir, file);
+        if (!e || !kernel_fallback)
+            return hx_fail(HX_ERR_USAGE, "kernel '%s' is not in --kernels '%s'; copy it there%s",
+                           file, kernel_dir,
+                           e ? ", or add --kernels-fallback to use the embedded copy" : "");
+        hx_notice("--kernels '%s' has no %s; using the embedded copy (--kernels-fallback)",
+                  kernel_dir, file);
     }
     if (!e)
         return hx_fail(HX_ERR_RUNTIME, "no embedded kernel named '%s'", file);

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 
 /* Whether the device lists CL_DEVICE_PARTITION_BY_COUNTS among its partition types. */
 static bool partitions_by_counts(cl_device_id id) {

@@ -1,16 +1,15 @@
 /*
- * svm.c - fine-grain SVM with atomics: capability checks, the allocation, and host workers.
+ * svm.c - fine-grain SVM with atomics: capability checks and the allocation.
  *
  * See svm.h and docs/svm.md.  The capability test is a pure function of the device record so that
  * tests can feed it a device without SVM (PoCL, the device tests run on, has every mode).
  */
-#include "hetero/svm.h"
+#include "hetero/ocl/svm.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
 
 const char *hx_svm_atomics_missing(cl_device_svm_capabilities caps, bool c11_atomics) {
     if (!(caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER))
@@ -46,41 +45,5 @@ int hx_svm_alloc_atomic(cl_context context, size_t bytes, void **out) {
                        bytes);
     memset(p, 0, bytes); /* fine-grain: the host writes it directly; no kernel is running yet */
     *out = p;
-    return HX_OK;
-}
-
-typedef struct thread_slot {
-    pthread_t thread;
-    hx_thread_fn fn;
-    void *arg;
-    unsigned index;
-} thread_slot;
-
-static void *thread_main(void *p) {
-    thread_slot *s = p;
-    s->fn(s->arg, s->index);
-    return NULL;
-}
-
-int hx_threads_run(unsigned n, hx_thread_fn fn, void *arg) {
-    if (n == 0)
-        return HX_OK;
-    thread_slot *slots = calloc(n, sizeof *slots);
-    if (!slots)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory for %u threads", n);
-    unsigned started = 0;
-    int err = 0;
-    for (; started < n; started++) {
-        slots[started] = (thread_slot){.fn = fn, .arg = arg, .index = started};
-        err = pthread_create(&slots[started].thread, NULL, thread_main, &slots[started]);
-        if (err)
-            break;
-    }
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(slots[i].thread, NULL);
-    free(slots);
-    if (err)
-        return hx_fail(HX_ERR_RUNTIME, "pthread_create failed for thread %u of %u: %s", started, n,
-                       strerror(err));
     return HX_OK;
 }

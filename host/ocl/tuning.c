@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 
 #define HEADER "hetero-ocl-tuning 1"
 #define LINE   2048

@@ -24,12 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/survey.h"
-#include "hetero/timer.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 
 #define MIN_REPS      3
 #define MAX_REPS      200

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/report.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/core/report.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 
 #define ROOFLINE_BENCH_SECONDS 2.0
 

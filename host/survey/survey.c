@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/survey.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
+#include "hetero/survey/survey.h"
 
 static const hx_figure_def figures[HX_FIG_COUNT] = {
     [HX_FIG_COPY_GBPS] = {"copy_gbps", "copy GB/s", "GB/s"},

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
 
 /* The version of the file and of the measuring methods behind its figures: a change of method
  * (2: float4 streaming kernels for device bandwidth; 3: one source for the fp32 and fp64 peak

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
 
 static void isa_list(const hx_cpu_info *c, char *buf, size_t len) {
     struct {

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 
 static cl_uint query_uint(cl_device_id d, cl_device_info what) {
     cl_uint v = 0;

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/json.h"
-#include "hetero/ocl.h"
-#include "hetero/parse.h"
-#include "hetero/survey.h"
-#include "hetero/table.h"
+#include "hetero/core/json.h"
+#include "hetero/core/parse.h"
+#include "hetero/core/table.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 
 static const char *yes_no(bool b) {
     return b ? "yes" : "no";

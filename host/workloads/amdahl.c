@@ -35,13 +35,13 @@
 #include <omp.h>
 #include <stdint.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #define AMDAHL_A     0.75f /* damping of the recurrence: |A| < 1 keeps |y| <= 1/(1-A) */
 #define AMDAHL_CHAIN 1024  /* steps per parallel chain */
@@ -315,6 +315,7 @@ const hx_workload hx_workload_amdahl = {
     .default_size = (uint64_t)16 << 20,
     .min_size = 1,
     .max_size = (uint64_t)1 << 36,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .params = amdahl_params,
     .nparams = 1,
     .bytes = amdahl_bytes,

@@ -40,15 +40,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/histogram.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/histogram.h"
+#include "hetero/workloads/workload.h"
 
 enum { PARAM_SKEW = 0, PARAM_SHARED_BINS = 1 };
 
@@ -325,6 +324,7 @@ const hx_workload hx_workload_histogram = {
     .default_size = (uint64_t)64 << 20, /* twice a 32 MiB last-level cache; a few seconds */
     .min_size = 1,
     .max_size = (uint64_t)1 << 31,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .params = histogram_params,
     .nparams = sizeof histogram_params / sizeof histogram_params[0],
     .bytes = histogram_bytes,

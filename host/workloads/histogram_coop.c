@@ -32,16 +32,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/report.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/stats.h"
-#include "hetero/svm.h"
-#include "hetero/timer.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/report.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/core/stats.h"
+#include "hetero/core/threads.h"
+#include "hetero/core/timer.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/ocl/svm.h"
+#include "hetero/workloads/workload.h"
 
 enum { PARAM_BINS, PARAM_DEVICE_SHARE };
 
@@ -308,6 +309,7 @@ const hx_workload hx_workload_histogram_coop = {
     .default_size = (uint64_t)16 << 20,
     .min_size = 1,
     .max_size = (uint64_t)1 << 30,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .params = coop_params,
     .nparams = sizeof coop_params / sizeof coop_params[0],
     .bytes = coop_bytes,

@@ -13,7 +13,8 @@
  *     threads the set and the outer ones the cheap border (on two threads the view's symmetry
  *     about the real axis happens to balance the halves; from three threads on it does not, and
  *     any off-centre view breaks it); the omp backends take rows one at a time from a shared
- *     counter (schedule(dynamic, 1)) so that a thread that drew cheap rows takes more.
+ *     counter (schedule(dynamic, 1)) so that a thread that drew cheap rows takes more, and the
+ *     threads backend writes the same thing out with pthreads and a C11 atomic counter.
  *
  * USAGE
  *     hetero run mandelbrot [--size=W] [--iters=N]
@@ -39,17 +40,18 @@
  */
 #include <immintrin.h>
 #include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/mandelbrot.h"
-#include "hetero/ocl.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/workload.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF /* GCC: -ffp-contract=off on this file, set in CMakeLists.txt */
@@ -268,6 +270,39 @@ static void mandelbrot_omp_simd(const hx_problem *p, void *out) {
         hx_mandelbrot_rows(p, out, (size_t)r, (size_t)r + 1);
 }
 
+/* ---- threads: explicit pthreads taking rows from a shared counter (MIMD) ----------------- */
+
+/* What schedule(dynamic, 1) does, written out: one atomic counter of the next row, a thread per
+ * share of the machine, each taking rows until none are left; created and joined by hand. */
+typedef struct row_claims {
+    const hx_mandelbrot_geometry *g;
+    uint32_t *out;
+    atomic_size_t next_row;
+} row_claims;
+
+static void *claim_rows(void *arg) {
+    row_claims *c = arg;
+    for (size_t r; (r = atomic_fetch_add(&c->next_row, 1)) < c->g->height;)
+        mandelbrot_scalar_row(c->g, c->out, r);
+    return NULL;
+}
+
+HX_SERIAL static void mandelbrot_threads(const hx_problem *p, void *out) {
+    row_claims claims = {.g = &((const mandelbrot_data *)p->data)->g, .out = out};
+    atomic_init(&claims.next_row, 0);
+    size_t nthreads = (size_t)p->threads;
+    pthread_t *thread = hx_alloc(nthreads * sizeof *thread);
+    size_t started = 0;
+    while (thread && started < nthreads &&
+           pthread_create(&thread[started], NULL, claim_rows, &claims) == 0)
+        started++;
+    if (started == 0) /* no thread at all: the caller's thread does the work */
+        claim_rows(&claims);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(thread[t], NULL);
+    hx_free(thread);
+}
+
 /* ---- opencl: kernels/mandelbrot.cl -------------------------------------------------------- */
 
 typedef struct mandelbrot_ocl {
@@ -359,6 +394,7 @@ const hx_workload hx_workload_mandelbrot = {
     .default_size = 1024,
     .min_size = 1,
     .max_size = 32768,
+    .test_size = 67,
     .params = mandelbrot_params,
     .nparams = sizeof mandelbrot_params / sizeof mandelbrot_params[0],
     .default_reps = 5,
@@ -370,6 +406,7 @@ const hx_workload hx_workload_mandelbrot = {
     .cpu = {[HX_BACKEND_SERIAL] = mandelbrot_serial,
             [HX_BACKEND_SIMD] = mandelbrot_simd,
             [HX_BACKEND_OMP] = mandelbrot_omp,
+            [HX_BACKEND_THREADS] = mandelbrot_threads,
             [HX_BACKEND_OMP_SIMD] = mandelbrot_omp_simd},
     .ocl = &mandelbrot_ocl_binding,
     .cuda = HX_CUDA_BINDING(mandelbrot),

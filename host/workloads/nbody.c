@@ -50,14 +50,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #include "nbody.h" /* nbody_data: the inputs, shared with kernels/cuda/nbody.cu */
 
@@ -375,6 +374,7 @@ const hx_workload hx_workload_nbody = {
     .default_size = 8192,
     .min_size = 1,
     .max_size = 1 << 20,
+    .test_size = 131,
     .default_reps = 5,
     .bytes = nbody_bytes,
     .flops = nbody_flops,

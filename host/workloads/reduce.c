@@ -22,8 +22,9 @@
  *     Orders: serial adds in the naive order x_0 + x_1 + ...; simd keeps 4 x 8 (AVX2) or
  *     4 x 16 (AVX-512) running partial sums and adds them up at the end; omp and omp-simd give
  *     each thread a contiguous chunk and add the per-thread partials in thread order on the
- *     host; opencl accumulates per work-item (a contiguous chunk of 8-float loads on CPU
- *     devices, a coalesced grid-stride walk on others), reduces each work-group by a tree in local
+ *     host (threads does the same with pthreads it creates and joins itself); opencl accumulates
+ *     per work-item (a contiguous chunk of 8-float loads on CPU devices, a coalesced
+ *     grid-stride walk on others), reduces each work-group by a tree in local
  * memory to one partial per group, and sums the (at most 256) group partials in a second kernel
  *     launch of one work-group - both launches are counted in the kernel time.
  *     Verification: any order of summing n terms is within gamma(n) * sum |t_i| of the exact
@@ -43,17 +44,17 @@
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #ifdef HETERO_HAVE_BLAS
 #include <cblas.h>
@@ -306,6 +307,51 @@ static void reduce_omp_simd(const hx_problem *p, void *out) {
     partial_sums(p->data, 1, out);
 }
 
+/* ---- threads: the same partial sums with explicit pthreads (MIMD) ------------------------- */
+
+/* What OpenMP does behind `#pragma omp parallel`, written out: the programmer partitions the
+ * data, creates a thread per share, joins them, and combines the partials in a fixed order. */
+typedef struct sum_share {
+    const reduce_data *d;
+    size_t begin, end;
+    float partial;
+    char pad[64]; /* each thread writes its partial: keep two shares off one cache line */
+} sum_share;
+
+static void *sum_share_run(void *arg) {
+    sum_share *s = arg;
+    s->partial = s->d->y ? dot_scalar_range(s->d->x, s->d->y, s->begin, s->end)
+                         : sum_scalar_range(s->d->x, s->begin, s->end);
+    return NULL;
+}
+
+static void reduce_threads(const hx_problem *p, void *out) {
+    const reduce_data *d = p->data;
+    size_t nthreads = (size_t)p->threads;
+    sum_share *share = hx_alloc(nthreads * sizeof *share);
+    pthread_t *thread = hx_alloc(nthreads * sizeof *thread);
+    float total = NAN; /* what is reported if a thread cannot be made: verification fails */
+    size_t started = 0;
+    if (share && thread) {
+        for (; started < nthreads; started++) { /* partition and create */
+            share[started] = (sum_share){.d = d};
+            hx_partition(d->n, nthreads, started, 16, &share[started].begin, &share[started].end);
+            if (pthread_create(&thread[started], NULL, sum_share_run, &share[started]) != 0)
+                break;
+        }
+        for (size_t t = 0; t < started; t++) /* join */
+            pthread_join(thread[t], NULL);
+        if (started == nthreads) { /* combine, in thread order */
+            total = 0.0f;
+            for (size_t t = 0; t < nthreads; t++)
+                total += share[t].partial;
+        }
+    }
+    hx_free(thread);
+    hx_free(share);
+    *(float *)out = total;
+}
+
 /* ---- blas: the tuned library's sdot (dot only) --------------------------------------------- */
 
 #ifdef HETERO_HAVE_BLAS
@@ -417,6 +463,7 @@ const hx_workload hx_workload_reduce = {
     .default_size_fn = reduce_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 30,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = reduce_bytes,
     .flops = reduce_flops,
     .host_bytes = reduce_host_bytes,
@@ -425,7 +472,8 @@ const hx_workload hx_workload_reduce = {
     .cpu = {[HX_BACKEND_SERIAL] = reduce_serial,
             [HX_BACKEND_SIMD] = reduce_simd,
             [HX_BACKEND_OMP] = reduce_omp,
-            [HX_BACKEND_OMP_SIMD] = reduce_omp_simd},
+            [HX_BACKEND_OMP_SIMD] = reduce_omp_simd,
+            [HX_BACKEND_THREADS] = reduce_threads},
     .ocl = &reduce_ocl_binding,
     .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
     .verify = reduce_verify,
@@ -439,6 +487,7 @@ const hx_workload hx_workload_dot = {
     .default_size_fn = reduce_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 30,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = dot_bytes,
     .flops = dot_flops,
     .host_bytes = dot_host_bytes,
@@ -450,11 +499,13 @@ const hx_workload hx_workload_dot = {
             [HX_BACKEND_SIMD] = reduce_simd,
             [HX_BACKEND_OMP] = reduce_omp,
             [HX_BACKEND_OMP_SIMD] = reduce_omp_simd,
+            [HX_BACKEND_THREADS] = reduce_threads,
 #ifdef HETERO_HAVE_BLAS
             [HX_BACKEND_BLAS] = dot_blas,
 #endif
         },
     .ocl = &reduce_ocl_binding,
     .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
+    .source = "reduce.c", /* dot shares reduce's file */
     .verify = reduce_verify,
 };

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hetero/error.h"
-#include "hetero/parse.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
+#include "hetero/workloads/workload.h"
 
 #define HX_WORKLOAD(name) extern const hx_workload hx_workload_##name;
 #include "list.h"
@@ -43,16 +44,6 @@ int hx_workload_parse(const char *name, const hx_workload **out) {
     HX_TRY(hx_parse_choice("workload", name, names, &idx));
     *out = registry[idx];
     return HX_OK;
-}
-
-bool hx_workload_has(const hx_workload *w, hx_backend b) {
-    if (!hx_backend_built(b))
-        return false;
-    if (b == HX_BACKEND_OPENCL)
-        return w->ocl != NULL;
-    if (b == HX_BACKEND_CUDA)
-        return w->cuda != NULL;
-    return w->cpu[b] != NULL;
 }
 
 uint64_t hx_workload_default_size(const hx_workload *w) {
@@ -126,4 +117,46 @@ int hx_workload_variants_parse(const hx_workload *w, const char *list, bool *wan
             return HX_OK;
         p += len + 1;
     }
+}
+
+/* Refuse sizes that would not fit: the workload's range, then its memory estimate against 80% of
+ * physical memory.  Pure arithmetic, so commands call it before touching any device. */
+int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size) {
+    if (size < w->min_size || size > w->max_size)
+        return hx_fail(HX_ERR_USAGE, "%s %llu is out of range for %s; accepted: %llu to %llu (%s)",
+                       option, (unsigned long long)size, w->name, (unsigned long long)w->min_size,
+                       (unsigned long long)w->max_size, w->size_unit);
+    double need = w->host_bytes(size);
+    double have = (double)hx_host_memory_bytes();
+    if (need > 0.8 * have) {
+        char nb[32], hb[32];
+        return hx_fail(HX_ERR_USAGE,
+                       "%s %llu is too large for %s: it needs %s of host memory and this host has "
+                       "%s",
+                       option, (unsigned long long)size, w->name,
+                       hx_format_bytes((uint64_t)need, nb, sizeof nb),
+                       hx_format_bytes((uint64_t)have, hb, sizeof hb));
+    }
+    return HX_OK;
+}
+
+extern const hx_code_section hx_code_sections[];
+extern const size_t hx_code_section_count;
+
+const hx_code_section *hx_workload_code(const hx_workload *w, size_t *n) {
+    char file[64];
+    if (w->source)
+        snprintf(file, sizeof file, "%s", w->source);
+    else
+        snprintf(file, sizeof file, "%s.c", w->name);
+    for (char *c = file; *c; c++)
+        *c = *c == '-' ? '_' : *c;
+    const hx_code_section *first = NULL;
+    *n = 0;
+    for (size_t i = 0; i < hx_code_section_count; i++)
+        if (strcmp(hx_code_sections[i].file, file) == 0) {
+            first = first ? first : &hx_code_sections[i];
+            (*n)++;
+        }
+    return first;
 }

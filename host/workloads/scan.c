@@ -26,14 +26,13 @@
 #include <omp.h>
 #include <stdint.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #define SCAN_MAX_SIZE     ((uint64_t)1 << 27) /* 15 * 2^27 < 2^31: no overflow */
 #define SCAN_MAX_LEVELS   8                   /* OpenCL: group sums of group sums of ... */
@@ -350,6 +349,7 @@ const hx_workload hx_workload_scan = {
     .default_size_fn = scan_default_size,
     .min_size = 1,
     .max_size = SCAN_MAX_SIZE,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = scan_bytes,
     .flops = NULL,
     .host_bytes = scan_host_bytes,

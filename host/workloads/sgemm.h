@@ -1,7 +1,7 @@
 /*
- * sgemm.h - sgemm's input data, shared by host/workloads/sgemm.c (which owns it), its OpenCL
- * binding host/workloads/sgemm_ocl.c and its CUDA binding kernels/cuda/sgemm.cu (which read it).
- * The data part is plain C, valid C++; the rest is for the C files and the tests.
+ * sgemm.h - sgemm's input data, shared by host/workloads/sgemm.c (which owns it) and its CUDA
+ * binding kernels/cuda/sgemm.cu (which reads it); plain C, valid C++.  The rest is what the
+ * tests look into: the CPU blocking and the OpenCL tile configurations.
  */
 #ifndef HETERO_WORKLOAD_SGEMM_H
 #define HETERO_WORKLOAD_SGEMM_H
@@ -18,7 +18,7 @@ typedef struct sgemm_data {
 #ifndef __cplusplus
 #include <stdbool.h>
 
-/* ---- the CPU blocking (sgemm.c) ---------------------------------------------------------- */
+/* ---- the CPU blocking ------------------------------------------------------------------------ */
 
 /* The block sizes of the packed variants (see sgemm.c, "blocking from the caches"): the
  * micro-tile mr x nr and the cache blocks mc x kc (of A) and kc x nc (of B). */
@@ -34,10 +34,7 @@ hx_sgemm_blocking hx_sgemm_blocking_for(size_t n, int threads, bool micro_kernel
  * edge.  Not thread-safe; call between runs. */
 void hx_sgemm_cap_blocking(size_t mc, size_t kc, size_t nc);
 
-/* ---- the OpenCL binding (sgemm_ocl.c) ---------------------------------------------------- */
-
-struct hx_ocl_binding;
-extern const struct hx_ocl_binding hx_sgemm_ocl_binding;
+/* ---- the OpenCL binding ---------------------------------------------------------------------- */
 
 /* The OpenCL tile configurations the autotuner chooses from, by name. */
 size_t hx_sgemm_ocl_config_count(void);

@@ -39,14 +39,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 enum { PARAM_SWEEPS = 0 };
 
@@ -311,6 +310,7 @@ const hx_workload hx_workload_stencil2d = {
     .default_size = 2048,
     .min_size = 3,
     .max_size = 65536,
+    .test_size = 61,
     .params = stencil2d_params,
     .nparams = sizeof stencil2d_params / sizeof stencil2d_params[0],
     .bytes = stencil2d_bytes,

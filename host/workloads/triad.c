@@ -27,14 +27,13 @@
 #include <omp.h>
 #include <stdint.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #include "triad.h" /* triad_data: the inputs, shared with kernels/cuda/triad.cu */
 
@@ -275,6 +274,7 @@ const hx_workload hx_workload_triad = {
     .default_size_fn = triad_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 31,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = triad_bytes,
     .flops = triad_flops,
     .host_bytes = triad_host_bytes,

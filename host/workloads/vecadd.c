@@ -26,14 +26,13 @@
 #include <omp.h>
 #include <stdint.h>
 
-#include "hetero/alloc.h"
-#include "hetero/cpu.h"
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/rng.h"
-#include "hetero/simd.h"
-#include "hetero/workload.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/error.h"
+#include "hetero/core/rng.h"
+#include "hetero/core/simd.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 #include "vecadd.h" /* vecadd_data: the inputs, shared with kernels/cuda/vecadd.cu */
 
@@ -260,6 +259,7 @@ const hx_workload hx_workload_vecadd = {
     .default_size_fn = vecadd_default_size,
     .min_size = 1,
     .max_size = (uint64_t)1 << 31,
+    .test_size = 10007, /* prime: vector and work-group tails */
     .bytes = vecadd_bytes,
     .flops = vecadd_flops,
     .host_bytes = vecadd_host_bytes,

@@ -18,10 +18,11 @@
 #include <cuda_runtime.h>
 #include <string.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" { /* C headers without C++ guards */
-#include "hetero/error.h"
-#include "hetero/histogram.h"
+#include "hetero/core/error.h"
+#include "hetero/workloads/histogram.h"
 }
 
 #define HIST_BLOCK         256u

@@ -14,10 +14,11 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" { /* C headers without C++ guards */
-#include "hetero/error.h"
-#include "hetero/mandelbrot.h"
+#include "hetero/core/error.h"
+#include "hetero/workloads/mandelbrot.h"
 }
 
 #define MANDEL_TILE 16u

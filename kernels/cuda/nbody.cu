@@ -11,11 +11,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/nbody.h"
+#include "nbody.h"
 
 #define NBODY_BLOCK 256u
 

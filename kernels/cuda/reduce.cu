@@ -14,11 +14,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/reduce.h"
+#include "reduce.h"
 
 #define REDUCE_BLOCK         256u
 #define REDUCE_BLOCKS_PER_SM 8u

@@ -15,11 +15,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/scan.h"
+#include "scan.h"
 
 #define SCAN_TILE          1024u /* threads per block, elements per tile */
 #define SCAN_BLOCKS_PER_SM 4u

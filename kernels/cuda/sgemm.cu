@@ -17,11 +17,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/sgemm.h"
+#include "sgemm.h"
 
 #define BM            128
 #define BN            128

@@ -14,11 +14,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/stencil2d.h"
+#include "stencil2d.h"
 
 #define ST_BX 32u
 #define ST_BY 8u

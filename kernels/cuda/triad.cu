@@ -9,11 +9,12 @@
  */
 #include <cuda_runtime.h>
 
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/workloads/workload.h"
 extern "C" {
-#include "hetero/error.h" /* a C header without C++ guards */
+#include "hetero/core/error.h" /* a C header without C++ guards */
 }
-#include "workloads/triad.h"
+#include "triad.h"
 
 #define TRIAD_BLOCK 256u
 

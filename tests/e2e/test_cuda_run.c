@@ -10,7 +10,7 @@
 #include "hx_test.h"
 
 #ifdef HETERO_HAVE_CUDA
-#include "hetero/cuda.h"
+#include "hetero/cuda/cuda.h"
 #endif
 
 #define QUICK "--size=100003 --reps=2 --warmup=1"

@@ -180,7 +180,8 @@ static void bad_input_gets_one_line_and_the_right_exit_code(void **state) {
     expect_error(2, "unknown workload 'vecmul'; accepted: vecadd", "run vecmul");
     expect_error(2, "unknown backend 'cuda2'; accepted: serial, simd, omp, omp-simd",
                  "run --backend=serial,cuda2 vecadd");
-    expect_error(2, "--size '0' is out of range", "run --size=0 vecadd");
+    expect_error(2, "--size 0 is out of range for vecadd; accepted: 1 to 2147483648",
+                 "run --size=0 vecadd");
     expect_error(2, "--size '-5' is not a positive size", "run --size=-5 vecadd");
     expect_error(2, "--size 'abc' is not a positive size", "run --size=abc vecadd");
     expect_error(2, "--size 2147483648 is too large for vecadd", "run --size=2G vecadd");

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetero/plot.h"
+#include "hetero/core/plot.h"
 #include "hx_test.h"
 
 static char dir[] = "/tmp/hetero-plot-test-XXXXXX";

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hetero/args.h"
-#include "hetero/error.h"
-#include "hetero/json.h"
-#include "hetero/table.h"
+#include "hetero/core/args.h"
+#include "hetero/core/error.h"
+#include "hetero/core/json.h"
+#include "hetero/core/table.h"
 #include "hx_test.h"
 
 static const hx_opt opts[] = {

@@ -1,7 +1,7 @@
 /*
  * test_caches.c - cache levels from sysfs, and which level a working set fits.
  */
-#include "hetero/caches.h"
+#include "hetero/core/caches.h"
 #include "hx_test.h"
 
 static void fit_picks_the_smallest_level_that_holds_the_set(void **state) {

@@ -8,9 +8,10 @@
 #ifdef HETERO_HAVE_CUDA
 #include <cuda_runtime_api.h>
 
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/core/nvidia_arch.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/survey/survey.h"
 
 static void tiles_round_up(void **state) {
     (void)state;
@@ -86,11 +87,11 @@ static void missing_hardware_maps_to_exit_3(void **state) {
 
 static void fp32_lanes_follow_compute_capability(void **state) {
     (void)state;
-    assert_int_equal(hx_cuda_fp32_per_sm(7, 5), 64);
-    assert_int_equal(hx_cuda_fp32_per_sm(8, 0), 64);  /* A100 */
-    assert_int_equal(hx_cuda_fp32_per_sm(8, 6), 128); /* GA10x */
-    assert_int_equal(hx_cuda_fp32_per_sm(8, 9), 128); /* Ada */
-    assert_int_equal(hx_cuda_fp32_per_sm(9, 0), 128); /* H100/H200 */
+    assert_int_equal(hx_nvidia_fp32_per_sm(7, 5), 64);
+    assert_int_equal(hx_nvidia_fp32_per_sm(8, 0), 64);  /* A100 */
+    assert_int_equal(hx_nvidia_fp32_per_sm(8, 6), 128); /* GA10x */
+    assert_int_equal(hx_nvidia_fp32_per_sm(8, 9), 128); /* Ada */
+    assert_int_equal(hx_nvidia_fp32_per_sm(9, 0), 128); /* H100/H200 */
     hx_cuda_device d = {.mem_clock_khz = 2619000, .mem_bus_bits = 5120};
     /* 2 x 2.619 GHz x 640 bytes = 3.352 TB/s (H100 SXM) */
     assert_near(hx_cuda_peak_bandwidth(&d), 3.35232e12, 1e6);

@@ -6,9 +6,9 @@
 #include "hx_test.h"
 
 #ifdef HETERO_HAVE_CUDA
-#include "hetero/cuda.h"
-#include "hetero/error.h"
-#include "hetero/measure.h"
+#include "hetero/core/error.h"
+#include "hetero/cuda/cuda.h"
+#include "hetero/engine/backends.h"
 
 static void devices_are_described(void **state) {
     (void)state;

@@ -2,8 +2,8 @@
  * test_device_select.c - the --device grammar over made-up device lists: types, P:D, name parts,
  * the default choice, and the exit-3 messages that list what exists.
  */
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 #include "hx_test.h"
 
 static hx_ocl_device fake(unsigned p, unsigned d, const char *name, cl_device_type type) {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
 #include "hx_test.h"
 
 static void fake_survey(hx_survey *s, const char *gpu_driver) {

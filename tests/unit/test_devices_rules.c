@@ -4,8 +4,8 @@
  */
 #include <stdlib.h>
 
-#include "hetero/error.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/survey/survey.h"
 #include "hx_test.h"
 
 static void classify(bool host, const char *type, unsigned cores, unsigned lanes, unsigned numa,

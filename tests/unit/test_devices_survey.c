@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/survey.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/survey/survey.h"
 #include "hx_test.h"
 
 static void host_record_is_sane(void **state) {

@@ -1,7 +1,7 @@
 /*
  * test_fit.c - the scaling laws and their fits on synthetic timings with known answers.
  */
-#include "hetero/fit.h"
+#include "hetero/core/fit.h"
 #include "hx_test.h"
 
 static void amdahl_and_gustafson_formulas(void **state) {

@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
+#include "hetero/core/error.h"
+#include "hetero/io/bench.h"
 #include "hx_test.h"
-#include "io/bench.h"
-#include "io/io.h"
+#include "io/internal.h"
 
 /* Messages of 10 bytes due every 1 ms from t = 0.  The server answers the first two on time,
  * then stalls for 100 ms and delivers the backlog at once at t = 0.102.  Measured from the
@@ -156,7 +156,7 @@ static void bench_point_attributes_server_cpu(void **state) {
     hx_io_load cfg = small_load(0, 4);
     cfg.host = NULL;
     hx_io_bench_row row;
-    assert_int_equal(hx_io_bench_point("nonblocking-poll", &cfg, &row), HX_OK);
+    assert_int_equal(hx_io_bench_point("nonblocking-poll", 0, 0, &cfg, &row), HX_OK);
     /* the busy loop spins the whole window: its CPU is most of it (not a timing: a share) */
     assert_true(row.server_cpu > 0.0);
     double cores = (double)sysconf(_SC_NPROCESSORS_ONLN);
@@ -178,7 +178,7 @@ static void models_serve_more_connections_than_fd_setsize(void **state) {
         cfg.host = NULL;
         cfg.duration = 0.1;
         hx_io_bench_row row;
-        int st = hx_io_bench_point(models[m], &cfg, &row);
+        int st = hx_io_bench_point(models[m], 0, 0, &cfg, &row);
         if (st == HX_ERR_MISSING) /* io_uring disabled in this kernel */
             continue;
         if (st != HX_OK)
@@ -194,7 +194,7 @@ static void bench_point_unknown_model_fails_cleanly(void **state) {
     hx_io_load cfg = small_load(0, 1);
     cfg.host = NULL;
     hx_io_bench_row row;
-    assert_int_equal(hx_io_bench_point("kqueue", &cfg, &row), HX_ERR_USAGE);
+    assert_int_equal(hx_io_bench_point("kqueue", 0, 0, &cfg, &row), HX_ERR_USAGE);
     assert_contains(row.error, "kqueue");
 }
 

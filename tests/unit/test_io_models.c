@@ -2,7 +2,8 @@
  * test_io_models.c - every IO model's echo server, in this process, against clients that
  * misbehave in the ways real ones do: messages larger than the server's buffer, 50 clients at
  * once, a client that sends half a message and vanishes, a client that does not read for a
- * while (so the server's writes go partial), and select past FD_SETSIZE.
+ * while (so the server's writes go partial), and select past FD_SETSIZE; the coroutine
+ * switch itself, auto's choice and the workers' range.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/timer.h"
+#include "hetero/core/error.h"
+#include "hetero/core/timer.h"
 #include "hx_test.h"
-#include "io/io.h"
+#include "io/internal.h"
 
 #define CLIENT_TIMEOUT_S 20.0
 
@@ -62,7 +63,7 @@ typedef struct stall {
 static bool stalling(const stall *st, double elapsed) {
     if (!st || elapsed >= st->max_s)
         return false;
-    return !st->until_partial || atomic_load(&hx_io_partial_writes) == st->partial_base;
+    return !st->until_partial || hx_io_partial_write_count() == st->partial_base;
 }
 
 /* Drive all clients at once with poll until every echo is back (or the time is up). */
@@ -189,15 +190,16 @@ static void slow_reader(const char *model) {
     /* The readiness models send non-blocking: their sends must hit a full socket, and the
      * client reads again only once they have.  (The blocking ones block in send() instead;
      * AIO and io_uring hand the wait to others: for them the client just pauses 300 ms.) */
-    static const char *const nonblocking[] = {"nonblocking-poll", "select", "poll", "epoll-lt",
-                                              "epoll-et",         "sigio",  NULL};
-    stall st = {.max_s = 0.3, .partial_base = atomic_load(&hx_io_partial_writes)};
+    static const char *const nonblocking[] = {
+        "nonblocking-poll", "select",    "poll", "epoll-lt", "epoll-et", "auto", "sigio",
+        "epoll-threads",    "coroutine", NULL}; /* epoll-reuseport counts in its children */
+    stall st = {.max_s = 0.3, .partial_base = hx_io_partial_write_count()};
     for (size_t i = 0; nonblocking[i]; i++)
         if (strcmp(model, nonblocking[i]) == 0)
             st = (stall){.max_s = 10.0, .until_partial = true, .partial_base = st.partial_base};
     run_clients(cl, 2, &st); /* the second one must not wait for the stalled first */
     if (st.until_partial)
-        assert_true(atomic_load(&hx_io_partial_writes) > st.partial_base);
+        assert_true(hx_io_partial_write_count() > st.partial_base);
     close(cl[0].fd);
     close(cl[1].fd);
     assert_int_equal(hx_io_server_stop(s), HX_OK);
@@ -257,6 +259,10 @@ MODEL_TESTS(epoll_et, "epoll-et")
 MODEL_TESTS(sigio, "sigio")
 MODEL_TESTS(posix_aio, "posix-aio")
 MODEL_TESTS(io_uring, "io_uring")
+MODEL_TESTS(auto_model, "auto")
+MODEL_TESTS(epoll_reuseport, "epoll-reuseport")
+MODEL_TESTS(epoll_threads, "epoll-threads")
+MODEL_TESTS(coroutine, "coroutine")
 
 /* select(): a connection that lands on fd >= FD_SETSIZE is refused (closed, counted), the
  * server keeps serving the ones it can, and nothing is corrupted (ASan would see it). */
@@ -287,7 +293,7 @@ static void select_refuses_fds_past_fd_setsize(void **state) {
     send(high, &byte, 1, MSG_NOSIGNAL);
     assert_true(recv(high, &byte, 1, 0) <= 0); /* closed by the server, not echoed */
     close(high);
-    assert_true(atomic_load(&s->refused) >= 1);
+    assert_true(atomic_load(&s->count->refused) >= 1);
     for (size_t i = 0; i < nfill; i++)
         close(filler[i]);
     client c = {.fd = connect_to(hx_io_server_port(s), 0), .id = 3, .len = 10000};
@@ -325,7 +331,7 @@ static void sigio_survives_signal_queue_overflow(void **state) {
     run_clients(cl, N, NULL);
     for (size_t i = 0; i < N; i++)
         close(cl[i].fd);
-    uint64_t rescans = atomic_load(&s->rescans);
+    uint64_t rescans = atomic_load(&s->count->rescans);
     assert_int_equal(hx_io_server_stop(s), HX_OK);
     setrlimit(RLIMIT_SIGPENDING, &old);
     assert_true(rescans > 0); /* the overflow path was taken */
@@ -339,6 +345,80 @@ static void unknown_model_names_the_models(void **state) {
     assert_contains(hx_error_message(), "epoll-et");
     assert_int_equal(hx_io_server_start("poll", "not-an-ip", 0, &s), HX_ERR_USAGE);
     assert_contains(hx_error_message(), "not-an-ip");
+}
+
+/* Two coroutines yield in turn: each resumes where it left off, with its own stack. */
+typedef struct trace {
+    char log[64];
+    size_t n;
+} trace;
+
+typedef struct coro_arg {
+    trace *t;
+    char name;
+} coro_arg;
+
+static void three_steps(void *arg) {
+    coro_arg *a = arg;
+    for (int i = 0; i < 3; i++) {
+        char local = (char)(a->name + i); /* lives on this coroutine's stack across yields */
+        hx_io_coro_yield();
+        a->t->log[a->t->n++] = local;
+    }
+}
+
+static void coroutines_interleave(void **state) {
+    (void)state;
+    for (int uc = 0; uc < 2; uc++) {
+        trace t = {.n = 0};
+        coro_arg a = {&t, 'a'}, b = {&t, 'A'};
+        hx_io_coro *x = uc ? hx_io_coro_new_ucontext(64 * 1024, three_steps, &a)
+                           : hx_io_coro_new(64 * 1024, three_steps, &a);
+        hx_io_coro *y = uc ? hx_io_coro_new_ucontext(64 * 1024, three_steps, &b)
+                           : hx_io_coro_new(64 * 1024, three_steps, &b);
+        assert_non_null(x);
+        assert_non_null(y);
+        int alive = 0;
+        for (int round = 0; round < 4; round++) {
+            alive = hx_io_coro_resume(x) + hx_io_coro_resume(y);
+            if (round < 3)
+                assert_int_equal(alive, 2);
+        }
+        assert_int_equal(alive, 0); /* both finished on the fourth resume */
+        assert_false(hx_io_coro_resume(x));
+        t.log[t.n] = 0;
+        assert_string_equal(t.log, "aAbBcC");
+        hx_io_coro_free(x);
+        hx_io_coro_free(y);
+    }
+    hx_io_coro_pool_drain();
+}
+
+static void auto_follows_hetero_io_force(void **state) {
+    (void)state;
+    const char *m = NULL;
+    unsetenv("HETERO_IO_FORCE");
+    assert_int_equal(hx_io_auto_choice(&m), HX_OK);
+    assert_string_equal(m, "epoll-et"); /* every kernel this runs on has epoll */
+    setenv("HETERO_IO_FORCE", "select", 1);
+    assert_int_equal(hx_io_auto_choice(&m), HX_OK);
+    assert_string_equal(m, "select");
+    setenv("HETERO_IO_FORCE", "devpoll", 1);
+    assert_int_equal(hx_io_auto_choice(&m), HX_ERR_USAGE);
+    assert_contains(hx_error_message(), "devpoll");
+    unsetenv("HETERO_IO_FORCE");
+}
+
+static void workers_are_checked(void **state) {
+    (void)state;
+    hx_io_server *s = NULL;
+    hx_io_server_config c = {.model = "epoll-threads", .workers = HX_IO_MAX_WORKERS + 1};
+    assert_int_equal(hx_io_server_open(&c, &s), HX_ERR_USAGE);
+    assert_contains(hx_error_message(), "--workers");
+    c = (hx_io_server_config){.model = "epoll-et", .workers = 8};
+    assert_int_equal(hx_io_server_open(&c, &s), HX_OK);
+    assert_int_equal(hx_io_server_workers(s), 1); /* a single-loop model ignores workers */
+    assert_int_equal(hx_io_server_stop(s), HX_OK);
 }
 
 #define MODEL_CASES(fn)                                                                            \
@@ -357,6 +437,13 @@ int main(void) {
         MODEL_CASES(sigio),
         MODEL_CASES(posix_aio),
         MODEL_CASES(io_uring),
+        MODEL_CASES(auto_model),
+        MODEL_CASES(epoll_reuseport),
+        MODEL_CASES(epoll_threads),
+        MODEL_CASES(coroutine),
+        cmocka_unit_test(coroutines_interleave),
+        cmocka_unit_test(auto_follows_hetero_io_force),
+        cmocka_unit_test(workers_are_checked),
         cmocka_unit_test(select_refuses_fds_past_fd_setsize),
         cmocka_unit_test(sigio_survives_signal_queue_overflow),
         cmocka_unit_test(unknown_model_names_the_models),

@@ -12,9 +12,9 @@
 #include "hx_test.h"
 #include "workloads/sgemm.h"
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/workload.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/workloads/workload.h"
 
 /* What NVIDIA's driver reports (docs/gpu.md): OpenCL 3.0, C 1.2 plus 3.0 without the optional
  * atomics features, coarse-grain buffer SVM only. */

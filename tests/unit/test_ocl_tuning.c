@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
 #include "hx_test.h"
 
 static char dir[256], path[512];

@@ -1,9 +1,9 @@
 /*
  * test_parse.c - the strict value parsers: every accepted form and every rejected one.
  */
-#include "hetero/error.h"
-#include "hetero/output.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/output.h"
+#include "hetero/core/parse.h"
 #include "hx_test.h"
 
 static void sizes_accept_plain_and_binary_suffixes(void **state) {

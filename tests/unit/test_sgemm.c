@@ -10,9 +10,9 @@
  *   - every OpenCL tile configuration (forced with HETERO_SGEMM_OCL, local-memory ones too: PoCL
  *     runs them, it just gains nothing) verifies at awkward sizes, in buffer and zero-copy mode.
  */
-#include "hetero/cpu.h"
-#include "hetero/measure.h"
-#include "hetero/rng.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/rng.h"
+#include "hetero/engine/measure.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 #include "workloads/sgemm.h"
@@ -150,9 +150,9 @@ static void every_ocl_configuration_verifies(void **state) {
         setenv("HETERO_SGEMM_OCL", hx_sgemm_ocl_config_name(i), 1);
         const hx_mem_mode modes[] = {HX_MEM_BUFFER, HX_MEM_ZERO_COPY};
         for (size_t m = 0; m < 2; m++) {
-            if (!hx_mem_supported(ocl.session.dev, modes[m]))
+            if (!hx_mem_supported(ocl.session->dev, modes[m]))
                 continue;
-            hx_target t = {.session = &ocl.session, .mem = modes[m]};
+            hx_target t = {.session = ocl.session, .mem = modes[m]};
             for (size_t s = 0; s < sizeof ocl_sizes / sizeof ocl_sizes[0]; s++)
                 run_one(HX_BACKEND_OPENCL, 0, &t, ocl_sizes[s], 1);
         }
@@ -167,8 +167,9 @@ static void an_unknown_configuration_is_refused(void **state) {
     hx_instance in;
     assert_int_equal(hx_instance_init(&in, w, 8, 1, 1, NULL), HX_OK);
     hx_ocl_job job;
-    assert_int_equal(hx_ocl_job_start(&job, &ocl.session, w->ocl, &in.problem, HX_MEM_BUFFER),
-                     HX_ERR_USAGE);
+    assert_int_equal(
+        hx_ocl_job_start(&job, ocl.session, w->ocl, &in.problem, in.problem.size, HX_MEM_BUFFER),
+        HX_ERR_USAGE);
     assert_non_null(strstr(hx_error_message(), "packed-99x99"));
     assert_non_null(strstr(hx_error_message(), hx_sgemm_ocl_config_name(0)));
     hx_instance_free(&in);

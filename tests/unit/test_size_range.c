@@ -1,8 +1,8 @@
 /*
  * test_size_range.c - geometric size ranges for `hetero scale --sizes`, valid and invalid.
  */
-#include "hetero/error.h"
-#include "hetero/parse.h"
+#include "hetero/core/error.h"
+#include "hetero/core/parse.h"
 #include "hx_test.h"
 
 static void factor_two_is_the_default(void **state) {

@@ -2,7 +2,7 @@
  * test_stats.c - median/min/max/mean/stddev and quantiles on samples with known answers.
  */
 
-#include "hetero/stats.h"
+#include "hetero/core/stats.h"
 #include "hx_test.h"
 
 static void odd_count_median_is_middle_value(void **state) {

@@ -5,9 +5,10 @@
  */
 #include <stdio.h>
 
-#include "hetero/error.h"
-#include "hetero/ocl.h"
-#include "hetero/svm.h"
+#include "hetero/core/error.h"
+#include "hetero/ocl/ocl.h"
+#include "hetero/ocl/svm.h"
+#include "hetero/workloads/workload.h"
 #include "hx_test.h"
 
 static hx_ocl_device fake_device(cl_device_svm_capabilities svm, bool c11_atomics) {
@@ -87,12 +88,12 @@ static void job_refuses_missing_mode_with_exit_3(void **state) {
     hx_ocl_binding b = {.file = "vecadd.cl", .prepare = never_prepare};
     hx_ocl_job job;
     hx_error_clear();
-    assert_int_equal(hx_ocl_job_start(&job, &s, &b, &p, HX_MEM_SVM_FINE), HX_ERR_MISSING);
+    assert_int_equal(hx_ocl_job_start(&job, &s, &b, &p, p.size, HX_MEM_SVM_FINE), HX_ERR_MISSING);
     assert_contains(hx_error_message(), "no svm-fine memory");
     assert_contains(hx_error_message(), "coarse-grain buffer");
     b.needs_c11_atomics = true;
     hx_error_clear();
-    assert_int_equal(hx_ocl_job_start(&job, &s, &b, &p, HX_MEM_BUFFER), HX_ERR_MISSING);
+    assert_int_equal(hx_ocl_job_start(&job, &s, &b, &p, p.size, HX_MEM_BUFFER), HX_ERR_MISSING);
     assert_contains(hx_error_message(), "device-scope atomics");
 }
 

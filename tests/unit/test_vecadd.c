@@ -4,9 +4,9 @@
  * OpenCL memory mode the device has; each verified by measure.c against serial and spot-checked
  * against values computed here.
  */
-#include "hetero/cpu.h"
-#include "hetero/measure.h"
-#include "hetero/rng.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/rng.h"
+#include "hetero/engine/measure.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
@@ -71,9 +71,9 @@ static void asking_for_more_simd_than_the_cpu_has_is_refused(void **state) {
 static void opencl_in_every_memory_mode(void **state) {
     (void)state;
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session.dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = &ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
         run_backend(HX_BACKEND_OPENCL, &t);
     }
 }

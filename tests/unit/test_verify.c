@@ -2,7 +2,7 @@
  * test_verify.c - tolerance checks accept correctly rounded results and reject a single
  * corrupted element, NaN poison, and integer differences.
  */
-#include "hetero/verify.h"
+#include "hetero/core/verify.h"
 #include "hx_test.h"
 
 #include <float.h>

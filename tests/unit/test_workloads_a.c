@@ -7,9 +7,9 @@
  * measure.c against serial and spot-checked against values computed here from the input
  * generator; and each tolerance is shown to reject an output with ONE element corrupted.
  */
-#include "hetero/cpu.h"
-#include "hetero/measure.h"
-#include "hetero/rng.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/rng.h"
+#include "hetero/engine/backends.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
@@ -171,9 +171,9 @@ static void blas_backend(void **state) {
 static void opencl_in_every_memory_mode(void **state) {
     (void)state;
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session.dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = &ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
         run_all(HX_BACKEND_OPENCL, &t, 1);
     }
 }

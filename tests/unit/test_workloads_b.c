@@ -4,11 +4,11 @@
  * against serial; spot checks computed here, independently of the workload code; and for each
  * workload a proof that its tolerance rejects a result with one element corrupted.
  */
-#include "hetero/cpu.h"
-#include "hetero/histogram.h"
-#include "hetero/mandelbrot.h"
-#include "hetero/measure.h"
-#include "hetero/rng.h"
+#include "hetero/core/cpu.h"
+#include "hetero/core/rng.h"
+#include "hetero/engine/measure.h"
+#include "hetero/workloads/histogram.h"
+#include "hetero/workloads/mandelbrot.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
@@ -57,9 +57,9 @@ static void every_backend(hx_instance *in, const char *name, uint64_t size, cons
     hx_cpu_set_simd(best);
     measure_verified(in, HX_BACKEND_OMP, NULL);
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session.dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = &ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
         measure_verified(in, HX_BACKEND_OPENCL, &t);
     }
 }

@@ -9,9 +9,9 @@
  *   - --mem=auto picks zero-copy on such a device, and a device without host-unified memory has
  *     no zero-copy mode.
  */
-#include "hetero/alloc.h"
-#include "hetero/measure.h"
-#include "hetero/rng.h"
+#include "hetero/core/alloc.h"
+#include "hetero/core/rng.h"
+#include "hetero/engine/measure.h"
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 #include "workloads/vecadd.h"
@@ -21,7 +21,7 @@ static hx_test_ocl ocl;
 static int open_ocl(void **state) {
     (void)state;
     hx_test_ocl_open(&ocl);
-    if (!ocl.session.dev->host_unified) {
+    if (!ocl.session->dev->host_unified) {
         fprintf(stderr, "the OpenCL CPU device has no host-unified memory: skipping\n");
         hx_test_ocl_close(&ocl);
         exit(77);
@@ -50,8 +50,9 @@ static void vecadd_runs_in_the_workloads_own_arrays(void **state) {
     assert_int_equal(hx_instance_init(&in, w, 100003, 9, 1, NULL), HX_OK);
     const vecadd_data *d = in.problem.data;
     hx_ocl_job job;
-    assert_int_equal(hx_ocl_job_start(&job, &ocl.session, w->ocl, &in.problem, HX_MEM_ZERO_COPY),
-                     HX_OK);
+    assert_int_equal(
+        hx_ocl_job_start(&job, ocl.session, w->ocl, &in.problem, in.problem.size, HX_MEM_ZERO_COPY),
+        HX_OK);
     for (int run = 0; run < 3; run++) {
         memset(in.out, 0xFF, in.problem.out_bytes);
         double k, e;
@@ -123,7 +124,8 @@ static void unaligned_and_written_inputs_are_copied_never_changed(void **state) 
     memcpy(a_before, odd_a, odd_n * sizeof(float));
     hx_problem p = {.size = odd_n};
     hx_ocl_job job;
-    assert_int_equal(hx_ocl_job_start(&job, &ocl.session, &odd, &p, HX_MEM_ZERO_COPY), HX_OK);
+    assert_int_equal(hx_ocl_job_start(&job, ocl.session, &odd, &p, p.size, HX_MEM_ZERO_COPY),
+                     HX_OK);
     for (int run = 0; run < 3; run++) {
         memset(c, 0xFF, odd_n * sizeof(float));
         double k, e;
@@ -143,9 +145,9 @@ static void unaligned_and_written_inputs_are_copied_never_changed(void **state) 
 
 static void auto_picks_zero_copy_only_with_host_unified_memory(void **state) {
     (void)state;
-    assert_true(hx_mem_supported(ocl.session.dev, HX_MEM_ZERO_COPY));
-    assert_int_equal(hx_mem_best(ocl.session.dev), HX_MEM_ZERO_COPY);
-    hx_ocl_device discrete = *ocl.session.dev;
+    assert_true(hx_mem_supported(ocl.session->dev, HX_MEM_ZERO_COPY));
+    assert_int_equal(hx_mem_best(ocl.session->dev), HX_MEM_ZERO_COPY);
+    hx_ocl_device discrete = *ocl.session->dev;
     discrete.host_unified = false;
     assert_false(hx_mem_supported(&discrete, HX_MEM_ZERO_COPY));
     assert_int_not_equal(hx_mem_best(&discrete), HX_MEM_ZERO_COPY);

@@ -1,0 +1,119 @@
+/*
+ * test_lab.c - `hetero lab` end to end: the list's shape, every lab's run at its smallest size
+ * writing the reports it promises (each parses as JSON with a schema), check's verdict lines,
+ * and bad input.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hx_test.h"
+
+static char dir[256];
+
+static int make_dir(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/hx-lab-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state) {
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void list_has_a_header_and_one_lab_a_line(void **state) {
+    (void)state;
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "lab list"), 0);
+    assert_int_equal(p.status, 0);
+    char *save = NULL, *line = strtok_r(p.out, "\n", &save);
+    assert_non_null(line);
+    assert_true(strncmp(line, "NAME", 4) == 0);
+    assert_contains(line, "NEEDS");
+    assert_contains(line, "AVAILABLE");
+    size_t labs = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char name[64], needs[16], avail[8];
+        assert_int_equal(sscanf(line, "%63s %15s %7s", name, needs, avail), 3);
+        assert_true(strcmp(needs, "none") == 0 || strcmp(needs, "gpu") == 0 ||
+                    strcmp(needs, "mpi") == 0 || strcmp(needs, "numa2") == 0);
+        assert_true(strcmp(avail, "yes") == 0 || strcmp(avail, "no") == 0);
+        labs++;
+    }
+    assert_true(labs >= 1);
+    hx_proc_free(&p);
+}
+
+/* Every lab's run writes a parseable report per step into its folder. */
+static void every_lab_runs_and_writes_its_reports(void **state) {
+    (void)state;
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "lab list"), 0);
+    char *save = NULL, *line = strtok_r(p.out, "\n", &save);
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char name[64], out[320];
+        sscanf(line, "%63s", name);
+        snprintf(out, sizeof out, "%s/%s", dir, name);
+        hx_proc run;
+        assert_int_equal(hx_run_hetero_cmd(&run, "lab run %s --dir=%s", name, out), 0);
+        if (run.status != 0)
+            print_error("lab run %s: exit %d\n%s\n", name, run.status, run.err);
+        assert_int_equal(run.status, 0);
+        assert_contains(run.out, "reports and logs in");
+        char ls[512];
+        snprintf(ls, sizeof ls, "ls %s/*.json | wc -l", out);
+        FILE *f = popen(ls, "r");
+        int reports = 0;
+        assert_int_equal(fscanf(f, "%d", &reports), 1);
+        pclose(f);
+        assert_true(reports >= 1);
+        hx_proc_free(&run);
+    }
+    hx_proc_free(&p);
+}
+
+static void check_prints_a_verdict_per_shape(void **state) {
+    (void)state;
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "lab check flynn --dir=%s/check", dir), 0);
+    assert_int_equal(p.status, 0);
+    assert_contains(p.out, "machine: ");
+    assert_contains(p.out, "MISD for redundancy");
+    size_t verdicts = 0;
+    for (const char *s = p.out; (s = strstr(s, "\n  ")); s++)
+        verdicts++;
+    assert_true(verdicts >= 5);
+    hx_proc_free(&p);
+}
+
+static void bad_input_is_one_line_and_exit_2(void **state) {
+    (void)state;
+    const char *bad[] = {"lab",
+                         "lab bogus",
+                         "lab run",
+                         "lab run nosuchlab",
+                         "lab list extra",
+                         "lab check flynn extra",
+                         "lab list --fast"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hx_proc p;
+        assert_int_equal(hx_run_hetero_cmd(&p, "%s", bad[i]), 0);
+        if (p.status != 2)
+            print_error("%s: exit %d: %s\n", bad[i], p.status, p.err);
+        assert_int_equal(p.status, 2);
+        assert_int_equal(hx_count_lines(p.err), 1);
+        hx_proc_free(&p);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(list_has_a_header_and_one_lab_a_line),
+        cmocka_unit_test(every_lab_runs_and_writes_its_reports),
+        cmocka_unit_test(check_prints_a_verdict_per_shape),
+        cmocka_unit_test(bad_input_is_one_line_and_exit_2),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
