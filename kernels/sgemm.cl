@@ -59,8 +59,30 @@
 #define vloadv     CAT(vload, VW)
 #define vstorev    CAT(vstore, VW)
 
+static void zero_tile(__private floatv acc[MR][NV]) {
+#pragma unroll
+    for (uint r = 0; r < MR; r++)
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            acc[r][q] = (floatv)(0.0f);
+}
+
+/* One k of the register tile: acc[r][q] += a[r] * b[q], the value of A broadcast over the vector
+ * of B, with fma (mad would let PoCL split it into a multiply and an add: half the rate). */
+static void outer_product(__private floatv acc[MR][NV], __private const float *a,
+                          __private const floatv *b) {
+#pragma unroll
+    for (uint r = 0; r < MR; r++) {
+        const floatv av = (floatv)(a[r]);
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            acc[r][q] = fma(av, b[q], acc[r][q]);
+    }
+}
+
 /* Row r of the item's tile: NV vectors into c (row-major, n columns), the part inside n only. */
-static void store_row(__global float *restrict c, uint n, uint row, uint col, const floatv *v) {
+static void store_row(__global float *restrict c, uint n, uint row, uint col,
+                      __private const floatv *v) {
     if (row >= n)
         return;
     __global float *dst = c + (size_t)row * n + col;
@@ -115,23 +137,17 @@ __kernel void sgemm_tile(__global const float *restrict ap, __global const float
     const __global float *a = ap + (size_t)pi * n * MR;
     const __global float *b = bp + (size_t)pj * n * NR;
     floatv acc[MR][NV];
-#pragma unroll
-    for (uint r = 0; r < MR; r++)
-#pragma unroll
-        for (uint q = 0; q < NV; q++)
-            acc[r][q] = (floatv)(0.0f);
+    zero_tile(acc);
     for (uint k = 0; k < n; k++, a += MR, b += NR) {
+        float av[MR];
         floatv bv[NV];
+#pragma unroll
+        for (uint r = 0; r < MR; r++)
+            av[r] = a[r];
 #pragma unroll
         for (uint q = 0; q < NV; q++)
             bv[q] = vloadv(q, b);
-#pragma unroll
-        for (uint r = 0; r < MR; r++) {
-            const floatv av = (floatv)(a[r]);
-#pragma unroll
-            for (uint q = 0; q < NV; q++)
-                acc[r][q] = fma(av, bv[q], acc[r][q]);
-        }
+        outer_product(acc, av, bv);
     }
 #pragma unroll
     for (uint r = 0; r < MR; r++)
@@ -152,11 +168,7 @@ sgemm_local(__global const float *restrict a, __global const float *restrict b,
     const uint row0 = get_group_id(1) * BM, col0 = get_group_id(0) * BN;
     const uint flat = ty * TX + tx;
     floatv acc[MR][NV];
-#pragma unroll
-    for (uint r = 0; r < MR; r++)
-#pragma unroll
-        for (uint q = 0; q < NV; q++)
-            acc[r][q] = (floatv)(0.0f);
+    zero_tile(acc);
 
     for (uint k0 = 0; k0 < n; k0 += BK) {
         const bool interior = row0 + BM <= n && col0 + BN <= n && k0 + BK <= n;
@@ -173,17 +185,15 @@ sgemm_local(__global const float *restrict a, __global const float *restrict b,
         barrier(CLK_LOCAL_MEM_FENCE);
 #pragma unroll
         for (uint k = 0; k < BK; k++) {
+            float av[MR];
             floatv bv[NV];
+#pragma unroll
+            for (uint r = 0; r < MR; r++)
+                av[r] = a_tile[k * BM + ty * MR + r];
 #pragma unroll
             for (uint q = 0; q < NV; q++)
                 bv[q] = vloadv(q, b_tile + k * BN + tx * NR);
-#pragma unroll
-            for (uint r = 0; r < MR; r++) {
-                const floatv av = (floatv)(a_tile[k * BM + ty * MR + r]);
-#pragma unroll
-                for (uint q = 0; q < NV; q++)
-                    acc[r][q] = fma(av, bv[q], acc[r][q]);
-            }
+            outer_product(acc, av, bv);
         }
         barrier(CLK_LOCAL_MEM_FENCE); /* the tiles are overwritten next slice */
     }

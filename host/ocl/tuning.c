@@ -10,36 +10,23 @@
  * The identity is "platform|device name|driver version|device version", so another driver or
  * another machine sharing the home directory gets its own line; the hash makes lines easy to
  * compare by eye and the full identity rules out collisions.  A write replaces the matching line
- * and renames a temporary file over the old one, so a reader never sees half a file and two
- * processes tuning at once leave one complete file (the last one's).
+ * and renames a temporary file over the old one (hx_output), so a reader never sees half a file
+ * and two processes tuning at once leave one complete file (the last one's).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "hetero/core/cache_dir.h"
 #include "hetero/core/error.h"
+#include "hetero/core/output.h"
 #include "hetero/ocl/ocl.h"
 
 #define HEADER "hetero-ocl-tuning 1"
 #define LINE   2048
 
 int hx_ocl_tuning_path(char *buf, size_t len) {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/') /* the XDG spec: relative paths are ignored */
-        n = snprintf(buf, len, "%s/hetero/ocl-tuning.txt", xdg);
-    else if (home && *home)
-        n = snprintf(buf, len, "%s/.cache/hetero/ocl-tuning.txt", home);
-    else
-        return hx_fail(HX_ERR_RUNTIME, "no cache directory: neither XDG_CACHE_HOME nor HOME set");
-    if (n < 0 || (size_t)n >= len)
-        return hx_fail(HX_ERR_RUNTIME, "cache path too long");
-    return HX_OK;
+    return hx_cache_file("ocl-tuning.txt", buf, len);
 }
 
 /* "platform|name|driver|version", with no tab or newline (it is one field of a line). */
@@ -103,27 +90,6 @@ int hx_ocl_tuning_get(const hx_ocl_device *d, const char *what, char *value, siz
     return status;
 }
 
-/* mkdir -p of the directory part of path. */
-static int make_parent_dirs(const char *path) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return HX_OK;
-    *slash = '\0';
-    for (char *p = dir + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        const char keep = *p;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return hx_fail(HX_ERR_RUNTIME, "cannot create %s: %s", dir, strerror(errno));
-        *p = keep;
-        if (keep == '\0')
-            return HX_OK;
-    }
-}
-
 /* Copy the value lines of the old file (if any) to out, except the one for (what, key). */
 static void copy_other_lines(const char *path, FILE *out, const char *what, const char *key) {
     FILE *in = fopen(path, "r");
@@ -146,24 +112,15 @@ static void copy_other_lines(const char *path, FILE *out, const char *what, cons
 }
 
 int hx_ocl_tuning_put(const hx_ocl_device *d, const char *what, const char *value) {
-    char path[4096], tmp[4200], id[1100], key[32];
+    char path[4096], id[1100], key[32];
     HX_TRY(hx_ocl_tuning_path(path, sizeof path));
-    HX_TRY(make_parent_dirs(path));
+    HX_TRY(hx_make_parent_dirs(path));
     identity(d, id, sizeof id);
     snprintf(key, sizeof key, "%016" PRIx64, fnv1a(id));
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *out = fopen(tmp, "w");
-    if (!out)
-        return hx_fail(HX_ERR_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
-    fprintf(out, "%s\n", HEADER);
-    copy_other_lines(path, out, what, key);
-    fprintf(out, "%s\t%s\t%s\t%s\n", what, key, value, id);
-    bool ok = !ferror(out);
-    ok &= fclose(out) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return hx_fail(HX_ERR_RUNTIME, "cannot write %s: %s", path, strerror(e));
-    }
-    return HX_OK;
+    hx_output out; /* a temporary file renamed over the old one at commit */
+    HX_TRY(hx_output_open(&out, path));
+    fprintf(out.fp, "%s\n", HEADER);
+    copy_other_lines(path, out.fp, what, key);
+    fprintf(out.fp, "%s\t%s\t%s\t%s\n", what, key, value, id);
+    return hx_output_commit(&out);
 }
