@@ -105,8 +105,7 @@ static void blocking_follows_the_rules(void **state) {
     assert_true(free_.kc > 20);
 }
 
-/* ---- OpenCL tile configurations ----------------------------------------------------------------
- */
+/* ---- OpenCL tile configurations -------------------------------------------------------------- */
 
 static hx_test_ocl ocl;
 
