@@ -326,15 +326,25 @@ static int wrap(hx_ocl_job *job, hx_ocl_mem *m, void *p) {
     return HX_OK;
 }
 
-/* Map all of m (blocking), and copy to or from the host array `p` only when the map is not p
- * itself; unmap.  to_device: p -> m, else m -> p. */
+/* Map all of m and copy to or from the host array p only when the map is not p itself; unmap.
+ * to_device (p -> m): the map is not waited for when it is p - the host has nothing to write, and
+ * the in-order queue puts the unmap, then the kernels, after it; a map elsewhere is waited for
+ * and filled.  From the device (m -> p): the map is waited for, as the host reads the result. */
 static int map_transfer(hx_ocl_job *job, hx_ocl_mem *m, void *p, bool to_device) {
     cl_command_queue q = job->session->queue;
     cl_int err;
-    void *mapped = clEnqueueMapBuffer(q, m->buffer, CL_TRUE, to_device ? CL_MAP_WRITE : CL_MAP_READ,
-                                      0, m->bytes, 0, NULL, NULL, &err);
+    cl_event mapped_ev = NULL;
+    void *mapped = clEnqueueMapBuffer(q, m->buffer, to_device ? CL_FALSE : CL_TRUE,
+                                      to_device ? CL_MAP_WRITE : CL_MAP_READ, 0, m->bytes, 0, NULL,
+                                      to_device ? &mapped_ev : NULL, &err);
     if (err != CL_SUCCESS)
         return hx_ocl_fail(err, "clEnqueueMapBuffer");
+    if (mapped != p && to_device)
+        err = clWaitForEvents(1, &mapped_ev);
+    if (mapped_ev)
+        clReleaseEvent(mapped_ev);
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clWaitForEvents (map)");
     if (mapped != p) {
         if (to_device)
             memcpy(mapped, p, m->bytes);
