@@ -14,9 +14,8 @@
  * k, the MR values of one column, contiguous) and B into micro-panels of NR = NV * VW columns
  * (for each k, NR values of one row), both padded with zeros to whole panels, as BLIS packs.
  * sgemm_tile then reads both as two contiguous streams: work-item (i, j) walks A's panel i and
- * B's panel j over all k.  Consecutive work-items of a group take consecutive row panels of the
- * same column panel, so the B panel (NR x n floats, 256 KiB at n = 2048) stays in the core's L2
- * while the group's items stream their A panels past it.
+ * B's panel j over all k.  A work-group is TX row panels x TY column panels; a CPU device runs
+ * its items one after the other on one core, so the group's A and B panels are reused from L2.
  *
  * SGEMM_LOCAL = 1 (GPUs): sgemm_local, the classic shared-memory kernel.  A work-group of
  * TX x TY items computes a (TY MR) x (TX NR) tile of C, walking k in slices of BK: the group
@@ -128,11 +127,11 @@ __kernel void sgemm_pack_b(__global const float *restrict b, __global float *res
 }
 
 /* Item (i, j) of the grid of tiles: C[i MR .., j NR ..] = A panel i x B panel j over all k.
- * Items past the last row panel (the grid is padded to whole work-groups) do nothing. */
+ * Items past the last panel (the grid is padded to whole work-groups) do nothing. */
 __kernel void sgemm_tile(__global const float *restrict ap, __global const float *restrict bp,
                          __global float *restrict c, const uint n) {
     const uint pi = get_global_id(0), pj = get_global_id(1);
-    if (pi * MR >= n)
+    if (pi * MR >= n || pj * NR >= n)
         return;
     const __global float *a = ap + (size_t)pi * n * MR;
     const __global float *b = bp + (size_t)pj * n * NR;

@@ -722,7 +722,7 @@ static void sgemm_blas(const hx_problem *p, void *out) {
  * kernels and run sgemm_tile on them with no barrier; "local" configurations (GPUs: CL_LOCAL)
  * stage k-slices in local memory in sgemm_local.  Which tile is fastest depends on the device
  * and its compiler (register count, how wide vectors are lowered), so the first run on a device
- * times every configuration of its kind at n = 1024 and keeps the fastest in the tuning file
+ * times every configuration of its kind at n = 2048 and keeps the fastest in the tuning file
  * (host/ocl/tuning.c, keyed by platform, device, driver and version): later runs read it.  The
  * tuning is announced on stderr, costs a kernel build per configuration (about a second each on
  * PoCL, once: PoCL caches binaries) and is not part of any timed run.  HETERO_SGEMM_OCL=NAME
@@ -734,30 +734,35 @@ static void sgemm_blas(const hx_problem *p, void *out) {
  * variant.
  */
 
-#define TUNING_KEY  "sgemm-tiles/1" /* bump when the kernels or the candidates change */
-#define TUNING_N    1024
-#define TUNING_REPS 5 /* rounds of timed runs */
+#define TUNING_KEY  "sgemm-tiles/2" /* bump when the kernels or the candidates change */
+#define TUNING_N    2048
+#define TUNING_REPS 3 /* rounds of timed runs, after one of warm-up */
 
 typedef struct sgemm_config {
     const char *name;
     bool local;          /* sgemm_local (else the packed kernels) */
     unsigned mr, nv, vw; /* the register tile: mr x (nv * vw) */
-    unsigned tx, ty, bk; /* local: work-group tx x ty items, k-slices of bk */
-    unsigned group;      /* packed: row panels per work-group */
+    unsigned tx, ty;     /* work-group: tx x ty items (packed: row panels x column panels) */
+    unsigned bk;         /* local: k-slices of bk */
 } sgemm_config;
 
-/* The candidates.  Packed: tiles that fill AVX-512's 32 vector registers (float16) or AVX2's
- * 16 (float8) with accumulators, as the CPU micro-kernels do.  Local: the 64 x 64 tile of 8 x 8
- * items, the 128 x 128 tile of 16 x 16 items that the CUDA kernel uses, and 4 x 4 per item. */
+/* The candidates.  Packed, named MRxNR-fVW-TXxTY: tiles that fill AVX-512's 32 vector registers
+ * with float16 accumulators (24 to 28 of them), or AVX2's 16 with float8 (12); work-groups of
+ * TX row panels x TY column panels, whose items PoCL runs one after the other on one core, so
+ * the group's TX A panels and TY B panels are reused from L2 (a group of 4 x 1 panels, reusing
+ * only B, ran at half the speed of 4 x 4 at n = 4096).  Local: the 64 x 64 tile of 8 x 8 items,
+ * the 128 x 128 tile of 16 x 16 items that the CUDA kernel uses, and 4 x 4 per item. */
 static const sgemm_config configs[] = {
-    {"packed-14x32-f16", false, 14, 2, 16, 0, 0, 0, 4},
-    {"packed-8x32-f16", false, 8, 2, 16, 0, 0, 0, 4},
-    {"packed-6x64-f16", false, 6, 4, 16, 0, 0, 0, 4},
-    {"packed-6x32-f8", false, 6, 4, 8, 0, 0, 0, 4},
-    {"packed-6x16-f8", false, 6, 2, 8, 0, 0, 0, 4},
-    {"local-64x64-8x8", true, 8, 1, 8, 8, 8, 16, 0},
-    {"local-128x128-8x8", true, 8, 1, 8, 16, 16, 8, 0},
-    {"local-64x64-4x4", true, 4, 1, 4, 16, 16, 16, 0},
+    {"packed-14x32-f16-4x4", false, 14, 2, 16, 4, 4, 0},
+    {"packed-6x64-f16-4x2", false, 6, 4, 16, 4, 2, 0},
+    {"packed-6x64-f16-4x4", false, 6, 4, 16, 4, 4, 0},
+    {"packed-6x64-f16-8x2", false, 6, 4, 16, 8, 2, 0},
+    {"packed-4x96-f16-4x2", false, 4, 6, 16, 4, 2, 0},
+    {"packed-6x32-f8-4x4", false, 6, 4, 8, 4, 4, 0},
+    {"packed-6x16-f8-4x4", false, 6, 2, 8, 4, 4, 0},
+    {"local-64x64-8x8", true, 8, 1, 8, 8, 8, 16},
+    {"local-128x128-8x8", true, 8, 1, 8, 16, 16, 8},
+    {"local-64x64-4x4", true, 4, 1, 4, 16, 16, 16},
 };
 #define NCONFIGS (sizeof configs / sizeof configs[0])
 
@@ -776,20 +781,17 @@ bool hx_sgemm_ocl_config_uses_local(size_t i) {
 const char *hx_sgemm_ocl_config_options(size_t i, char *buf, size_t len) {
     const sgemm_config *c = &configs[i < NCONFIGS ? i : 0];
     snprintf(buf, len, "-DSGEMM_LOCAL=%d -DMR=%u -DNV=%u -DVW=%u -DTX=%u -DTY=%u -DBK=%u",
-             c->local ? 1 : 0, c->mr, c->nv, c->vw, c->local ? c->tx : 1, c->local ? c->ty : 1,
-             c->local ? c->bk : 1);
+             c->local ? 1 : 0, c->mr, c->nv, c->vw, c->tx, c->ty, c->local ? c->bk : 1);
     return buf;
 }
 
 /* Why configuration c cannot run on d, or NULL. */
 static const char *unfit(const sgemm_config *c, const hx_ocl_device *d) {
-    if (c->local && (size_t)c->tx * c->ty > d->max_work_group)
+    if ((size_t)c->tx * c->ty > d->max_work_group)
         return "work-group larger than the device allows";
     if (c->local &&
         (cl_ulong)c->bk * (c->ty * c->mr + c->tx * c->nv * c->vw) * sizeof(float) > d->local_mem)
         return "more local memory than the device has";
-    if (!c->local && c->group > d->max_work_group)
-        return "work-group larger than the device allows";
     return NULL;
 }
 
@@ -847,9 +849,9 @@ static sgemm_plan plan_for(const sgemm_config *c, size_t n) {
     p.nsteps = 3;
     p.step[0] = (sgemm_launch){NULL, {round_up(n, 64), panels_a}, {64, 1}}; /* pack A */
     p.step[1] = (sgemm_launch){NULL, {panels_b * nr, n}, {nr, 1}};          /* pack B */
-    p.step[2] = (sgemm_launch){NULL,
-                               {round_up(panels_a, c->group), panels_b}, /* tiles */
-                               {c->group, 1}};
+    p.step[2] = (sgemm_launch){NULL, /* tiles: tx row panels x ty column panels per group */
+                               {round_up(panels_a, c->tx), round_up(panels_b, c->ty)},
+                               {c->tx, c->ty}};
     p.packed_a_bytes = panels_a * c->mr * n * sizeof(float);
     p.packed_b_bytes = panels_b * nr * n * sizeof(float);
     return p;
