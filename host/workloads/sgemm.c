@@ -111,7 +111,7 @@ HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 /* ---- data setup ------------------------------------------------------------------------------ */
 
 static double sgemm_host_bytes(uint64_t n) {
-    /* A, B, out, reference, and the transposed variant's copy of B */
+    /* A, B, out, reference, and one more n x n: the packed A or the transposed variant's B^T */
     return 5.0 * (double)n * (double)n * sizeof(float);
 }
 
