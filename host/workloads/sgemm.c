@@ -29,11 +29,10 @@
  *     The loop nest of the packed variants (Goto & van de Geijn, "Anatomy of High-Performance
  *     Matrix Multiplication", 2008; the loop names are BLIS's):
  *
- *       pack A    all threads pack the whole of A into micro-panels of mr rows, slice by slice of
- *                 kc columns (one barrier after it: the only one)
- *       loops 5, 3  (jc, ic): THREADS take mc x nc blocks of C as work units from a counter
- *       loop 4  pc: k in slices of kc            pack B's kc x nc block into the thread's own
- *                                                buffer: stays in L2
+ *       loop 5  ic: rows of C in blocks of mc    A's mc x kc block, packed once, shared: L3
+ *       loop 4  pc: k in slices of kc            (all threads pack it together)
+ *       loop 3  jc: columns of C in blocks of nc B's kc x nc block, packed per thread: L2
+ *                                                THREADS take jc blocks
  *       loop 2  ir: rows in steps of mr          A micro-panel mr x kc: stays in L1
  *       loop 1  jr: columns in steps of nr       B micro-panels kc x nr stream from L2
  *               micro-kernel: C[mr x nr] += A micro-panel x B micro-panel
@@ -49,17 +48,14 @@
  *                                    multiple of 8, within [32, 512];
  *       nc = L2  / (2 * 4 B * kc)    the B block kc x nc in half of L2, rounded down to a
  *                                    multiple of nr;
- *       mc = L3  / (2 * 4 B * kc)    the A block mc x kc a unit reads, in half of L3, a multiple
- *                                    of mr, and small enough for at least 8 units per thread;
+ *       mc = L3  / (2 * 4 B * kc)    the A block mc x kc in half of L3, a multiple of mr;
  *
  *     then each is evened out over the matrix (k = 2048 in slices of at most 432 is 5 slices of
  *     410, not four of 432 and one of 320), and the number of jc blocks is made a multiple of
- *     the thread count where nr allows.  The units share nothing but the packed A, so no thread
- *     waits for another after the packing: one the operating system descheduled takes fewer
- *     units.  A 2-core AMD EPYC (Zen 5: 48 KiB L1d, 1 MiB L2, 32 MiB L3) with AVX-512 (mr = 14,
- *     nr = 32) gets kc = 49152 / 112 = 438 -> 432, nc = 1048576 / 3456 = 303 -> 288 and
- *     mc = 9702 from L3; at n = 2048 that is 5 slices of kc = 410, 8 jc blocks of nc = 256 and
- *     3 ic blocks of mc = 686 (24 units, 12 per thread).
+ *     the thread count where nr allows, so every thread gets the same work.  A 2-core AMD EPYC
+ *     (Zen 5: 48 KiB L1d, 1 MiB L2, 32 MiB L3) with AVX-512 (mr = 14, nr = 32) gets
+ *     kc = 49152 / 112 = 438 -> 432, nc = 1048576 / 3456 = 303 -> 288, mc = 9702; at n = 2048
+ *     that is 5 slices of kc = 410, 8 jc blocks of nc = 256 (four per thread) and one mc block.
  *
  * USAGE
  *     hetero run sgemm [--size=N] [--variant=LIST|all]
@@ -111,7 +107,7 @@ HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 /* ---- data setup ------------------------------------------------------------------------------ */
 
 static double sgemm_host_bytes(uint64_t n) {
-    /* A, B, out, reference, and one more n x n: the packed A or the transposed variant's B^T */
+    /* A, B, out, reference, and the transposed variant's copy of B */
     return 5.0 * (double)n * (double)n * sizeof(float);
 }
 
@@ -470,7 +466,6 @@ static hx_cache_level cache_levels[HX_MAX_CACHE_LEVELS];
 static size_t ncache_levels;
 static pthread_once_t caches_once = PTHREAD_ONCE_INIT;
 static size_t cap_mc, cap_kc, cap_nc; /* hx_sgemm_cap_blocking (tests) */
-#define UNITS_PER_THREAD 8
 
 static void read_caches(void) {
     ncache_levels = hx_cache_levels(cache_levels, HX_MAX_CACHE_LEVELS);
@@ -526,14 +521,8 @@ hx_sgemm_blocking hx_sgemm_blocking_for(size_t n, int threads, bool micro_kernel
         nc = cap_nc;
     if (cap_mc && mc > cap_mc)
         mc = cap_mc;
-    const size_t parts = threads > 0 ? (size_t)threads : 1;
-    bl.nc = even_block(n ? n : 1, nc, parts, uk.nr);
-    /* at least UNITS_PER_THREAD (jc, ic) units per thread, so a thread slowed by other load
-     * costs the others at most a unit at the end */
-    const size_t jc_blocks = (n + bl.nc - 1) / bl.nc;
-    const size_t ic_blocks = (UNITS_PER_THREAD * parts + jc_blocks - 1) / jc_blocks;
-    const size_t mc_units = (n + ic_blocks - 1) / ic_blocks;
-    bl.mc = even_block(n ? n : 1, mc < mc_units ? mc : mc_units, 1, uk.mr);
+    bl.nc = even_block(n ? n : 1, nc, threads > 0 ? (size_t)threads : 1, uk.nr);
+    bl.mc = even_block(n ? n : 1, mc, 1, uk.mr);
     return bl;
 }
 
@@ -604,19 +593,15 @@ static void macro_kernel(const sgemm_micro *uk, size_t m, size_t nc, size_t kc, 
     }
 }
 
-/* The nest (see the header): all threads pack the whole of A into micro-panels, k-slice by
- * k-slice, then take work units - an mc x nc block of C, one (jc, ic) pair - from a shared
- * counter.  A unit walks k in slices of kc (loop 4), packing its kc x nc block of B into the
- * thread's own buffer, and runs the macro-kernel (loops 2 and 1).  Units share nothing but the
- * packed A, so after the one barrier of the packing no thread waits for another: a thread that
- * the operating system descheduled simply takes fewer units. */
+/* Loops 5, 4 and 3 (see the header): pack A's mc x kc block together, then each thread packs
+ * its own kc x nc blocks of B and runs the macro-kernel on them. */
 static void sgemm_goto(const sgemm_data *d, float *c, int threads, bool micro_kernel) {
     const sgemm_micro uk = pick_micro(micro_kernel);
-    const size_t n = d->n, mr = uk.mr;
+    const size_t n = d->n;
     const hx_sgemm_blocking bl = hx_sgemm_blocking_for(n, threads, micro_kernel);
-    const size_t rows = (n + mr - 1) / mr * mr; /* A's rows padded to whole micro-panels */
+    const size_t a_floats = (bl.mc + uk.mr - 1) / uk.mr * uk.mr * bl.kc;
     const size_t b_floats = (bl.nc + uk.nr - 1) / uk.nr * uk.nr * bl.kc;
-    float *apack = hx_alloc(rows * n * sizeof(float));
+    float *apack = hx_alloc(a_floats * sizeof(float));
     float *bpack = hx_alloc((size_t)threads * b_floats * sizeof(float));
     if (!apack || !bpack) { /* c keeps its poison: verification reports the failed row */
         hx_notice("sgemm: out of memory for the packing buffers");
@@ -624,30 +609,30 @@ static void sgemm_goto(const sgemm_data *d, float *c, int threads, bool micro_ke
         hx_free(bpack);
         return;
     }
-    /* slice s of the packed A starts at s kc rows, its micro-panel q at q mr kc_s after that */
-    const long slices = (long)((n + bl.kc - 1) / bl.kc), panels = (long)(rows / mr);
-    const long ic_blocks = (long)((n + bl.mc - 1) / bl.mc),
-               jc_blocks = (long)((n + bl.nc - 1) / bl.nc);
 #pragma omp parallel num_threads(threads)
     {
-#pragma omp for schedule(static)
-        for (long t = 0; t < slices * panels; t++) {
-            const size_t pc = (size_t)(t / panels) * bl.kc, row = (size_t)(t % panels) * mr;
-            const size_t kc = n - pc < bl.kc ? n - pc : bl.kc;
-            pack_a_panel(d->a + row * n + pc, n, n - row < mr ? n - row : mr, kc, mr,
-                         apack + pc * rows + row * kc);
-        }
-        /* implicit barrier: A is packed */
         float *bmine = bpack + (size_t)omp_get_thread_num() * b_floats;
-#pragma omp for schedule(dynamic, 1)
-        for (long u = 0; u < jc_blocks * ic_blocks; u++) { /* loops 5 and 3: THREADS */
-            const size_t jc = (size_t)(u / ic_blocks) * bl.nc, ic = (size_t)(u % ic_blocks) * bl.mc;
-            const size_t nc = n - jc < bl.nc ? n - jc : bl.nc, mc = n - ic < bl.mc ? n - ic : bl.mc;
+        for (size_t ic = 0; ic < n; ic += bl.mc) { /* loop 5 */
+            const size_t mc = n - ic < bl.mc ? n - ic : bl.mc;
+            const long panels = (long)((mc + uk.mr - 1) / uk.mr);
             for (size_t pc = 0; pc < n; pc += bl.kc) { /* loop 4 */
                 const size_t kc = n - pc < bl.kc ? n - pc : bl.kc;
-                pack_b_block(d->b + pc * n + jc, n, kc, nc, uk.nr, bmine);
-                macro_kernel(&uk, mc, nc, kc, apack + pc * rows + ic * kc, bmine, c + ic * n + jc,
-                             n, pc > 0);
+#pragma omp for schedule(static)
+                for (long q = 0; q < panels; q++) {
+                    const size_t row = (size_t)q * uk.mr;
+                    pack_a_panel(d->a + (ic + row) * n + pc, n, mc - row < uk.mr ? mc - row : uk.mr,
+                                 kc, uk.mr, apack + row * kc);
+                }
+                /* implicit barrier: the A block is complete */
+                const long blocks = (long)((n + bl.nc - 1) / bl.nc);
+#pragma omp for schedule(dynamic, 1)
+                for (long jb = 0; jb < blocks; jb++) { /* loop 3 */
+                    const size_t jc = (size_t)jb * bl.nc;
+                    const size_t nc = n - jc < bl.nc ? n - jc : bl.nc;
+                    pack_b_block(d->b + pc * n + jc, n, kc, nc, uk.nr, bmine);
+                    macro_kernel(&uk, mc, nc, kc, apack, bmine, c + ic * n + jc, n, pc > 0);
+                }
+                /* implicit barrier: nobody still reads the A block when it is repacked */
             }
         }
     }
