@@ -19,10 +19,11 @@ demo: build
 	$(HETERO) run vecadd
 
 # The test suite on the release build, again under AddressSanitizer + UBSan, and the tests of the
-# pthread-based code (IO servers, co-scheduler, SVM cooperation) under ThreadSanitizer.  OpenMP
-# code is left out of the TSan run: Debian's libgomp is not instrumented, so TSan cannot see its
-# barriers and reports false races (tests/tsan.supp).
-TSAN_TESTS = _io|sched|svm|misd
+# pthread-based code (IO servers, co-scheduler, SVM cooperation, the locks, pools and transports
+# of `hetero conc`, the mapping policies and the work-stealing deque of `hetero map`) under
+# ThreadSanitizer.  OpenMP code is left out of the TSan run: Debian's libgomp is not
+# instrumented, so TSan cannot see its barriers and reports false races (tests/tsan.supp).
+TSAN_TESTS = _io|sched|svm|misd|conc_(sync|crash|gil|ipc|cleanup)|map_policies|map_deque|progress
 
 test: test-release test-asan test-tsan
 
@@ -40,7 +41,7 @@ test-tsan: deps
 	ctest --preset tsan -R '$(TSAN_TESTS)'
 
 bench: build
-	tools/bench.sh
+	tools/bench/vecadd.sh
 
 clean:
 	rm -rf build

@@ -9,11 +9,11 @@
 
 #include "cmd/commands.h"
 #include "hetero/core/error.h"
+#include "hetero/core/noise.h"
 #include "hetero/core/output.h"
-
-#ifndef HETERO_VERSION
-#define HETERO_VERSION "0.0.0"
-#endif
+#include "hetero/core/provenance.h"
+#include "hetero/engine/job.h"
+#include "hetero/engine/provenance.h"
 
 typedef struct command {
     const char *name;
@@ -28,9 +28,14 @@ static const command commands[] = {
     {"scale", hx_cmd_scale, "strong/weak scaling, Amdahl and Gustafson fits, size sweeps"},
     {"io", hx_cmd_io, "the Linux IO models lab: echo servers and a load generator"},
     {"sched", hx_cmd_sched, "co-schedule mandelbrot on an OpenCL device and host threads"},
+    {"mpi", hx_cmd_mpi, "under mpirun: ping-pong with the Hockney fit, collectives"},
     {"misd", hx_cmd_misd, "Flynn's MISD: K functions over one data stream, and a vote"},
     {"memory", hx_cmd_memory, "memory organisation: topology, first touch, thread binding"},
     {"lab", hx_cmd_lab, "the course labs: list, run and check what this machine shows"},
+    {"conc", hx_cmd_conc, "processes, threads, IPC, locks, a global lock, crash isolation"},
+    {"map", hx_cmd_map, "mapping policies on irregular tasks: the design and mapping labs"},
+    {"compare", hx_cmd_compare, "compare two JSON reports row by row: same, faster, slower"},
+    {"report", hx_cmd_report, "one self-contained HTML page from JSON reports, with plots"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -98,7 +103,8 @@ static int dispatch(int argc, char **argv) {
         if (argc > 2)
             return hx_report_error(
                 hx_fail(HX_ERR_USAGE, "unexpected argument '%s' after '%s'", argv[2], cmd));
-        printf("hetero %s\n", HETERO_VERSION);
+        char build[256];
+        printf("%s\n", hx_build_describe(build, sizeof build));
         return HX_OK;
     }
     const command *c = find_command(cmd);
@@ -107,8 +113,20 @@ static int dispatch(int argc, char **argv) {
     return c->run(argc - 1, argv + 1);
 }
 
+/* Said once, after the report, by every command that measured rows on a noisy machine. */
+static void say_noise(void) {
+    char line[256];
+    if (hx_noise_summary(line, sizeof line))
+        hx_notice("%s", line);
+}
+
 int main(int argc, char **argv) {
+    hx_engine_prelude(); /* under mpirun: one rank speaks for the job */
+    hx_noise_begin();    /* the machine before hetero adds its own load */
+    hx_provenance_set_command(argc, argv);
+    hx_engine_provenance_init();
     int status = dispatch(argc, argv);
+    say_noise();
     /* A report lost on the way out (a full disk, a closed pipe) is a failed command. */
     int closed = hx_stdout_close();
     if (closed != HX_OK && status == HX_OK)

@@ -1,11 +1,11 @@
-# check_layers.cmake - what the include roots cannot catch: core must not name OpenCL or CUDA at
+# check_layers.cmake - what the include roots cannot catch: core must not name OpenCL, CUDA or MPI at
 # all (their system headers are on the default include path), and no layer's sources may include
 # a header of a layer above it by a relative path.  Run by CTest: cmake -DSRC=... -P this file.
 cmake_minimum_required(VERSION 3.20)
 set(bad "")
 file(GLOB_RECURSE core_files ${SRC}/host/core/*.c ${SRC}/include/hetero/core/*.h)
 foreach(f IN LISTS core_files)
-  file(STRINGS ${f} lines REGEX "#include [<\"](CL/|cuda|hetero/(ocl|cuda|workloads|engine)/)")
+  file(STRINGS ${f} lines REGEX "#include [<\"](CL/|cuda|mpi\\.h|hetero/(ocl|cuda|mpi|workloads|engine)/)")
   if(lines)
     list(APPEND bad "${f}: ${lines}")
   endif()
@@ -14,9 +14,13 @@ endforeach()
 set(allowed_core core)
 set(allowed_ocl core ocl)
 set(allowed_cuda core cuda)
-set(allowed_workloads core ocl cuda workloads)
-set(allowed_engine core ocl cuda workloads engine)
-foreach(layer core ocl cuda workloads engine)
+set(allowed_mpi core mpi)
+set(allowed_workloads core ocl cuda mpi workloads)
+set(allowed_engine core ocl cuda mpi workloads engine)
+# subsystems: over the engine, never over each other
+set(allowed_analysis core ocl cuda mpi workloads engine analysis)
+set(allowed_sched core ocl cuda mpi workloads engine sched)
+foreach(layer core ocl cuda mpi workloads engine analysis sched)
   file(GLOB_RECURSE files ${SRC}/host/${layer}/*.c ${SRC}/host/${layer}/*.h
        ${SRC}/include/hetero/${layer}/*.h)
   foreach(f IN LISTS files)

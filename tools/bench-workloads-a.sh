@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench-workloads-a.sh - benchmarks of triad, reduce, dot and scan, each next to a reference
-# measured in the same run: the best STREAM-style triad with non-temporal stores that
-# tools/bench/stream_ref.c reaches on all cores (compiled here).  sgemm has its own script,
-# tools/bench/sgemm.sh (OpenBLAS, the PoCL fp32 peak, the variants, zero-copy).
+# measured in the same run: the best STREAM kernel that tools/ref/stream.c reaches on all cores
+# (compiled here).  sgemm has its own script, tools/bench/sgemm.sh (OpenBLAS, the PoCL fp32
+# peak, the variants, zero-copy).
 #
 #   tools/bench-workloads-a.sh [BUILD_DIR]      (default build/release; run `make build` first)
 #
@@ -18,12 +18,12 @@ command -v python3 >/dev/null || { echo "bench-workloads-a.sh: needs python3" >&
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -O2 -fopenmp -mavx2 -mfma "$root/tools/bench/stream_ref.c" -o "$tmp/stream_ref"
+cc -O3 -march=native -fopenmp "$root/tools/ref/stream.c" -o "$tmp/stream"
 run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$hetero" run --format=json "$@"; }
 # (dot has a blas row: OpenBLAS with its own kernel for this CPU)
 
-echo "== reference: STREAM-style kernels, all cores, best of 20 (GB/s, 12 bytes/element)"
-"$tmp/stream_ref" $((1 << 25)) 20 | tee "$tmp/ref.txt"
+echo "== reference: STREAM's kernels, all cores, best of 20 (GB/s, words read + written x 4)"
+"$tmp/stream" 128 20 | tee "$tmp/ref.txt"
 for w in triad reduce dot scan; do
     echo "== hetero run $w (default size, --reps=20, --device=cpu)"
     run --reps=20 --device=cpu --output="$tmp/$w.json" "$w"

@@ -11,8 +11,13 @@ int hx_cmd_devices(int argc, char **argv);
 int hx_cmd_scale(int argc, char **argv);
 int hx_cmd_io(int argc, char **argv);
 int hx_cmd_sched(int argc, char **argv);
+int hx_cmd_mpi(int argc, char **argv);
 int hx_cmd_misd(int argc, char **argv);
 int hx_cmd_memory(int argc, char **argv);
 int hx_cmd_lab(int argc, char **argv);
+int hx_cmd_conc(int argc, char **argv);
+int hx_cmd_map(int argc, char **argv);
+int hx_cmd_compare(int argc, char **argv);
+int hx_cmd_report(int argc, char **argv);
 
 #endif

@@ -16,6 +16,9 @@ void hx_cli_init(hx_cli_opts *c, int reps, int warmup) {
     c->warmup = warmup;
     c->seed = 42;
     c->format = HX_FORMAT_TABLE;
+    c->min_time = 0.0;
+    c->max_time = 2.0;
+    c->target_ci = 0.03;
 }
 
 void hx_cli_free(hx_cli_opts *c) {
@@ -24,10 +27,34 @@ void hx_cli_free(hx_cli_opts *c) {
     c->nparams = 0;
 }
 
-static int parse_count(const char *option, const char *text, uint64_t min, int *out) {
-    uint64_t v;
-    HX_TRY(hx_parse_uint(option, text, min, 100000, &v));
-    *out = (int)v;
+/* A duration where 0 is allowed (--min-time=0: no minimum), at most an hour. */
+static int parse_time(const char *option, const char *text, double *out) {
+    if (text && strcmp(text, "0") == 0) {
+        *out = 0.0;
+        return HX_OK;
+    }
+    HX_TRY(hx_parse_duration(option, text, out));
+    if (*out > 3600.0)
+        return hx_fail(HX_ERR_USAGE, "%s '%s' is more than an hour; accepted: 0 to 3600s", option,
+                       text);
+    return HX_OK;
+}
+
+/* "3%" or "3": a percentage from 0.1 to 100, kept as a fraction. */
+static int parse_percent(const char *option, const char *text, double *out) {
+    char buf[64];
+    size_t len = text ? strlen(text) : 0;
+    if (len == 0 || len >= sizeof buf)
+        return hx_fail(HX_ERR_USAGE, "%s '%s' is not a percentage; accepted: 0.1%% to 100%%",
+                       option, text ? text : "");
+    memcpy(buf, text, len + 1);
+    if (buf[len - 1] == '%')
+        buf[len - 1] = '\0';
+    double v;
+    if (hx_parse_double(option, buf, 0.1, 100.0, &v) != HX_OK)
+        return hx_fail(HX_ERR_USAGE, "%s '%s' is not a percentage; accepted: 0.1%% to 100%%",
+                       option, text);
+    *out = v / 100.0;
     return HX_OK;
 }
 
@@ -52,11 +79,37 @@ int hx_cli_apply(hx_cli_opts *c, const hx_arg *a, bool *handled) {
     }
     if (strcmp(name, "reps") == 0) {
         c->reps_given = true;
-        return parse_count("--reps", v, 1, &c->reps);
+        return hx_parse_int("--reps", v, 1, 100000, &c->reps);
+    }
+    if (strcmp(name, "min-time") == 0) {
+        c->timing_given = true;
+        return parse_time("--min-time", v, &c->min_time);
+    }
+    if (strcmp(name, "max-time") == 0) {
+        c->timing_given = true;
+        HX_TRY(parse_time("--max-time", v, &c->max_time));
+        if (c->max_time <= 0.0)
+            return hx_fail(HX_ERR_USAGE,
+                           "--max-time '%s' leaves no time to measure; accepted: "
+                           "1us to 3600s",
+                           v);
+        return HX_OK;
+    }
+    if (strcmp(name, "target-ci") == 0) {
+        c->timing_given = true;
+        return parse_percent("--target-ci", v, &c->target_ci);
+    }
+    if (strcmp(name, "wide") == 0) {
+        c->wide = true;
+        return HX_OK;
+    }
+    if (strcmp(name, "verbose") == 0) {
+        c->verbose = true;
+        return HX_OK;
     }
     if (strcmp(name, "warmup") == 0) {
         c->warmup_given = true;
-        return parse_count("--warmup", v, 0, &c->warmup);
+        return hx_parse_int("--warmup", v, 0, 100000, &c->warmup);
     }
     if (strcmp(name, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
@@ -114,4 +167,33 @@ int hx_cli_params(const hx_cli_opts *c, const char *command, const hx_workload *
 void hx_cli_reps_for(const hx_cli_opts *c, const hx_workload *w, int *reps, int *warmup) {
     *reps = !c->reps_given && w->default_reps ? w->default_reps : c->reps;
     *warmup = !c->warmup_given && w->default_warmup ? w->default_warmup : c->warmup;
+}
+
+void hx_cli_measure_opts(const hx_cli_opts *c, const hx_workload *w, hx_measure_opts *o) {
+    memset(o, 0, sizeof *o);
+    hx_cli_reps_for(c, w, &o->reps, &o->warmup);
+    if (c->reps_given)
+        return;
+    o->adaptive = true;
+    o->min_reps = 1; /* at least one run; the times decide the rest (reps: for mpi rows) */
+    o->min_time = c->min_time;
+    o->max_time = c->max_time;
+    o->target_ci = c->target_ci;
+}
+
+int hx_cli_check(const hx_cli_opts *c) {
+    if (c->reps_given && c->timing_given)
+        return hx_fail(HX_ERR_USAGE, "--reps fixes the count of runs; --min-time, --max-time and "
+                                     "--target-ci decide it without --reps: use one or the other");
+    if (c->min_time > c->max_time)
+        return hx_fail(HX_ERR_USAGE, "--min-time (%gs) is longer than --max-time (%gs)",
+                       c->min_time, c->max_time);
+    return HX_OK;
+}
+
+int hx_cli_report_end(hx_output *o, int status) {
+    if (status == HX_OK)
+        return hx_output_commit(o);
+    hx_output_abort(o);
+    return status;
 }

@@ -4,7 +4,8 @@
  * The survey always covers the whole machine (the host, then every OpenCL device on every
  * platform), so the cache key does not depend on --device; --device only chooses which records
  * are printed and benchmarked.  --bench measures each chosen device for about --bench-time and
- * stores the figures in the per-machine cache that `hetero run --roofline` reads.
+ * stores the figures in the per-machine cache that `hetero run --roofline` reads; --hierarchy
+ * adds the host's latency staircase, 1-thread rates and memory mountain, which --plot draws.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -13,23 +14,26 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/survey/survey.h"
 
 #define DEFAULT_BENCH_SECONDS 2.0
 
 typedef struct devices_config {
-    hx_format format;
-    const char *output;
-    const char *device_spec;
+    hx_cli_opts cli; /* --device, --kernels, --format, --output */
     bool bench;
     double bench_seconds;
     int threads;
     bool no_cache;
+    bool hierarchy;
+    uint64_t hierarchy_max;
+    const char *plot;
 } devices_config;
 
 static const hx_opt devices_opts[] = {
@@ -38,6 +42,9 @@ static const hx_opt devices_opts[] = {
     {"bench-time", 0, "TIME", "time budget per device for --bench (default 2s; e.g. 500ms)"},
     {"threads", 't', "N", "host threads for --bench (default: all cores)"},
     {"no-cache", 0, NULL, "do not write the --bench figures to the survey cache"},
+    {"hierarchy", 0, NULL, "with --bench: host latency per level, 1-thread rates, mountain"},
+    {"hierarchy-max", 0, "SIZE", "largest working set of --hierarchy (default 8 x the LLC)"},
+    {"plot", 'p', "FILE", "with --hierarchy: draw the memory mountain and latency (.svg/.png)"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
     {"format", 'f', "FMT", "report format: table (default), csv, json"},
@@ -51,18 +58,20 @@ static void devices_help(FILE *out) {
                  "Describe the host CPU and every OpenCL device: identity, shape, the features\n"
                  "that decide what hetero can run, and the Flynn class and memory organisation\n"
                  "of each.  --bench also measures each one (median of repetitions, with min and\n"
-                 "max) and caches the figures per machine for `hetero run --roofline`.\n"
+                 "max) and caches the figures per machine for `hetero run --roofline`;\n"
+                 "--hierarchy adds the host's memory hierarchy (latency staircase, per-level\n"
+                 "bandwidth with 1 and all threads, memory mountain) and --plot draws it.\n"
                  "docs/devices.md explains every field and the JSON schema hetero.devices/1.\n\n"
                  "Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 no such device.",
                  devices_opts);
 }
 
 static int apply_option(devices_config *c, const hx_arg *a) {
+    bool handled;
+    HX_TRY(hx_cli_apply(&c->cli, a, &handled));
+    if (handled)
+        return HX_OK;
     const char *name = a->opt->name, *v = a->value;
-    if (strcmp(name, "device") == 0) {
-        c->device_spec = v;
-        return hx_ocl_check_spec(v);
-    }
     if (strcmp(name, "bench") == 0) {
         c->bench = true;
         return HX_OK;
@@ -80,17 +89,16 @@ static int apply_option(devices_config *c, const hx_arg *a) {
         c->no_cache = true;
         return HX_OK;
     }
-    if (strcmp(name, "kernels-fallback") == 0) {
-        hx_kernels_set_fallback(true);
+    if (strcmp(name, "hierarchy") == 0) {
+        c->hierarchy = true;
         return HX_OK;
     }
-    if (strcmp(name, "kernels") == 0)
-        return hx_kernels_set_dir(v);
-    if (strcmp(name, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(name, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
+    if (strcmp(name, "hierarchy-max") == 0)
+        return hx_parse_size("--hierarchy-max", v, (uint64_t)64 << 10, (uint64_t)1 << 36,
+                             &c->hierarchy_max);
+    if (strcmp(name, "plot") == 0) {
+        c->plot = v;
+        return hx_plot_check("--plot", v);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -99,7 +107,7 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, devices_opts, "devices");
     memset(c, 0, sizeof *c);
-    c->format = HX_FORMAT_TABLE;
+    hx_cli_init(&c->cli, 1, 0);
     c->bench_seconds = DEFAULT_BENCH_SECONDS;
     for (;;) {
         hx_arg a;
@@ -121,26 +129,37 @@ static int parse_args(devices_config *c, int argc, char **argv, bool *help) {
     }
 }
 
+/* The options that only make sense together, checked before anything is measured. */
+static int check_combination(const devices_config *c) {
+    if (c->hierarchy && !c->bench)
+        return hx_fail(HX_ERR_USAGE, "--hierarchy is part of the benchmark: add --bench");
+    if (c->hierarchy_max && !c->hierarchy)
+        return hx_fail(HX_ERR_USAGE, "--hierarchy-max needs --hierarchy");
+    if (c->plot && !c->hierarchy)
+        return hx_fail(HX_ERR_USAGE, "--plot draws the hierarchy: add --bench --hierarchy");
+    return HX_OK;
+}
+
 /* keep[i] for survey record i, by --device. */
 static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_device *devs,
                   size_t ndevs, bool *keep) {
-    if (!c->device_spec || strcmp(c->device_spec, "all") == 0) {
+    if (!c->cli.device || strcmp(c->cli.device, "all") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = true;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "host") == 0) {
+    if (strcmp(c->cli.device, "host") == 0) {
         for (size_t i = 0; i < s->n; i++)
             keep[i] = strcmp(s->dev[i].kind, "host") == 0;
         return HX_OK;
     }
-    if (strcmp(c->device_spec, "cuda") == 0)
+    if (strcmp(c->cli.device, "cuda") == 0)
         return HX_OK; /* CUDA records only: keep_cuda() */
     size_t *picked = calloc(ndevs + 1, sizeof *picked);
     if (!picked)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     size_t n = 0;
-    int status = hx_ocl_select(c->device_spec, devs, ndevs, picked, &n);
+    int status = hx_ocl_select(c->cli.device, devs, ndevs, picked, &n);
     for (size_t i = 0; status == HX_OK && i < s->n; i++)
         for (size_t k = 0; k < n; k++)
             keep[i] |= strcmp(s->dev[i].kind, "opencl") == 0 && s->dev[i].family_index == picked[k];
@@ -151,7 +170,7 @@ static int choose(const devices_config *c, const hx_survey *s, const hx_ocl_devi
 /* CUDA records are shown for no --device, all, gpu, cuda, or a part of their name.
  * --device=cuda without a CUDA device is HX_ERR_MISSING. */
 static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
-    const char *spec = c->device_spec;
+    const char *spec = c->cli.device;
     size_t ncuda = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->dev[i].kind, "cuda") != 0)
@@ -169,9 +188,8 @@ static int keep_cuda(const devices_config *c, const hx_survey *s, bool *keep) {
 
 static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device *devs,
                      const bool *keep) {
-    hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs()};
-    char path[4096] = "";
-    bool loaded = false;
+    hx_bench_opts o = {c->bench_seconds, c->threads ? c->threads : omp_get_num_procs(),
+                       c->hierarchy, c->hierarchy_max};
     bool cache = !c->no_cache;
     if (cache && o.threads != omp_get_num_procs()) {
         /* the cache holds the machine's peaks, which take every core */
@@ -179,21 +197,13 @@ static int run_bench(const devices_config *c, hx_survey *s, const hx_ocl_device 
                   o.threads);
         cache = false;
     }
-    if (cache) {
-        HX_TRY(hx_survey_cache_path(path, sizeof path));
-        /* keep the figures of the devices not benchmarked now */
-        HX_TRY(hx_survey_cache_load(s, path, &loaded));
-    }
-    for (size_t i = 0; i < s->n; i++) {
-        if (!keep[i])
-            continue;
-        hx_device_record *r = &s->dev[i];
-        memset(r->fig, 0, sizeof r->fig);
-        r->bench_clock_mhz = 0;
-        r->benched = false;
-        HX_TRY(hx_bench_record(r, devs, &o));
-    }
-    return cache ? hx_survey_cache_save(s, path) : HX_OK;
+    if (c->hierarchy && !keep[0])
+        return hx_fail(HX_ERR_USAGE,
+                       "--hierarchy measures the host's caches, which --device=%s "
+                       "leaves out; use --device=host or all",
+                       c->cli.device);
+    HX_TRY(hx_survey_bench(s, devs, keep, &o, cache));
+    return c->plot ? hx_hierarchy_plot(&s->dev[0], c->plot) : HX_OK;
 }
 
 /* Drop the records not chosen (and, without --bench, any cached figures). */
@@ -210,12 +220,8 @@ static void filter(hx_survey *s, const bool *keep, bool bench) {
 
 static int write_report(const devices_config *c, const hx_survey *s) {
     hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
-    int status = hx_survey_write(out.fp, c->format, s);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    HX_TRY(hx_output_open(&out, c->cli.output));
+    return hx_cli_report_end(&out, hx_survey_write(out.fp, c->cli.format, s));
 }
 
 int hx_cmd_devices(int argc, char **argv) {
@@ -226,6 +232,8 @@ int hx_cmd_devices(int argc, char **argv) {
         devices_help(stdout);
         return HX_OK;
     }
+    if (status == HX_OK)
+        status = check_combination(&c);
     hx_survey s = {0};
     hx_ocl_device *devs = NULL;
     size_t ndevs = 0;
@@ -249,5 +257,6 @@ int hx_cmd_devices(int argc, char **argv) {
     free(keep);
     free(devs);
     hx_survey_free(&s);
+    hx_cli_free(&c.cli);
     return hx_report_error(status);
 }

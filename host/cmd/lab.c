@@ -10,6 +10,7 @@
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/self.h"
 #include "hetero/core/timer.h"
 #include "hetero/lab/lab.h"
 
@@ -112,8 +113,10 @@ static int self_exe(char *buf, size_t len) {
 }
 
 static int run_lab(const lab_config *c, const hx_lab_machine *m) {
-    char exe[4096], dir[4096];
+    char exe[4096], dir[4096], where[4400];
     HX_TRY(self_exe(exe, sizeof exe));
+    if (hx_self_note(where, sizeof where)) /* the handouts say `hetero`: the installed one */
+        hx_notice("%s", where);
     snprintf(dir, sizeof dir, "%s", c->dir ? c->dir : "");
     if (!c->dir)
         snprintf(dir, sizeof dir, "hetero-lab-%s", c->lab->name);

@@ -10,6 +10,7 @@
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "hetero/engine/backends.h"
 #include "hetero/workloads/workload.h"
@@ -37,6 +38,7 @@ static void list_json(FILE *out) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", "hetero.list/1");
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "workloads");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < hx_workload_count(); i++) {
@@ -128,9 +130,14 @@ static void list_table(FILE *out) {
         }
     }
     fputs("\nbackends:\n", out);
+    int flynn = 0; /* the widest Flynn class, so the descriptions line up */
+    for (int b = 0; b < HX_BACKEND_COUNT; b++) {
+        int len = (int)strlen(hx_backend_get((hx_backend)b)->flynn);
+        flynn = len > flynn ? len : flynn;
+    }
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
         const hx_backend_info *info = hx_backend_get((hx_backend)b);
-        fprintf(out, "  %-9s %-13s %s%s\n", info->name, info->flynn, info->what,
+        fprintf(out, "  %-9s %-*s %s%s\n", info->name, flynn, info->flynn, info->what,
                 hx_backend_built((hx_backend)b) ? "" : " [not in this build]");
     }
 }

@@ -13,6 +13,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/memory/memory.h"
@@ -71,14 +72,8 @@ static int parse_parts(memory_config *c, const char *v) {
     return status;
 }
 
-static int parse_count(const char *name, const char *v, uint64_t min, int *out) {
-    uint64_t n;
-    HX_TRY(hx_parse_uint(name, v, min, 100000, &n));
-    *out = (int)n;
-    return HX_OK;
-}
-
-static int apply_option(memory_config *c, const hx_arg *a) {
+static int apply_option(void *ctx, const hx_arg *a) {
+    memory_config *c = ctx;
     const char *n = a->opt->name, *v = a->value;
     if (strcmp(n, "part") == 0)
         return parse_parts(c, v);
@@ -91,9 +86,9 @@ static int apply_option(memory_config *c, const hx_arg *a) {
     if (strcmp(n, "threads") == 0)
         return hx_parse_threads("--threads", v, &c->opts.threads);
     if (strcmp(n, "reps") == 0)
-        return parse_count("--reps", v, 1, &c->opts.reps);
+        return hx_parse_int("--reps", v, 1, 100000, &c->opts.reps);
     if (strcmp(n, "warmup") == 0)
-        return parse_count("--warmup", v, 0, &c->opts.warmup);
+        return hx_parse_int("--warmup", v, 0, 100000, &c->opts.warmup);
     if (strcmp(n, "format") == 0)
         return hx_parse_format(v, &c->format);
     if (strcmp(n, "output") == 0) {
@@ -110,21 +105,7 @@ static int parse_args(memory_config *c, int argc, char **argv, bool *help) {
         .elements = (size_t)16 << 20, .threads = omp_get_num_procs(), .reps = 5, .warmup = 1};
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, memory_opts, "memory");
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_POSITIONAL)
-            return hx_fail(HX_ERR_USAGE, "'hetero memory' takes no arguments; got '%s'", a.value);
-        if (a.kind == HX_ARG_UNKNOWN)
-            return hx_args_unknown(&ap, &a);
-        if (strcmp(a.opt->name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        }
-        HX_TRY(apply_option(c, &a));
-    }
+    HX_TRY(hx_args_parse_options(&ap, apply_option, c, help));
     if (c->opts.threads > HX_MEMORY_MAX_THREADS)
         return hx_fail(HX_ERR_USAGE, "--threads %d: the memory experiments take at most %d",
                        c->opts.threads, HX_MEMORY_MAX_THREADS);
@@ -272,6 +253,7 @@ static void write_json(FILE *out, const memory_config *c, const memory_report *m
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", MEMORY_SCHEMA);
+    hx_json_kv_provenance(&j);
     json_topology(&j, &m->topo);
     hx_json_kv_int(&j, "elements", (int64_t)c->opts.elements);
     hx_json_key(&j, "results");

@@ -12,6 +12,7 @@
 #include "hetero/core/json.h"
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/report.h"
 #include "hetero/core/table.h"
 #include "hetero/misd/misd.h"
@@ -78,14 +79,8 @@ static int parse_fault(misd_config *c, const char *v) {
     return HX_OK;
 }
 
-static int parse_count(const char *name, const char *v, uint64_t min, int *out) {
-    uint64_t n;
-    HX_TRY(hx_parse_uint(name, v, min, 100000, &n));
-    *out = (int)n;
-    return HX_OK;
-}
-
-static int apply_option(misd_config *c, const hx_arg *a) {
+static int apply_option(void *ctx, const hx_arg *a) {
+    misd_config *c = ctx;
     const char *n = a->opt->name, *v = a->value;
     if (strcmp(n, "size") == 0)
         return hx_parse_size("--size", v, 64, (uint64_t)16 << 30, &c->bytes);
@@ -107,9 +102,9 @@ static int apply_option(misd_config *c, const hx_arg *a) {
         return HX_OK;
     }
     if (strcmp(n, "reps") == 0)
-        return parse_count("--reps", v, 1, &c->opts.reps);
+        return hx_parse_int("--reps", v, 1, 100000, &c->opts.reps);
     if (strcmp(n, "warmup") == 0)
-        return parse_count("--warmup", v, 0, &c->opts.warmup);
+        return hx_parse_int("--warmup", v, 0, 100000, &c->opts.warmup);
     if (strcmp(n, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
     if (strcmp(n, "format") == 0)
@@ -136,21 +131,7 @@ static int parse_args(misd_config *c, int argc, char **argv, bool *help) {
             argv[i] = "--inject-fault="; /* a bare flag: the default fault */
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, misd_opts, "misd");
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_POSITIONAL)
-            return hx_fail(HX_ERR_USAGE, "'hetero misd' takes no arguments; got '%s'", a.value);
-        if (a.kind == HX_ARG_UNKNOWN)
-            return hx_args_unknown(&ap, &a);
-        if (strcmp(a.opt->name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        }
-        HX_TRY(apply_option(c, &a));
-    }
+    HX_TRY(hx_args_parse_options(&ap, apply_option, c, help));
     if (c->bytes % 64 || c->block % 64)
         return hx_fail(HX_ERR_USAGE, "--size %llu and --block %llu must be multiples of 64 bytes",
                        (unsigned long long)c->bytes, (unsigned long long)c->block);
@@ -298,6 +279,7 @@ static void write_json(FILE *out, const misd_config *c, const hx_misd_row *rows,
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", MISD_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "stream");
     hx_json_object_begin(&j);
     hx_json_kv_int(&j, "bytes", (int64_t)c->bytes);

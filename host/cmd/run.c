@@ -15,9 +15,12 @@
 #include "commands.h"
 #include "common.h"
 #include "hetero/core/error.h"
+#include "hetero/core/nvidia_arch.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/plot.h"
 #include "hetero/core/report.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 #include "hetero/engine/runner.h"
 #include "hetero/survey/survey.h"
 
@@ -30,8 +33,12 @@ typedef struct run_config {
     const hx_workload *workloads[MAX_WORKLOADS];
     size_t nworkloads;
     int threads;
+    bool threads_given;
     bool roofline;            /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *plot;         /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
     const char *variant_spec; /* --variant LIST, or NULL: each workload's default variant */
+    hx_mpi_spec mpi;
+    const char *mpi_variants;
 } run_config;
 
 static const hx_opt run_opts[] = {
@@ -39,6 +46,11 @@ static const hx_opt run_opts[] = {
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
     {"variant", 0, "LIST", "algorithm variants of simd/omp-simd (hetero list), or all: a row each"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
+    {"plot", 'p', "FILE", "draw the roofline with this run's rows (.svg/.png; --roofline)"},
+    {"mpi-variant", 0, "LIST", "mpi rows: the communication patterns to run (default: all)"},
+    {"overlap", 0, NULL, "mpi rows: stencil2d's overlapped halo only (--mpi-variant=overlap)"},
+    {"grid", 0, "PxQ", "mpi rows: the 2-D process grid of stencil2d (P x Q = the ranks)"},
+    {"chunk", 0, "N", "mpi rows: rows per manager/worker chunk of mandelbrot (default 4)"},
     {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -47,13 +59,23 @@ static void run_help(FILE *out) {
     hx_args_help(
         out, "hetero run [OPTIONS] [WORKLOAD...]",
         "Run each workload (default: vecadd) on each backend, verify every result against\n"
-        "the serial result, time it (median of --reps, default 10, after --warmup, default\n"
-        "2) and print speedup over serial.  The serial backend always runs: it is the\n"
-        "reference and the baseline.  OpenCL rows time the kernel by event profiling and\n"
-        "also report the end-to-end time with host<->device transfers.  Workload parameters\n"
-        "are given as --NAME=VALUE (see `hetero list`).\n"
+        "the serial result, time it and print speedup over serial.  Each row reports the\n"
+        "median of its runs after --warmup (default 2) with min..max and +- (half the 95%\n"
+        "confidence interval of the median).  Without --reps, runs are added until that\n"
+        "interval is within --target-ci (default 3%) or --max-time (default 2s) is spent;\n"
+        "--reps=N fixes the count instead.  A row measured while other programs took CPU\n"
+        "time is marked ~ (noisy: true in JSON), and the run says so once.\n"
+        "The serial backend always runs: it is the reference and the baseline.\n"
+        "OpenCL rows time the kernel by event profiling and also report the end-to-end\n"
+        "time with host<->device transfers.  Workload parameters are given as\n"
+        "--NAME=VALUE (see `hetero list`).\n"
         "CUDA rows (builds with nvcc) run on CUDA device 0 and are timed the same way,\n"
-        "with CUDA events; without an NVIDIA GPU they are skipped with a notice.\n\n"
+        "with CUDA events; without an NVIDIA GPU they are skipped (said with --verbose,\n"
+        "or where NVIDIA hardware is present; always listed in the JSON's skipped).\n"
+        "Under mpirun (mpirun -np 4 hetero run --backend=mpi,serial vecadd) every rank runs\n"
+        "the command: rank 0 runs serial and the other rows and prints the report, and the mpi\n"
+        "rows run on every rank, each holding its own block (docs/mpi.md); --backend=mpi\n"
+        "without mpirun runs them as a 1-rank singleton job.\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
         "3 requested device or feature missing.",
         run_opts);
@@ -65,8 +87,26 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (handled)
         return HX_OK;
     const char *name = a->opt->name;
-    if (strcmp(name, "threads") == 0)
+    if (strcmp(name, "threads") == 0) {
+        c->threads_given = true;
         return hx_parse_threads("--threads", a->value, &c->threads);
+    }
+    if (strcmp(name, "mpi-variant") == 0 || strcmp(name, "overlap") == 0) {
+        const char *v = name[0] == 'o' ? "overlap" : a->value;
+        if (c->mpi_variants && strcmp(c->mpi_variants, v) != 0)
+            return hx_fail(HX_ERR_USAGE, "--overlap and --mpi-variant=%s exclude each other",
+                           name[0] == 'o' ? c->mpi_variants : v);
+        c->mpi_variants = v;
+        return HX_OK;
+    }
+    if (strcmp(name, "grid") == 0)
+        return hx_parse_grid("--grid", a->value, c->mpi.grid);
+    if (strcmp(name, "chunk") == 0) {
+        int v;
+        HX_TRY(hx_parse_int("--chunk", a->value, 1, 1 << 20, &v));
+        c->mpi.chunk = (unsigned)v;
+        return HX_OK;
+    }
     if (strcmp(name, "roofline") == 0) {
         c->roofline = true;
         return HX_OK;
@@ -74,6 +114,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
     if (strcmp(name, "variant") == 0) {
         c->variant_spec = a->value;
         return HX_OK;
+    }
+    if (strcmp(name, "plot") == 0) {
+        c->plot = a->value;
+        return hx_plot_check("--plot", a->value);
     }
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
@@ -105,7 +149,7 @@ static int parse_args(run_config *c, int argc, char **argv, bool *help) {
     }
     if (c->nworkloads == 0)
         c->workloads[c->nworkloads++] = hx_workload_find("vecadd");
-    return HX_OK;
+    return hx_cli_check(&c->cli);
 }
 
 /* --variant: each name must be a variant of the workload (when it has variants), and at least one
@@ -131,9 +175,14 @@ static int resolve_variants(const run_config *c, const hx_workload *w, bool *wan
 static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan) {
     memset(plan, 0, sizeof *plan);
     for (int b = 0; b < HX_BACKEND_COUNT; b++) {
-        plan->want[b] = c->cli.backend_given ? c->cli.want[b] : hx_backend_built((hx_backend)b);
+        /* the mpi rows are a default only under a launcher (MPI starts only then) */
+        bool by_default =
+            hx_backend_built((hx_backend)b) && (b != HX_BACKEND_MPI || hx_engine_launched());
+        plan->want[b] = c->cli.backend_given ? c->cli.want[b] : by_default;
         plan->named[b] = c->cli.backend_given && c->cli.want[b];
     }
+    if (plan->want[HX_BACKEND_MPI])
+        HX_TRY(hx_mpi_rows_check_variants(c->workloads, c->nworkloads, &c->mpi));
     for (size_t i = 0; i < c->nworkloads; i++) {
         const hx_workload *w = c->workloads[i];
         hx_run_item *it = &items[i];
@@ -142,12 +191,15 @@ static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan)
         it->size = c->cli.size_given ? c->cli.size : hx_workload_default_size(w);
         HX_TRY(hx_workload_check_size(w, "--size", it->size));
         HX_TRY(resolve_variants(c, w, it->variants));
-        hx_cli_reps_for(&c->cli, w, &it->opts.reps, &it->opts.warmup);
+        if (plan->want[HX_BACKEND_MPI])
+            HX_TRY(hx_mpi_rows_check(w, it->size, it->params, &c->mpi));
+        hx_cli_measure_opts(&c->cli, w, &it->opts);
     }
     plan->items = items;
     plan->nitems = c->nworkloads;
     plan->threads = c->threads;
     plan->seed = c->cli.seed;
+    plan->mpi = &c->mpi;
     return HX_OK;
 }
 
@@ -163,10 +215,12 @@ static hx_target_spec target_spec(const run_config *c, const hx_run_plan *plan) 
     hx_target_spec s = {
         .opencl = plan->want[HX_BACKEND_OPENCL] && any_workload_has(c, HX_BACKEND_OPENCL),
         .opencl_explicit = plan->named[HX_BACKEND_OPENCL] || o->device,
-        .device = o->device,
+        /* --device also names the device each rank drives (the mpi rows' device variant) */
+        .device = plan->want[HX_BACKEND_OPENCL] || !plan->want[HX_BACKEND_MPI] ? o->device : NULL,
         .mem = o->mem,
         .cuda = plan->want[HX_BACKEND_CUDA] && any_workload_has(c, HX_BACKEND_CUDA),
         .cuda_explicit = plan->named[HX_BACKEND_CUDA],
+        .verbose = o->verbose,
     };
     return s;
 }
@@ -176,29 +230,34 @@ static int write_report(const run_config *c, const hx_rows *rows) {
     HX_TRY(hx_output_open(&out, c->cli.output));
     hx_host_info host;
     hx_host_info_get(&host);
-    int status = hx_report_write(out.fp, c->cli.format, &host, rows->rows, rows->n, rows->skips,
-                                 rows->nskips);
-    if (status == HX_OK)
-        return hx_output_commit(&out);
-    hx_output_abort(&out);
-    return status;
+    hx_run_table_opts ro = {.wide = c->cli.wide,
+                            .show_cuda_skips = c->cli.verbose || hx_nvidia_present()};
+    return hx_cli_report_end(&out, hx_report_write(out.fp, c->cli.format, &host, rows->rows,
+                                                   rows->n, rows->skips, rows->nskips, &ro));
 }
 
-static int run(const run_config *c) {
+/* Every rank runs this; only rank 0 opens devices, annotates and reports (engine/job.h). */
+static int run(run_config *c) {
+    c->mpi.variants = c->mpi_variants;
+    c->mpi.threads = c->threads_given ? c->threads : 0;
+    c->mpi.device = c->cli.device;
     hx_run_item items[MAX_WORKLOADS];
     hx_run_plan plan;
     HX_TRY(make_plan(c, items, &plan));
     hx_target_spec spec = target_spec(c, &plan);
+    bool root = hx_engine_holds_problem();
+    if (!root)
+        spec = (hx_target_spec){0};
     hx_target_set ts;
     HX_TRY(hx_target_open(&ts, &spec));
     hx_rows rows = {0};
     int status = hx_run_plan_execute(&plan, &ts, &rows);
     hx_target_close(&ts);
-    if (status == HX_OK) /* pct_peak: with --roofline, or when a survey cache exists */
-        status = hx_roofline_annotate(rows.rows, rows.n, c->roofline, 0);
+    if (status == HX_OK && root) /* pct_peak: with --roofline, or when a survey cache exists */
+        status = hx_roofline_annotate(rows.rows, rows.n, c->roofline || c->plot, 0, c->plot);
     if (status == HX_OK) {
         int verified = hx_rows_check_verified(&rows);
-        status = write_report(c, &rows);
+        status = root ? write_report(c, &rows) : HX_OK;
         if (status == HX_OK)
             status = verified;
     }
@@ -213,7 +272,9 @@ int hx_cmd_run(int argc, char **argv) {
     if (status == HX_OK && help)
         run_help(stdout);
     else if (status == HX_OK)
+        status = hx_engine_start(c.cli.backend_given && c.cli.want[HX_BACKEND_MPI]);
+    if (status == HX_OK && !help)
         status = run(&c);
     hx_cli_free(&c.cli);
-    return hx_report_error(status);
+    return hx_engine_stop(hx_report_error(status));
 }

@@ -7,7 +7,10 @@
  */
 #include "hetero/core/alloc.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -53,9 +56,43 @@ uint64_t hx_host_memory_bytes(void) {
     return (uint64_t)pages * (uint64_t)page;
 }
 
+uint64_t hx_memory_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    if (f)
+        fclose(f);
+    return found ? (uint64_t)kib * 1024u : hx_host_memory_bytes();
+}
+
 int hx_mul_overflow(size_t n, size_t size, size_t *out) {
     if (size != 0 && n > SIZE_MAX / size)
         return -1;
     *out = n * size;
     return 0;
+}
+
+uint64_t hx_meminfo_available(const char *text) {
+    const char *p = strstr(text, "MemAvailable:");
+    unsigned long long kib;
+    if (!p || sscanf(p, "MemAvailable: %llu kB", &kib) != 1)
+        return 0;
+    return (uint64_t)kib * 1024u;
+}
+
+int hx_memory_check(uint64_t need, const char *what, const char *hint) {
+    uint64_t avail = hx_memory_available_bytes();
+    char a[32], b[32];
+    hx_format_bytes(need, a, sizeof a);
+    hx_format_bytes(avail, b, sizeof b);
+    if (need > avail)
+        return hx_fail(HX_ERR_USAGE,
+                       "%s needs about %s of memory, and this machine has %s available%s%s", what,
+                       a, b, hint && *hint ? ": " : "", hint ? hint : "");
+    if (need > avail / 2)
+        hx_notice("%s needs about %s of the %s available", what, a, b);
+    return HX_OK;
 }

@@ -149,3 +149,23 @@ void hx_args_help(FILE *out, const char *usage, const char *description, const h
         fprintf(out, "%-30s %s\n", left, o->help);
     }
 }
+
+int hx_args_parse_options(hx_argparse *ap, hx_args_apply_fn apply, void *ctx, bool *help) {
+    *help = false;
+    for (;;) {
+        hx_arg a;
+        HX_TRY(hx_args_next(ap, &a));
+        if (a.kind == HX_ARG_END)
+            return HX_OK;
+        if (a.kind == HX_ARG_POSITIONAL)
+            return hx_fail(HX_ERR_USAGE, "'hetero %s' takes no arguments; got '%s'", ap->command,
+                           a.value);
+        if (a.kind == HX_ARG_UNKNOWN)
+            return hx_args_unknown(ap, &a);
+        if (strcmp(a.opt->name, "help") == 0) {
+            *help = true;
+            return HX_OK;
+        }
+        HX_TRY(apply(ctx, &a));
+    }
+}

@@ -20,6 +20,8 @@ static const hx_backend_info backends[HX_BACKEND_COUNT] = {
     [HX_BACKEND_BLAS] = {"blas", "MIMD of SIMD", "the tuned library call (OpenBLAS CBLAS)"},
     [HX_BACKEND_OPENCL] = {"opencl", "SIMT", "an OpenCL kernel on the chosen device"},
     [HX_BACKEND_CUDA] = {"cuda", "SIMT", "a CUDA kernel on an NVIDIA GPU"},
+    [HX_BACKEND_MPI] = {"mpi", "MIMD, distributed memory",
+                        "ranks of an MPI job, each its own block (mpirun -np N hetero ...)"},
 };
 
 const hx_backend_info *hx_backend_get(hx_backend b) {
@@ -54,8 +56,9 @@ int hx_backend_parse_list(const char *text, bool want[HX_BACKEND_COUNT]) {
         if (status == HX_OK && !hx_backend_built(b))
             status =
                 hx_fail(HX_ERR_MISSING, "backend %s is not in this build of hetero%s", items[i],
-                        b == HX_BACKEND_CUDA ? " (configure on a machine with nvcc)"
-                                             : " (install libopenblas-dev and rebuild)");
+                        b == HX_BACKEND_CUDA  ? " (configure on a machine with nvcc)"
+                        : b == HX_BACKEND_MPI ? " (install libopenmpi-dev and rebuild)"
+                                              : " (install libopenblas-dev and rebuild)");
         if (status == HX_OK)
             want[b] = true;
     }
@@ -73,6 +76,12 @@ bool hx_backend_built(hx_backend b) {
 #endif
     case HX_BACKEND_CUDA:
 #ifdef HETERO_HAVE_CUDA
+        return true;
+#else
+        return false;
+#endif
+    case HX_BACKEND_MPI:
+#ifdef HETERO_HAVE_MPI
         return true;
 #else
         return false;

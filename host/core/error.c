@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "hetero/core/progress.h"
+
 static _Thread_local char last_message[4096];
+static int quiet; /* set once, before any thread starts */
 
 int hx_fail(int code, const char *fmt, ...) {
     va_list ap;
@@ -25,14 +28,23 @@ void hx_error_clear(void) {
 }
 
 int hx_report_error(int status) {
-    if (status != HX_OK)
+    if (status != HX_OK && !quiet) {
+        hx_progress_clear_line();
         fprintf(stderr, "hetero: %s\n", last_message[0] ? last_message : "failed");
+    }
     return status;
 }
 
+void hx_messages_quiet(int q) {
+    quiet = q;
+}
+
 void hx_notice(const char *fmt, ...) {
+    if (quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
+    hx_progress_clear_line(); /* a progress line would run into the notice */
     fputs("hetero: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -136,3 +136,36 @@ bool hx_scaled_size(double (*work)(uint64_t size, const void *ctx), const void *
     *out = hi;
     return true;
 }
+
+hx_line_fit hx_fit_line(const double *x, const double *y, const double *w, size_t n) {
+    hx_line_fit f = {.ok = false, .intercept = NAN, .slope = NAN, .r2 = NAN, .points = n};
+    double sw = 0.0, sx = 0.0, sy = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        sw += wi;
+        sx += wi * x[i];
+        sy += wi * y[i];
+    }
+    if (n < 2 || !(sw > 0.0))
+        return f;
+    const double mx = sx / sw, my = sy / sw;
+    double sxx = 0.0, sxy = 0.0, syy = 0.0;
+    for (size_t i = 0; i < n; i++) { /* centred sums: no cancellation for x in the millions */
+        double wi = w ? w[i] : 1.0, dx = x[i] - mx, dy = y[i] - my;
+        sxx += wi * dx * dx;
+        sxy += wi * dx * dy;
+        syy += wi * dy * dy;
+    }
+    if (!(sxx > 0.0))
+        return f;
+    f.slope = sxy / sxx;
+    f.intercept = my - f.slope * mx;
+    double ss_res = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0, r = y[i] - (f.intercept + f.slope * x[i]);
+        ss_res += wi * r * r;
+    }
+    f.r2 = syy > 0.0 ? 1.0 - ss_res / syy : 1.0;
+    f.ok = true;
+    return f;
+}

@@ -233,3 +233,19 @@ int hx_parse_format(const char *text, hx_format *out) {
     *out = (hx_format)i;
     return HX_OK;
 }
+
+int hx_report_opts_apply(hx_report_opts *o, const char *name, const char *value, bool *handled) {
+    *handled = true;
+    if (strcmp(name, "format") == 0)
+        return hx_parse_format(value, &o->format);
+    if (strcmp(name, "output") == 0) {
+        o->output = value;
+        return hx_output_check(value);
+    }
+    if (strcmp(name, "plot") == 0) {
+        o->plot = value;
+        return hx_plot_kind_of("--plot", value, &o->plot_kind);
+    }
+    *handled = false;
+    return HX_OK;
+}

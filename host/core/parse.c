@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,13 @@ int hx_parse_uint(const char *option, const char *text, uint64_t min, uint64_t m
     if (v < min || v > max)
         return out_of_range(option, text, min, max);
     *out = v;
+    return HX_OK;
+}
+
+int hx_parse_int(const char *option, const char *text, int min, int max, int *out) {
+    uint64_t v = 0;
+    HX_TRY(hx_parse_uint(option, text, min < 0 ? 0 : (uint64_t)min, (uint64_t)max, &v));
+    *out = (int)v;
     return HX_OK;
 }
 
@@ -206,4 +214,26 @@ const char *hx_format_bytes(uint64_t bytes, char *buf, size_t len) {
     else
         snprintf(buf, len, v < 10 && v != floor(v) ? "%.1f %s" : "%.0f %s", v, units[u]);
     return buf;
+}
+
+/* Digits from *s up to a non-digit, at most 65536; false when there are none or too many. */
+static bool grid_side(const char **s, int *out) {
+    long v = 0;
+    const char *p = *s;
+    for (; *p >= '0' && *p <= '9' && v <= 65536; p++)
+        v = v * 10 + (*p - '0');
+    if (p == *s || v < 1 || v > 65536)
+        return false;
+    *out = (int)v;
+    *s = p;
+    return true;
+}
+
+int hx_parse_grid(const char *option, const char *text, int grid[2]) {
+    const char *s = text ? text : "";
+    if (!grid_side(&s, &grid[0]) || *s++ != 'x' || !grid_side(&s, &grid[1]) || *s != '\0')
+        return hx_fail(HX_ERR_USAGE,
+                       "%s '%s' is not PxQ with P and Q from 1 to 65536 (e.g. %s=2x2)", option,
+                       text ? text : "", option);
+    return HX_OK;
 }

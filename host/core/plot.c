@@ -99,6 +99,12 @@ bool hx_gnuplot_found(const char **program) {
     return executable_in_path(p);
 }
 
+int hx_plot_check(const char *option, const char *path) {
+    hx_plot_kind kind;
+    HX_TRY(hx_plot_kind_of(option, path, &kind));
+    return hx_plot_require();
+}
+
 int hx_plot_run(const char *script, const char *path) {
     const char *program;
     if (!hx_gnuplot_found(&program))
@@ -149,4 +155,36 @@ int hx_plot_run(const char *script, const char *path) {
     if (stat(path, &st) != 0 || st.st_size == 0)
         return hx_fail(HX_ERR_RUNTIME, "gnuplot left no figure at %s", path);
     return HX_OK;
+}
+
+int hx_plot_script_open(hx_plot_script *s, const char *path, int width, int height) {
+    hx_plot_kind kind = HX_PLOT_SVG;
+    memset(s, 0, sizeof *s);
+    HX_TRY(hx_plot_kind_of("--plot", path, &kind));
+    s->path = path;
+    s->f = open_memstream(&s->text, &s->len);
+    if (!s->f)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory for a gnuplot script");
+    char term[1400];
+    fputs(hx_plot_terminal(kind, path, width, height, term, sizeof term), s->f);
+    return HX_OK;
+}
+
+int hx_plot_script_run(hx_plot_script *s) {
+    bool bad = fclose(s->f) != 0 || !s->text;
+    int status = bad ? hx_fail(HX_ERR_RUNTIME, "out of memory for a gnuplot script")
+                     : hx_plot_run(s->text, s->path);
+    free(s->text);
+    memset(s, 0, sizeof *s);
+    return status;
+}
+
+int hx_plot_require(void) {
+    const char *program;
+    if (hx_gnuplot_found(&program))
+        return HX_OK;
+    return hx_fail(HX_ERR_MISSING,
+                   "--plot needs gnuplot, and '%s' was not found; install it (Debian: apt-get "
+                   "install gnuplot-nox) or leave out --plot",
+                   program);
 }

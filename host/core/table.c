@@ -78,28 +78,57 @@ int hx_table_cell(hx_table *t, const char *fmt, ...) {
     return HX_OK;
 }
 
-void hx_table_print(const hx_table *t, FILE *out) {
-    size_t width[64] = {0};
+/* Columns a cell takes on a terminal: UTF-8 code points ("±" is two bytes, one column). */
+static size_t display_width(const char *s) {
+    size_t w = 0;
+    for (; s && *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+/* s padded with blanks to w columns, on the left or the right. */
+static void put_padded(FILE *out, const char *s, size_t w, bool left) {
+    size_t have = display_width(s);
+    if (left)
+        fputs(s, out);
+    for (size_t i = have; i < w; i++)
+        fputc(' ', out);
+    if (!left)
+        fputs(s, out);
+}
+
+static void column_widths(const hx_table *t, size_t *width) {
+    for (size_t c = 0; c < t->ncols; c++)
+        width[c] = 0;
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            size_t w = s ? strlen(s) : 0;
+            size_t w = display_width(t->cells[r * t->ncols + c]);
             if (w > width[c])
                 width[c] = w;
         }
+}
+
+size_t hx_table_width(const hx_table *t) {
+    size_t width[64], total = 0;
+    column_widths(t, width);
+    for (size_t c = 0; c < t->ncols; c++)
+        total += width[c] + (c + 1 < t->ncols ? 2 : 0);
+    return total;
+}
+
+void hx_table_print(const hx_table *t, FILE *out) {
+    size_t width[64];
+    column_widths(t, width);
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * t->ncols + c];
             if (!s)
                 s = "";
-            int w = (int)width[c];
             bool last = c + 1 == t->ncols;
             if (t->align[c] == 'l' && last)
                 fputs(s, out); /* no trailing blanks */
-            else if (t->align[c] == 'l')
-                fprintf(out, "%-*s", w, s);
             else
-                fprintf(out, "%*s", w, s);
+                put_padded(out, s, width[c], t->align[c] == 'l');
             if (!last)
                 fputs("  ", out);
         }

@@ -11,6 +11,9 @@ static const hx_backend_ops *const table[HX_BACKEND_COUNT] = {
 #ifdef HETERO_HAVE_CUDA
     [HX_BACKEND_CUDA] = &hx_backend_cuda,
 #endif
+#ifdef HETERO_HAVE_MPI
+    [HX_BACKEND_MPI] = &hx_backend_mpi,
+#endif
 };
 
 const hx_backend_ops *hx_backend_ops_of(hx_backend b) {

@@ -9,6 +9,7 @@
 
 #include "hetero/core/error.h"
 #include "hetero/engine/backends.h"
+#include "hetero/engine/job.h"
 
 hx_result *hx_rows_add(hx_rows *rs) {
     if (rs->n == rs->cap) {
@@ -68,10 +69,30 @@ static int measure_row(hx_rows *rs, hx_instance *in, hx_backend b, const hx_targ
     return status;
 }
 
+/* The mpi rows: one per variant of the workload's distributed body that the spec selects. */
+static int measure_mpi(hx_rows *rs, hx_instance *in, const hx_mpi_spec *spec,
+                       const hx_measure_opts *o) {
+    int variants[8];
+    size_t n = hx_mpi_rows_variants(in->problem.workload, spec, variants, 8);
+    if (n == 0)
+        hx_rows_skip(rs, in->problem.workload, HX_BACKEND_MPI,
+                     "none of the --mpi-variant names is a variant of this workload");
+    int status = HX_OK;
+    for (size_t v = 0; status == HX_OK && v < n; v++) {
+        hx_target t = {.mpi = spec, .mpi_variant = variants[v]};
+        status = measure_row(rs, in, HX_BACKEND_MPI, &t, o);
+    }
+    return status;
+}
+
 /* Backend b of the instance on every target it runs on: each device x memory mode for opencl,
- * CUDA device 0 for cuda, the host otherwise. */
+ * CUDA device 0 for cuda, each communication pattern for mpi, the host otherwise. */
 static int measure_backend(hx_rows *rs, hx_instance *in, hx_backend b, hx_target_set *ts,
-                           const hx_measure_opts *o) {
+                           const hx_run_plan *plan, const hx_measure_opts *o) {
+    if (b == HX_BACKEND_MPI) {
+        static const hx_mpi_spec every_rank;
+        return measure_mpi(rs, in, plan->mpi ? plan->mpi : &every_rank, o);
+    }
     if (b == HX_BACKEND_OPENCL) {
         int status = HX_OK;
         for (size_t d = 0; status == HX_OK && d < ts->ndevices; d++)
@@ -107,13 +128,13 @@ static int run_item(const hx_run_plan *plan, const hx_run_item *it, hx_target_se
             continue;
         }
         if (!hx_workload_variant_applies(w, (hx_backend)b)) {
-            status = measure_backend(rs, &in, (hx_backend)b, ts, &it->opts);
+            status = measure_backend(rs, &in, (hx_backend)b, ts, plan, &it->opts);
             continue;
         }
         for (unsigned v = 0; status == HX_OK && v < hx_workload_variant_count(w); v++)
             if (it->variants[v]) {
                 in.problem.variant = v;
-                status = measure_backend(rs, &in, (hx_backend)b, ts, &it->opts);
+                status = measure_backend(rs, &in, (hx_backend)b, ts, plan, &it->opts);
             }
         in.problem.variant = w->default_variant;
     }

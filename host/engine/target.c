@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hetero/core/error.h"
+#include "hetero/core/nvidia_arch.h"
 #include "hetero/core/parse.h"
 #ifdef HETERO_HAVE_CUDA
 #include "hetero/cuda/cuda.h"
@@ -96,7 +97,8 @@ static int open_cuda(hx_target_set *ts, const hx_target_spec *spec) {
     }
     if (spec->cuda_explicit)
         return hx_fail(HX_ERR_MISSING, "--backend=cuda needs an NVIDIA GPU: %s", ts->cuda_why);
-    hx_notice("%s: skipping the cuda rows", ts->cuda_why);
+    if (spec->verbose || hx_nvidia_present())
+        hx_notice("%s: skipping the cuda rows", ts->cuda_why);
 #else
     if (spec->cuda_explicit)
         return hx_fail(HX_ERR_MISSING, "backend cuda is not in this build of hetero");

@@ -13,6 +13,7 @@
 
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "hetero/io/bench.h"
 
@@ -228,6 +229,7 @@ static void write_json(FILE *out, const hx_io_bench_config *c, const hx_io_bench
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_IO_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_kv_string(&j, "mode", c->load.rate > 0 ? "open-loop" : "closed-loop");
     if (c->load.rate > 0)
         hx_json_kv_number(&j, "rate_msgs_per_s", c->load.rate);
@@ -273,6 +275,7 @@ void hx_io_list_write(FILE *out, hx_format format) {
         hx_json_init(&j, out, true);
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "schema", HX_IO_LIST_SCHEMA);
+        hx_json_kv_provenance(&j);
         hx_json_key(&j, "models");
         hx_json_array_begin(&j);
         for (size_t i = 0; i < n; i++) {
@@ -312,6 +315,7 @@ void hx_io_switch_write(FILE *out, hx_format format, const hx_io_switch_row *row
         hx_json_init(&j, out, true);
         hx_json_object_begin(&j);
         hx_json_kv_string(&j, "schema", HX_IO_SWITCH_SCHEMA);
+        hx_json_kv_provenance(&j);
         hx_json_key(&j, "results");
         hx_json_array_begin(&j);
         for (size_t i = 0; i < n; i++) {

@@ -150,37 +150,46 @@ void hx_lab_reports_free(hx_lab_reports *r) {
 
 /* ---- running the steps -------------------------------------------------------------------- */
 
-/* argv for one step: [mpirun ... ] exe args... [--format=json --output=DIR/NAME.json]; the words
- * live in buf. */
-static size_t build_argv(const hx_lab_step *s, const char *exe, const char *dir, bool full,
-                         char *buf, size_t len, char **argv) {
-    size_t n = 0;
-    if (s->mpi) {
-        static char *const mpirun[] = {"mpirun", "--oversubscribe", "-np", "2"};
-        for (size_t i = 0; i < 4; i++)
-            argv[n++] = mpirun[i];
-    }
-    argv[n++] = (char *)exe;
-    const char *args = full && s->full_args ? s->full_args : s->args;
-    size_t used = 0;
-    for (const char *p = args; *p && used < len;) {
+/* The space-separated words of args as argv[n..] (their text in buf from *used on, "{DIR}"
+ * replaced by dir); returns the new n. */
+static size_t split_words(const char *args, const char *dir, char *buf, size_t len, size_t *used,
+                          char **argv, size_t n) {
+    for (const char *p = args; *p && *used < len;) {
         while (*p == ' ')
             p++;
         if (!*p)
             break;
-        argv[n++] = buf + used;
-        for (; *p && *p != ' ' && used + 1 < len; p++) {
+        argv[n++] = buf + *used;
+        for (; *p && *p != ' ' && *used + 1 < len; p++) {
             if (strncmp(p, "{DIR}", 5) == 0) {
-                used += (size_t)snprintf(buf + used, len - used, "%s", dir);
+                *used += (size_t)snprintf(buf + *used, len - *used, "%s", dir);
                 p += 4;
             } else {
-                buf[used++] = *p;
+                buf[(*used)++] = *p;
             }
         }
-        buf[used++] = '\0';
+        buf[(*used)++] = '\0';
         if (n >= MAX_ARGS - 3)
             break;
     }
+    return n;
+}
+
+/* argv for one step: [mpirun ... ] exe args... [--format=json --output=DIR/NAME.json]; the words
+ * live in buf. */
+static size_t build_argv(const hx_lab_step *s, const char *exe, const char *dir, bool full,
+                         char *buf, size_t len, char **argv) {
+    size_t n = 0, used = 0;
+    if (s->mpi) {
+        static char *const mpirun[] = {"mpirun", "--oversubscribe", "-np"};
+        for (size_t i = 0; i < 3; i++)
+            argv[n++] = mpirun[i];
+        argv[n++] = buf;
+        used += (size_t)snprintf(buf, len, "%d", s->ranks > 0 ? s->ranks : 2) + 1;
+        n = split_words(s->mpirun_args ? s->mpirun_args : "", "", buf, len, &used, argv, n);
+    }
+    argv[n++] = (char *)exe;
+    n = split_words(full && s->full_args ? s->full_args : s->args, dir, buf, len, &used, argv, n);
     if (!s->no_json && used < len) {
         argv[n++] = "--format=json";
         argv[n++] = buf + used;

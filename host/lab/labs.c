@@ -9,6 +9,15 @@
 
 static const hx_lab *const lab_table[] = {
     &hx_lab_flynn,
+    &hx_lab_memory,
+    &hx_lab_models,
+    &hx_lab_message_passing,
+    &hx_lab_design,
+    &hx_lab_mapping,
+    &hx_lab_speedup,
+    &hx_lab_processes_threads,
+    &hx_lab_io_models,
+    &hx_lab_heterogeneous,
 };
 
 size_t hx_lab_count(void) {

@@ -6,6 +6,7 @@
  * function over that list, so it is unit-tested with made-up device lists.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,18 +109,55 @@ static void describe_device(hx_ocl_device *d) {
     }
 }
 
+/* The installed platforms (at most MAX_PLATFORMS): *np = 0, not an error, without an ICD. */
+static int platform_ids(cl_platform_id *platforms, cl_uint *np) {
+    *np = 0;
+    cl_int err = clGetPlatformIDs(MAX_PLATFORMS, platforms, np);
+    if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR: no ICD installed */ || *np == 0) {
+        *np = 0;
+        return HX_OK;
+    }
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clGetPlatformIDs");
+    if (*np > MAX_PLATFORMS)
+        *np = MAX_PLATFORMS;
+    return HX_OK;
+}
+
+int hx_ocl_platforms(hx_ocl_platform_info *out, size_t cap, size_t *count) {
+    *count = 0;
+    cl_platform_id platforms[MAX_PLATFORMS];
+    cl_uint np;
+    HX_TRY(platform_ids(platforms, &np));
+    for (cl_uint p = 0; p < np && *count < cap; p++) {
+        hx_ocl_platform_info *i = &out[(*count)++];
+        static const struct {
+            cl_platform_info what;
+            size_t offset, len;
+        } fields[] = {
+            {CL_PLATFORM_NAME, offsetof(hx_ocl_platform_info, name), sizeof i->name},
+            {CL_PLATFORM_VENDOR, offsetof(hx_ocl_platform_info, vendor), sizeof i->vendor},
+            {CL_PLATFORM_VERSION, offsetof(hx_ocl_platform_info, version), sizeof i->version},
+        };
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            char *buf = (char *)i + fields[f].offset;
+            if (clGetPlatformInfo(platforms[p], fields[f].what, fields[f].len, buf, NULL) !=
+                CL_SUCCESS)
+                snprintf(buf, fields[f].len, "?");
+            buf[fields[f].len - 1] = '\0';
+        }
+    }
+    return HX_OK;
+}
+
 int hx_ocl_devices(hx_ocl_device **out, size_t *count) {
     *out = NULL;
     *count = 0;
     cl_platform_id platforms[MAX_PLATFORMS];
-    cl_uint np = 0;
-    cl_int err = clGetPlatformIDs(MAX_PLATFORMS, platforms, &np);
-    if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR: no ICD installed */ || np == 0)
+    cl_uint np;
+    HX_TRY(platform_ids(platforms, &np));
+    if (np == 0)
         return HX_OK;
-    if (err != CL_SUCCESS)
-        return hx_ocl_fail(err, "clGetPlatformIDs");
-    if (np > MAX_PLATFORMS)
-        np = MAX_PLATFORMS;
     hx_ocl_device *devs = calloc((size_t)np * MAX_DEVICES_PER_PLATFORM, sizeof *devs);
     if (!devs)
         return hx_fail(HX_ERR_RUNTIME, "out of memory listing OpenCL devices");
@@ -127,7 +165,8 @@ int hx_ocl_devices(hx_ocl_device **out, size_t *count) {
     for (cl_uint p = 0; p < np; p++) {
         cl_device_id ids[MAX_DEVICES_PER_PLATFORM];
         cl_uint nd = 0;
-        err = clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES_PER_PLATFORM, ids, &nd);
+        cl_int err =
+            clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES_PER_PLATFORM, ids, &nd);
         if (err == CL_DEVICE_NOT_FOUND || nd == 0)
             continue;
         if (err != CL_SUCCESS) {

@@ -1,22 +1,30 @@
 /*
  * bench_host.c - the host's figures for `hetero devices --bench`, from native code.
  *
- * NAME     host streaming bandwidth, peak FLOP/s, fork/join latency, atomic throughput
- * PURPOSE  the ceilings a CPU backend of `hetero run` can reach, measured the way a tuned code
- *          reaches them, so a result can be read as a fraction of them (--roofline).
- * NOTES    bandwidth: copy c = a and triad a = b + s*c over arrays of 4 x the last-level cache
- *          (at least 64 MiB each), one aligned chunk per OpenMP thread, non-temporal (streaming)
- *          stores so no write-allocate traffic is spent; bytes = words read + words written,
- *          times 4 (copy 8 n, triad 12 n), as STREAM counts them.
- *          peak: per thread 12 independent FMA chains on full vectors (AVX-512 zmm, AVX2 ymm, by
- *          cpuid): an FMA has a latency of about 4 cycles and 2 pipes issue one each per cycle,
- *          so at least 8 chains are in flight to keep both pipes busy; flops = 2 per lane per FMA.
+ * NAME     host memory ceiling, peak and theoretical FLOP/s, fork/join latency, atomics
+ * PURPOSE  the ceilings a CPU backend of `hetero run` can reach, measured as upper bounds (the
+ *          best of several kernels and of many repetitions), so a result can be read as a
+ *          fraction of them (--roofline) and never exceeds them.
+ * NOTES    bandwidth: STREAM's four kernels - copy c = a, scale b = s*c, add c = a + b,
+ *          triad a = b + s*c - each with non-temporal (streaming) stores and with plain stores,
+ *          over arrays of 4 x the last-level cache (at least 64 MiB each), one aligned chunk per
+ *          OpenMP thread, vectors by cpuid (AVX-512, AVX2, else SSE).  Bytes = words read +
+ *          words written, times 4 (copy and scale 8 n, add and triad 12 n), as STREAM counts
+ *          them; plain stores also read each written line first (write-allocate), which that
+ *          count does not include, so they come out lower.  Each kernel's figure is the better
+ *          of its two store kinds; the memory ceiling (bandwidth_gbps) is the best of all
+ *          eight, taken as the best repetition (the median is reported beside it).
+ *          peak: per thread 12 independent FMA chains on full vectors (AVX-512 zmm, AVX2 ymm):
+ *          an FMA has a latency of about 4 cycles and 2 pipes issue one each per cycle, so at
+ *          least 8 chains are in flight to keep both pipes busy; flops = 2 per lane per FMA.
+ *          theoretical: clock (clock.c, the best of a measurement before and after the peaks)
+ *          x cores x FMA units per core x lanes x 2; a measured peak above it is a survey error
+ *          (survey_check.c).
  *          launch: wall time of an empty OpenMP parallel region (fork + join), the host's
  *          analogue of a kernel launch.
  *          atomics: C11 atomic_fetch_add (relaxed) by every thread, on its own cache line and
  *          then all on one address; the shared count is checked exactly.
- *          clock: a chain of dependent integer adds runs at one add per cycle; adds / seconds of
- *          the fastest of 5 runs is the clock the core sustains (turbo included).
+ *          levels: the ceilings of L1, L2, L3 and DRAM (hierarchy.c).
  */
 #include <immintrin.h>
 #include <math.h>
@@ -33,15 +41,33 @@
 #include "hetero/core/timer.h"
 #include "hetero/survey/survey.h"
 
-#define CHAINS   12
-#define MIN_REPS 3
-#define MAX_REPS 200
+#define CHAINS        12
+#define MIN_REPS      3
+#define MIN_STREAM    5
+#define MAX_REPS      200
+#define STREAM_SCALAR 3.0f
+
+typedef enum { K_COPY, K_SCALE, K_ADD, K_TRIAD, K_COUNT } stream_kernel;
+
+static const struct {
+    const char *name;
+    int words; /* words read + written per element */
+    hx_figure_id fig;
+} stream_kernels[K_COUNT] = {
+    [K_COPY] = {"copy", 2, HX_FIG_COPY_GBPS},
+    [K_SCALE] = {"scale", 2, HX_FIG_SCALE_GBPS},
+    [K_ADD] = {"add", 3, HX_FIG_ADD_GBPS},
+    [K_TRIAD] = {"triad", 3, HX_FIG_TRIAD_GBPS},
+};
 
 typedef struct host_ctx {
     int threads;
     hx_simd_level simd;
     size_t n; /* floats per array */
     float *a, *b, *c;
+    stream_kernel kernel;
+    bool nt;          /* non-temporal stores */
+    float va, vb, vc; /* every element of a, b, c holds the same value: what it must be */
     long fma_iters;
     bool fp64;
     double flops_per_call;
@@ -49,49 +75,65 @@ typedef struct host_ctx {
 
 /* ---- streaming kernels ------------------------------------------------------------------- */
 
-HX_TARGET_AVX512 static void triad_avx512(float *a, const float *b, const float *c, float s,
-                                          size_t lo, size_t hi) {
-    __m512 vs = _mm512_set1_ps(s);
-    for (size_t i = lo; i < hi; i += 16)
-        _mm512_stream_ps(a + i, _mm512_fmadd_ps(vs, _mm512_load_ps(c + i), _mm512_load_ps(b + i)));
-    _mm_sfence();
-}
+/* The four kernels for one vector ISA: W floats per vector, LD/ST/NT load, store and streaming
+ * store, SET1/ADD/MUL the arithmetic.  The store kind is chosen outside the loop. */
+#define STREAM_LOOP(nt, W, ST, NT, ptr, value)                                                     \
+    do {                                                                                           \
+        if (nt)                                                                                    \
+            for (size_t i = lo; i < hi; i += W)                                                    \
+                NT(ptr + i, value);                                                                \
+        else                                                                                       \
+            for (size_t i = lo; i < hi; i += W)                                                    \
+                ST(ptr + i, value);                                                                \
+        _mm_sfence();                                                                              \
+    } while (0)
 
-HX_TARGET_AVX2 static void triad_avx2(float *a, const float *b, const float *c, float s, size_t lo,
-                                      size_t hi) {
-    __m256 vs = _mm256_set1_ps(s);
-    for (size_t i = lo; i < hi; i += 16) {
-        _mm256_stream_ps(a + i, _mm256_fmadd_ps(vs, _mm256_load_ps(c + i), _mm256_load_ps(b + i)));
-        _mm256_stream_ps(a + i + 8,
-                         _mm256_fmadd_ps(vs, _mm256_load_ps(c + i + 8), _mm256_load_ps(b + i + 8)));
+#define STREAM_KERNELS(SUF, ATTR, V, W, LD, ST, NT, SET1, ADD, MUL)                                \
+    ATTR static void copy_##SUF(float *restrict c, const float *restrict a, size_t lo, size_t hi,  \
+                                bool nt) {                                                         \
+        STREAM_LOOP(nt, W, ST, NT, c, LD(a + i));                                                  \
+    }                                                                                              \
+    ATTR static void scale_##SUF(float *restrict b, const float *restrict c, float s, size_t lo,   \
+                                 size_t hi, bool nt) {                                             \
+        V vs = SET1(s);                                                                            \
+        STREAM_LOOP(nt, W, ST, NT, b, MUL(vs, LD(c + i)));                                         \
+    }                                                                                              \
+    ATTR static void add_##SUF(float *restrict c, const float *restrict a,                         \
+                               const float *restrict b, size_t lo, size_t hi, bool nt) {           \
+        STREAM_LOOP(nt, W, ST, NT, c, ADD(LD(a + i), LD(b + i)));                                  \
+    }                                                                                              \
+    ATTR static void triad_##SUF(float *restrict a, const float *restrict b,                       \
+                                 const float *restrict c, float s, size_t lo, size_t hi,           \
+                                 bool nt) {                                                        \
+        V vs = SET1(s);                                                                            \
+        STREAM_LOOP(nt, W, ST, NT, a, ADD(LD(b + i), MUL(vs, LD(c + i))));                         \
     }
-    _mm_sfence();
-}
 
-static void triad_scalar(float *a, const float *b, const float *c, float s, size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i++)
-        a[i] = b[i] + s * c[i];
-}
+STREAM_KERNELS(avx512, HX_TARGET_AVX512, __m512, 16, _mm512_load_ps, _mm512_store_ps,
+               _mm512_stream_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps)
+STREAM_KERNELS(avx2, HX_TARGET_AVX2, __m256, 8, _mm256_load_ps, _mm256_store_ps, _mm256_stream_ps,
+               _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps)
+/* baseline x86-64 has SSE, whose streaming store is as old as the Pentium III */
+STREAM_KERNELS(sse, , __m128, 4, _mm_load_ps, _mm_store_ps, _mm_stream_ps, _mm_set1_ps, _mm_add_ps,
+               _mm_mul_ps)
 
-HX_TARGET_AVX512 static void copy_avx512(float *dst, const float *src, size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i += 16)
-        _mm512_stream_ps(dst + i, _mm512_load_ps(src + i));
-    _mm_sfence();
-}
-
-HX_TARGET_AVX2 static void copy_avx2(float *dst, const float *src, size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i += 16) {
-        _mm256_stream_ps(dst + i, _mm256_load_ps(src + i));
-        _mm256_stream_ps(dst + i + 8, _mm256_load_ps(src + i + 8));
+#define STREAM_DISPATCH(SUF, x, lo, hi)                                                            \
+    switch ((x)->kernel) {                                                                         \
+    case K_COPY:                                                                                   \
+        copy_##SUF((x)->c, (x)->a, lo, hi, (x)->nt);                                               \
+        break;                                                                                     \
+    case K_SCALE:                                                                                  \
+        scale_##SUF((x)->b, (x)->c, STREAM_SCALAR, lo, hi, (x)->nt);                               \
+        break;                                                                                     \
+    case K_ADD:                                                                                    \
+        add_##SUF((x)->c, (x)->a, (x)->b, lo, hi, (x)->nt);                                        \
+        break;                                                                                     \
+    default:                                                                                       \
+        triad_##SUF((x)->a, (x)->b, (x)->c, STREAM_SCALAR, lo, hi, (x)->nt);                       \
+        break;                                                                                     \
     }
-    _mm_sfence();
-}
 
-static void copy_scalar(float *dst, const float *src, size_t lo, size_t hi) {
-    memcpy(dst + lo, src + lo, (hi - lo) * sizeof *dst);
-}
-
-static int sample_triad(void *vctx, double *gbps) {
+static int sample_stream(void *vctx, double *gbps) {
     host_ctx *x = vctx;
     double t0 = hx_now();
 #pragma omp parallel num_threads(x->threads)
@@ -100,34 +142,42 @@ static int sample_triad(void *vctx, double *gbps) {
         hx_partition(x->n, (size_t)omp_get_num_threads(), (size_t)omp_get_thread_num(), 16, &lo,
                      &hi);
         if (x->simd == HX_SIMD_AVX512)
-            triad_avx512(x->a, x->b, x->c, 3.0f, lo, hi);
+            STREAM_DISPATCH(avx512, x, lo, hi)
         else if (x->simd == HX_SIMD_AVX2)
-            triad_avx2(x->a, x->b, x->c, 3.0f, lo, hi);
+            STREAM_DISPATCH(avx2, x, lo, hi)
         else
-            triad_scalar(x->a, x->b, x->c, 3.0f, lo, hi);
+            STREAM_DISPATCH(sse, x, lo, hi)
     }
     double t = hx_now() - t0;
-    *gbps = 12.0 * (double)x->n / t * 1e-9;
+    *gbps = 4.0 * stream_kernels[x->kernel].words * (double)x->n / t * 1e-9;
+    switch (x->kernel) { /* the same arithmetic on one element, for the check */
+    case K_COPY:
+        x->vc = x->va;
+        break;
+    case K_SCALE:
+        x->vb = STREAM_SCALAR * x->vc;
+        break;
+    case K_ADD:
+        x->vc = x->va + x->vb;
+        break;
+    default:
+        x->va = x->vb + STREAM_SCALAR * x->vc;
+        break;
+    }
     return HX_OK;
 }
 
-static int sample_copy(void *vctx, double *gbps) {
-    host_ctx *x = vctx;
-    double t0 = hx_now();
-#pragma omp parallel num_threads(x->threads)
-    {
-        size_t lo, hi;
-        hx_partition(x->n, (size_t)omp_get_num_threads(), (size_t)omp_get_thread_num(), 16, &lo,
-                     &hi);
-        if (x->simd == HX_SIMD_AVX512)
-            copy_avx512(x->c, x->a, lo, hi);
-        else if (x->simd == HX_SIMD_AVX2)
-            copy_avx2(x->c, x->a, lo, hi);
-        else
-            copy_scalar(x->c, x->a, lo, hi);
-    }
-    double t = hx_now() - t0;
-    *gbps = 8.0 * (double)x->n / t * 1e-9;
+/* Every 1021st element (and the last) of each array against the value it must hold. */
+static int check_stream(const host_ctx *x) {
+    const float *arr[3] = {x->a, x->b, x->c};
+    const float want[3] = {x->va, x->vb, x->vc};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < x->n; i = i + 1021 < x->n || i == x->n - 1 ? i + 1021 : x->n - 1)
+            if (fabsf(arr[k][i] - want[k]) > 1e-6f * fabsf(want[k]))
+                return hx_fail(HX_ERR_RUNTIME,
+                               "host stream bench: %c[%zu] = %g, expected %g after %s (%s stores)",
+                               "abc"[k], i, arr[k][i], want[k], stream_kernels[x->kernel].name,
+                               x->nt ? "non-temporal" : "plain");
     return HX_OK;
 }
 
@@ -299,26 +349,6 @@ static int sample_atomics(void *vctx, double *gops) {
     return HX_OK;
 }
 
-static double measure_clock_mhz(void) {
-    const long iters = 1L << 21;
-    double best = 0;
-    for (int run = 0; run < 5; run++) {
-        uint64_t v = 0;
-        double t0 = hx_now();
-        for (long i = 0; i < iters; i++)
-            __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-                             "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-                             "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-                             "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
-                             : "+r"(v));
-        double t = hx_now() - t0;
-        double mhz = (double)v / t * 1e-6;
-        if (mhz > best)
-            best = mhz;
-    }
-    return best;
-}
-
 /* ---- driver ------------------------------------------------------------------------------------
  */
 
@@ -330,6 +360,7 @@ static int alloc_arrays(host_ctx *x) {
     HX_TRY(hx_alloc_checked((void **)&x->a, x->n * sizeof(float), "bench array a"));
     HX_TRY(hx_alloc_checked((void **)&x->b, x->n * sizeof(float), "bench array b"));
     HX_TRY(hx_alloc_checked((void **)&x->c, x->n * sizeof(float), "bench array c"));
+    x->va = 1.0f, x->vb = 2.0f, x->vc = 0.5f;
     /* first touch by the thread that streams the chunk later (NUMA placement) */
 #pragma omp parallel num_threads(x->threads)
     {
@@ -337,7 +368,7 @@ static int alloc_arrays(host_ctx *x) {
         hx_partition(x->n, (size_t)omp_get_num_threads(), (size_t)omp_get_thread_num(), 16, &lo,
                      &hi);
         for (size_t i = lo; i < hi; i++)
-            x->a[i] = 1.0f, x->b[i] = 2.0f, x->c[i] = 0.5f;
+            x->a[i] = x->va, x->b[i] = x->vb, x->c[i] = x->vc;
     }
     return HX_OK;
 }
@@ -349,27 +380,49 @@ static void free_arrays(host_ctx *x) {
     x->a = x->b = x->c = NULL;
 }
 
+/* One kernel with both store kinds; its figure is the better one (by best sample). */
+static int bench_kernel(host_ctx *x, stream_kernel k, double budget, hx_figure variants[2]) {
+    x->kernel = k;
+    for (int nt = 0; nt < 2; nt++) {
+        x->nt = nt;
+        double warm;
+        HX_TRY(sample_stream(x, &warm)); /* untimed: page faults and turbo ramp */
+        HX_TRY(hx_bench_repeat(&variants[nt], sample_stream, x, budget / 2, MIN_STREAM, MAX_REPS));
+        HX_TRY(check_stream(x));
+    }
+    return HX_OK;
+}
+
+static const char *isa_words(hx_simd_level simd) {
+    return simd == HX_SIMD_AVX512 ? "AVX-512" : simd == HX_SIMD_AVX2 ? "AVX2" : "SSE";
+}
+
 static int bench_bandwidth(host_ctx *x, hx_device_record *r, double budget) {
     int status = alloc_arrays(x);
-    if (status != HX_OK) {
-        free_arrays(x);
-        return status;
-    }
-    status = hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS);
-    if (status == HX_OK)
-        status = hx_bench_repeat(&r->fig[HX_FIG_TRIAD_GBPS], sample_triad, x, budget, MIN_REPS,
-                                 MAX_REPS);
-    const char *how = x->simd == HX_SIMD_AVX512 ? "AVX-512 streaming stores"
-                      : x->simd == HX_SIMD_AVX2 ? "AVX2 streaming stores"
-                                                : "scalar stores";
-    snprintf(r->fig[HX_FIG_COPY_GBPS].note, sizeof r->fig[0].note,
-             "%d threads, %s, 2 x %zu MiB arrays, 8 bytes per element, wall time", x->threads, how,
-             x->n * sizeof(float) >> 20);
-    snprintf(r->fig[HX_FIG_TRIAD_GBPS].note, sizeof r->fig[0].note,
-             "%d threads, %s, 3 x %zu MiB arrays, 12 bytes per element, wall time", x->threads, how,
-             x->n * sizeof(float) >> 20);
+    hx_figure all[K_COUNT][2];
+    memset(all, 0, sizeof all);
+    for (int k = 0; status == HX_OK && k < K_COUNT; k++)
+        status = bench_kernel(x, (stream_kernel)k, budget / K_COUNT, all[k]);
+    size_t mib = x->n * sizeof(float) >> 20;
     free_arrays(x);
-    return status;
+    HX_TRY(status);
+    int best_k, best_nt;
+    hx_stream_pick(r, (const hx_figure(*)[2])all, &best_k, &best_nt);
+    for (int k = 0; k < K_COUNT; k++)
+        snprintf(r->fig[stream_kernels[k].fig].note, sizeof r->fig[0].note,
+                 "%d threads, %s, %s stores (best: non-temporal %.1f, plain %.1f GB/s), "
+                 "%d x %zu MiB arrays, %d bytes per element, wall time",
+                 x->threads, isa_words(x->simd),
+                 all[k][1].stats.max >= all[k][0].stats.max ? "non-temporal" : "plain",
+                 all[k][1].stats.max, all[k][0].stats.max, stream_kernels[k].words, mib,
+                 4 * stream_kernels[k].words);
+    hx_figure *bw = &r->fig[HX_FIG_BANDWIDTH_GBPS];
+    snprintf(bw->note, sizeof bw->note,
+             "the best of copy/scale/add/triad x non-temporal/plain stores: %s with %s stores, "
+             "%d threads, %s, %zu MiB arrays",
+             stream_kernels[best_k].name, best_nt ? "non-temporal" : "plain", x->threads,
+             isa_words(x->simd), mib);
+    return HX_OK;
 }
 
 static int bench_peak(host_ctx *x, hx_device_record *r, bool fp64, double budget) {
@@ -378,12 +431,53 @@ static int bench_peak(host_ctx *x, hx_device_record *r, bool fp64, double budget
     x->fp64 = fp64;
     x->fma_iters = x->simd == HX_SIMD_SCALAR ? 1L << 20 : 1L << 21;
     x->flops_per_call = (double)x->threads * (double)x->fma_iters * CHAINS * lanes * 2.0;
+    double warm;
+    HX_TRY(sample_flops(x, &warm)); /* untimed: wakes the wide units and the turbo */
     HX_TRY(hx_bench_repeat(f, sample_flops, x, budget, MIN_REPS, MAX_REPS));
+    snprintf(f->method, sizeof f->method, "best of reps, independent FMA chains");
     snprintf(f->note, sizeof f->note,
              "%d threads x %d independent %d-lane %s chains (%s), 2 flops per lane, wall time",
              x->threads, CHAINS, lanes, x->simd == HX_SIMD_SCALAR ? "multiply-add" : "FMA",
              hx_simd_name(x->simd));
     return HX_OK;
+}
+
+/* clock x cores x FMA units x lanes x 2 for fp32 and fp64, beside the measured peaks. */
+static void theoretical_peaks(const host_ctx *x, hx_device_record *r) {
+    bool known;
+    int units = hx_fma_units(&known);
+    unsigned cores = r->compute_units ? r->compute_units : (unsigned)x->threads;
+    if ((unsigned)x->threads < cores)
+        cores = (unsigned)x->threads;
+    for (int p = 0; p < 2; p++) {
+        hx_figure *f = &r->fig[p ? HX_FIG_FP64_THEORETICAL : HX_FIG_FP32_THEORETICAL];
+        int lanes = fma_lanes(x->simd, p == 1);
+        /* without FMA the scalar chains issue a multiply and an add: one flop per pipe */
+        double per_cycle = x->simd == HX_SIMD_SCALAR ? units : units * lanes * 2.0;
+        if (r->clock.mhz <= 0) {
+            snprintf(f->note, sizeof f->note, "not computed: the clock sources disagree");
+            continue;
+        }
+        hx_figure_set(f, r->clock.mhz * 1e-3 * cores * per_cycle, "computed");
+        if (x->simd == HX_SIMD_SCALAR)
+            snprintf(f->note, sizeof f->note,
+                     "%.0f MHz x %u cores x %d pipes (assumed) x 1 flop: without FMA a multiply "
+                     "and an add are two instructions",
+                     r->clock.mhz, cores, units);
+        else
+            snprintf(f->note, sizeof f->note,
+                     "%.0f MHz x %u cores x %d FMA units (%s) x %d lanes x 2 flops", r->clock.mhz,
+                     cores, units, known ? "by cpu family" : "assumed", lanes);
+    }
+}
+
+/* The clock measured before and after the peaks (turbo moves): the best of each chain. */
+static void merge_clocks(const hx_clock *a, const hx_clock *b, hx_clock *out) {
+    hx_clock_sources s = a->src;
+    s.add_chain = fmax(a->src.add_chain, b->src.add_chain);
+    s.imul_chain = fmax(a->src.imul_chain, b->src.imul_chain);
+    s.fma_chain = fmax(a->src.fma_chain, b->src.fma_chain);
+    hx_clock_judge(&s, out);
 }
 
 static int bench_atomics(host_ctx *x, hx_device_record *r, double budget) {
@@ -397,6 +491,8 @@ static int bench_atomics(host_ctx *x, hx_device_record *r, double budget) {
     if (status == HX_OK)
         status = hx_bench_repeat(&r->fig[HX_FIG_ATOMIC_SHARED_GOPS], sample_atomics, &a, budget,
                                  MIN_REPS, MAX_REPS);
+    for (int i = 0; i < 2; i++)
+        snprintf(r->fig[HX_FIG_ATOMIC_GOPS + i].method, sizeof r->fig[0].method, "median of reps");
     snprintf(r->fig[HX_FIG_ATOMIC_GOPS].note, sizeof r->fig[0].note,
              "%d threads, C11 atomic_fetch_add relaxed, one cache line each", x->threads);
     snprintf(r->fig[HX_FIG_ATOMIC_SHARED_GOPS].note, sizeof r->fig[0].note,
@@ -408,20 +504,31 @@ static int bench_atomics(host_ctx *x, hx_device_record *r, double budget) {
 int hx_bench_host(hx_device_record *r, const hx_bench_opts *o) {
     host_ctx x = {.threads = o->threads > 0 ? o->threads : omp_get_num_procs(),
                   .simd = hx_cpu()->simd};
-    double budget = o->seconds / 8; /* eight timed figures share the device's budget */
-    r->bench_clock_mhz = measure_clock_mhz();
-    HX_TRY(bench_bandwidth(&x, r, budget));
-    HX_TRY(bench_peak(&x, r, false, budget));
-    HX_TRY(bench_peak(&x, r, true, budget));
-    HX_TRY(hx_bench_repeat(&r->fig[HX_FIG_LAUNCH_US], sample_fork_join, &x, budget, MIN_REPS,
+    /* shares of the device's budget: bandwidth 30%, peaks 25%, levels 25% (hierarchy.c),
+     * launch and atomics 20%; the clock takes about 0.1 s on top */
+    double t = o->seconds;
+    hx_clock before, after;
+    hx_clock_measure(&before);
+    HX_TRY(bench_bandwidth(&x, r, 0.30 * t));
+    HX_TRY(bench_peak(&x, r, false, 0.125 * t));
+    HX_TRY(bench_peak(&x, r, true, 0.125 * t));
+    hx_clock_measure(&after);
+    merge_clocks(&before, &after, &r->clock);
+    theoretical_peaks(&x, r);
+    HX_TRY(hx_bench_repeat(&r->fig[HX_FIG_LAUNCH_US], sample_fork_join, &x, 0.05 * t, MIN_REPS,
                            MAX_REPS));
+    snprintf(r->fig[HX_FIG_LAUNCH_US].method, sizeof r->fig[0].method, "median of reps");
     snprintf(r->fig[HX_FIG_LAUNCH_US].note, sizeof r->fig[0].note,
              "empty OpenMP parallel region on %d threads: fork + join, mean of %d per sample",
              x.threads, REGIONS);
-    HX_TRY(bench_atomics(&x, r, budget));
+    HX_TRY(bench_atomics(&x, r, 0.075 * t));
     for (int f = HX_FIG_H2D_GBPS; f <= HX_FIG_D2H_PINNED_GBPS; f++)
         snprintf(r->fig[f].note, sizeof r->fig[f].note,
                  "not applicable: the host works on its own memory");
+    hx_bench_opts levels = *o;
+    levels.seconds = 0.25 * t;
+    levels.threads = x.threads;
+    HX_TRY(hx_bench_hierarchy(r, &levels));
     r->benched = true;
     return HX_OK;
 }

@@ -1,17 +1,20 @@
 /*
  * bench_ocl.c - an OpenCL device's figures for `hetero devices --bench`.
  *
- * NAME     device streaming bandwidth, peak FLOP/s, launch latency, transfers, atomics
+ * NAME     device memory ceiling, peak FLOP/s, launch latency, transfers, atomics
  * PURPOSE  the ceilings an opencl row of `hetero run` can reach, from the kernels in
- *          kernels/bench_*.cl, so a result can be read as a fraction of them (--roofline).
- * NOTES    kernel figures (copy, triad, FLOP/s, atomics) are timed by event profiling
+ *          kernels/bench_*.cl, measured as upper bounds (the best kernel, the best repetition),
+ *          so a result can be read as a fraction of them (--roofline).
+ * NOTES    kernel figures (stream, FLOP/s, atomics) are timed by event profiling
  *          (END - START of the kernel's event: the kernel alone, no launch or transfer).
- *          copy/triad count words read + words written times 4 bytes over arrays of at least
- *          64 MiB (4 x the host's last-level cache for a CPU device, 256 MiB on other devices,
- *          never more than the device's allocation limit).
- *          FLOP/s: 8 FMA chains per work-item, on scalars and on 4-vectors; the better of the
- *          two widths is the figure (the note names it); iterations are raised until one kernel
- *          runs for at least 2 ms.
+ *          stream: copy, scale, add and triad, each with streaming and with plain stores, count
+ *          words read + words written times 4 bytes over arrays of at least 64 MiB (4 x the
+ *          host's last-level cache for a CPU device, 256 MiB on other devices, never more than
+ *          the device's allocation limit); each kernel's figure is the better store kind and
+ *          the memory ceiling the best of all eight.
+ *          FLOP/s: 8 FMA chains per work-item on scalars and on 2-, 4-, 8- and 16-wide vectors;
+ *          the fastest width is the figure (the note gives every width); iterations are raised
+ *          until one kernel runs for at least 2 ms.
  *          launch: host wall time from clEnqueueNDRangeKernel of an empty one-work-item kernel
  *          to the return of clFinish - what a host loop pays per dependent launch.
  *          transfers: host wall time of a blocking clEnqueueWrite/ReadBuffer of 64 MiB (or a
@@ -20,6 +23,7 @@
  *          atomics: OpenCL 1.1 atomic_add, each work-item on its own cache line, then every one
  *          on one address; the shared count is checked exactly.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +47,9 @@ typedef struct ocl_ctx {
     /* stream */
     size_t n; /* floats per array, a multiple of local */
     cl_mem a, b, c;
-    cl_kernel copy, triad, empty, atomic;
+    cl_kernel stream, empty, atomic;
+    int stream_words; /* words read + written per element by the kernel in `stream` */
+    float va, vb, vc; /* every element of a, b, c holds the same value: what it must be */
     /* flops */
     cl_kernel flops;
     size_t flops_global, flops_local;
@@ -99,19 +105,11 @@ static int fill(ocl_ctx *x, cl_mem m, float v, size_t bytes) {
 /* ---- streaming --------------------------------------------------------------------------------
  */
 
-static int sample_copy(void *v, double *gbps) {
+static int sample_stream(void *v, double *gbps) {
     ocl_ctx *x = v;
     double s = 0;
-    HX_TRY(kernel_seconds(x, x->copy, x->n / 4, x->local, &s)); /* float4 per work-item */
-    *gbps = 8.0 * (double)x->n / s * 1e-9;
-    return HX_OK;
-}
-
-static int sample_triad(void *v, double *gbps) {
-    ocl_ctx *x = v;
-    double s = 0;
-    HX_TRY(kernel_seconds(x, x->triad, x->n / 4, x->local, &s));
-    *gbps = 12.0 * (double)x->n / s * 1e-9;
+    HX_TRY(kernel_seconds(x, x->stream, x->n / 4, x->local, &s)); /* float4 per work-item */
+    *gbps = 4.0 * x->stream_words * (double)x->n / s * 1e-9;
     return HX_OK;
 }
 
@@ -129,6 +127,75 @@ static size_t stream_bytes(const hx_ocl_device *d) {
     return want;
 }
 
+static const struct {
+    const char *name;
+    int words;
+    hx_figure_id fig;
+    int nargs; /* buffers a, b, c in the kernel's order, then the scalar if any */
+    int buffers[3];
+    bool scalar;
+} stream_kernels[] = {
+    {"copy", 2, HX_FIG_COPY_GBPS, 2, {0, 2}, false},     /* c = a */
+    {"scale", 2, HX_FIG_SCALE_GBPS, 2, {1, 2}, true},    /* b = s*c */
+    {"add", 3, HX_FIG_ADD_GBPS, 3, {0, 1, 2}, false},    /* c = a + b */
+    {"triad", 3, HX_FIG_TRIAD_GBPS, 3, {0, 1, 2}, true}, /* a = b + s*c */
+};
+#define NSTREAM (sizeof stream_kernels / sizeof stream_kernels[0])
+
+/* Each kernel gives the same output for the same inputs: apply kernel k once to the expected
+ * values, then read the first and last element of its output back and compare. */
+static int check_stream(ocl_ctx *x, size_t k, float s) {
+    static const int output[] = {2, 1, 2, 0}; /* c, b, c, a */
+    float *v[3] = {&x->va, &x->vb, &x->vc};
+    float next[] = {x->va, s * x->vc, x->va + x->vb, x->vb + s * x->vc};
+    *v[output[k]] = next[k];
+    cl_mem bufs[3] = {x->a, x->b, x->c};
+    size_t at[2] = {0, x->n - 1};
+    for (int i = 0; i < 2; i++) {
+        float got = 0;
+        HX_CL(clEnqueueReadBuffer(x->s.queue, bufs[output[k]], CL_TRUE, at[i] * sizeof got,
+                                  sizeof got, &got, 0, NULL, NULL));
+        if (fabsf(got - *v[output[k]]) > 1e-6f * fabsf(*v[output[k]]))
+            return hx_fail(HX_ERR_RUNTIME, "bench_%s on '%s': element %zu = %g, expected %g",
+                           stream_kernels[k].name, x->d->name, at[i], got, *v[output[k]]);
+    }
+    return HX_OK;
+}
+
+/* One kernel, one store kind: its samples into f (an untimed launch first: PoCL compiles the
+ * work-group function at the first launch). */
+static int stream_variant(ocl_ctx *x, cl_program p, size_t k, bool nt, double budget,
+                          hx_figure *f) {
+    char name[48];
+    snprintf(name, sizeof name, "bench_%s%s", stream_kernels[k].name, nt ? "_nt" : "");
+    HX_TRY(make_kernel(p, name, &x->stream));
+    cl_mem bufs[3] = {x->a, x->b, x->c};
+    float s = 3.0f;
+    int status = HX_OK;
+    for (int i = 0; i < stream_kernels[k].nargs; i++) {
+        cl_mem m = bufs[stream_kernels[k].buffers[i]];
+        cl_int err = clSetKernelArg(x->stream, (cl_uint)i, sizeof m, &m);
+        if (err != CL_SUCCESS)
+            status = hx_ocl_fail(err, "clSetKernelArg");
+    }
+    if (status == HX_OK && stream_kernels[k].scalar) {
+        cl_int err = clSetKernelArg(x->stream, (cl_uint)stream_kernels[k].nargs, sizeof s, &s);
+        if (err != CL_SUCCESS)
+            status = hx_ocl_fail(err, "clSetKernelArg");
+    }
+    x->stream_words = stream_kernels[k].words;
+    double warm;
+    if (status == HX_OK)
+        status = sample_stream(x, &warm);
+    if (status == HX_OK)
+        status = hx_bench_repeat(f, sample_stream, x, budget, MIN_REPS + 2, MAX_REPS);
+    if (status == HX_OK)
+        status = check_stream(x, k, s);
+    clReleaseKernel(x->stream);
+    x->stream = NULL;
+    return status;
+}
+
 static int bench_stream(ocl_ctx *x, cl_program p, hx_device_record *r, double budget) {
     x->local = hx_ocl_stream_local_size(x->d);
     x->n = stream_bytes(x->d) / sizeof(float) / (4 * x->local) * (4 * x->local);
@@ -138,32 +205,29 @@ static int bench_stream(ocl_ctx *x, cl_program p, hx_device_record *r, double bu
     HX_TRY(make_buffer(x, CL_MEM_READ_WRITE, bytes, &x->a));
     HX_TRY(make_buffer(x, CL_MEM_READ_WRITE, bytes, &x->b));
     HX_TRY(make_buffer(x, CL_MEM_READ_WRITE, bytes, &x->c));
-    HX_TRY(fill(x, x->a, 1.0f, bytes));
-    HX_TRY(fill(x, x->b, 2.0f, bytes));
-    HX_TRY(fill(x, x->c, 0.5f, bytes));
-    HX_TRY(make_kernel(p, "bench_copy", &x->copy));
-    HX_TRY(make_kernel(p, "bench_triad", &x->triad));
-    float s = 3.0f;
-    HX_CL(clSetKernelArg(x->copy, 0, sizeof x->a, &x->a));
-    HX_CL(clSetKernelArg(x->copy, 1, sizeof x->c, &x->c));
-    HX_CL(clSetKernelArg(x->triad, 0, sizeof x->a, &x->a));
-    HX_CL(clSetKernelArg(x->triad, 1, sizeof x->b, &x->b));
-    HX_CL(clSetKernelArg(x->triad, 2, sizeof x->c, &x->c));
-    HX_CL(clSetKernelArg(x->triad, 3, sizeof s, &s));
-    double warm;
-    HX_TRY(sample_copy(x, &warm)); /* first launch: PoCL compiles the work-group function */
-    HX_TRY(sample_triad(x, &warm));
-    HX_TRY(hx_bench_repeat(&r->fig[HX_FIG_COPY_GBPS], sample_copy, x, budget, MIN_REPS, MAX_REPS));
-    HX_TRY(
-        hx_bench_repeat(&r->fig[HX_FIG_TRIAD_GBPS], sample_triad, x, budget, MIN_REPS, MAX_REPS));
-    snprintf(r->fig[HX_FIG_COPY_GBPS].note, sizeof r->fig[0].note,
-             "kernel time (event profiling), 2 x %zu MiB buffers, float4 per work-item, "
-             "local size %zu",
-             bytes >> 20, x->local);
-    snprintf(r->fig[HX_FIG_TRIAD_GBPS].note, sizeof r->fig[0].note,
-             "kernel time (event profiling), 3 x %zu MiB buffers, float4 per work-item, "
-             "local size %zu",
-             bytes >> 20, x->local);
+    x->va = 1.0f, x->vb = 2.0f, x->vc = 0.5f;
+    HX_TRY(fill(x, x->a, x->va, bytes));
+    HX_TRY(fill(x, x->b, x->vb, bytes));
+    HX_TRY(fill(x, x->c, x->vc, bytes));
+    hx_figure all[NSTREAM][2];
+    memset(all, 0, sizeof all);
+    for (size_t k = 0; k < NSTREAM; k++)
+        for (int nt = 0; nt < 2; nt++)
+            HX_TRY(stream_variant(x, p, k, nt, budget / (2 * NSTREAM), &all[k][nt]));
+    int best_k, best_nt;
+    hx_stream_pick(r, (const hx_figure(*)[2])all, &best_k, &best_nt);
+    for (size_t k = 0; k < NSTREAM; k++)
+        snprintf(r->fig[stream_kernels[k].fig].note, sizeof r->fig[0].note,
+                 "kernel time (event profiling), %s stores (best: streaming %.1f, plain %.1f "
+                 "GB/s), %d x %zu MiB buffers, float4 per work-item, local size %zu",
+                 all[k][1].stats.max >= all[k][0].stats.max ? "streaming" : "plain",
+                 all[k][1].stats.max, all[k][0].stats.max, stream_kernels[k].words, bytes >> 20,
+                 x->local);
+    hx_figure *bw = &r->fig[HX_FIG_BANDWIDTH_GBPS];
+    snprintf(bw->note, sizeof bw->note,
+             "the best of copy/scale/add/triad x streaming/plain stores: %s with %s stores, "
+             "kernel time (event profiling), %zu MiB buffers",
+             stream_kernels[best_k].name, best_nt ? "streaming" : "plain", bytes >> 20);
     return HX_OK;
 }
 
@@ -225,20 +289,24 @@ static int bench_peak(ocl_ctx *x, hx_device_record *r, bool fp64, double budget)
         (size_t)(x->d->compute_units ? x->d->compute_units : 1) * x->flops_local * (cpu ? 2 : 8);
     if (!x->out)
         HX_TRY(make_buffer(x, CL_MEM_WRITE_ONLY, x->flops_global * sizeof(double), &x->out));
-    hx_figure widths[2];
+    static const int lanes[] = {1, 2, 4, 8, 16};
+    hx_figure widths[5];
     memset(widths, 0, sizeof widths);
-    const char *names[2] = {fp64 ? "bench_fp64_x1" : "bench_fp32_x1",
-                            fp64 ? "bench_fp64_x4" : "bench_fp32_x4"};
-    int lanes[2] = {1, 4};
-    for (int w = 0; w < 2; w++)
-        HX_TRY(bench_one_width(x, p, names[w], fp64, lanes[w], &widths[w], budget / 2));
-    int best = widths[1].stats.median > widths[0].stats.median ? 1 : 0;
+    int best = 0;
+    for (int w = 0; w < 5; w++) {
+        char name[32];
+        snprintf(name, sizeof name, "bench_fp%d_x%d", fp64 ? 64 : 32, lanes[w]);
+        HX_TRY(bench_one_width(x, p, name, fp64, lanes[w], &widths[w], budget / 5));
+        if (widths[w].stats.max > widths[best].stats.max)
+            best = w;
+    }
     *f = widths[best];
+    snprintf(f->method, sizeof f->method, "best of reps, fastest of 5 vector widths");
     snprintf(f->note, sizeof f->note,
-             "kernel time (event profiling), %zu work-items x 8 FMA chains of %s (better of "
-             "scalar %.1f and vector-4 %.1f GFLOP/s)",
-             x->flops_global, best ? (fp64 ? "double4" : "float4") : (fp64 ? "double" : "float"),
-             widths[0].stats.median, widths[1].stats.median);
+             "kernel time (event profiling), %zu work-items x 8 FMA chains of %s%d (best per "
+             "width 1/2/4/8/16: %.1f/%.1f/%.1f/%.1f/%.1f GFLOP/s)",
+             x->flops_global, fp64 ? "double" : "float", lanes[best], widths[0].stats.max,
+             widths[1].stats.max, widths[2].stats.max, widths[3].stats.max, widths[4].stats.max);
     return HX_OK;
 }
 
@@ -316,9 +384,11 @@ static int bench_transfers(ocl_ctx *x, hx_device_record *r, double budget) {
                            "device buffer -> pageable host memory",
                            "pinned (ALLOC_HOST_PTR, mapped) -> device buffer",
                            "device buffer -> pinned (ALLOC_HOST_PTR, mapped)"};
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
+        snprintf(r->fig[HX_FIG_H2D_GBPS + i].method, sizeof r->fig[0].method, "median of reps");
         snprintf(r->fig[HX_FIG_H2D_GBPS + i].note, sizeof r->fig[0].note,
                  "%s, %zu MiB, host wall time of a blocking call", what[i], x->xfer_bytes >> 20);
+    }
     return status;
 }
 
@@ -367,6 +437,7 @@ static int bench_atomics(ocl_ctx *x, cl_program p, hx_device_record *r, double b
         double warm;
         HX_TRY(sample_atomic(x, &warm));
         HX_TRY(hx_bench_repeat(figs[i], sample_atomic, x, budget, MIN_REPS, MAX_REPS));
+        snprintf(figs[i]->method, sizeof figs[i]->method, "median of reps");
         snprintf(figs[i]->note, sizeof figs[i]->note,
                  "kernel time (event profiling), %zu work-items x %d atomic_add, %s",
                  x->atomic_global, ATOMIC_ITERS,
@@ -379,7 +450,7 @@ static int bench_atomics(ocl_ctx *x, cl_program p, hx_device_record *r, double b
  */
 
 static void release_ctx(ocl_ctx *x) {
-    cl_kernel ks[] = {x->copy, x->triad, x->empty, x->atomic, x->flops};
+    cl_kernel ks[] = {x->stream, x->empty, x->atomic, x->flops};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i])
             clReleaseKernel(ks[i]);
@@ -412,6 +483,7 @@ static int run_all(ocl_ctx *x, hx_device_record *r, double budget) {
     HX_TRY(sample_launch(x, &warm));
     HX_TRY(
         hx_bench_repeat(&r->fig[HX_FIG_LAUNCH_US], sample_launch, x, budget, MIN_REPS, MAX_REPS));
+    snprintf(r->fig[HX_FIG_LAUNCH_US].method, sizeof r->fig[0].method, "median of reps");
     snprintf(r->fig[HX_FIG_LAUNCH_US].note, sizeof r->fig[0].note,
              "host wall time, enqueue of an empty 1-work-item kernel to the return of clFinish");
     HX_TRY(bench_transfers(x, r, budget / 2));

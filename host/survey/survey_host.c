@@ -86,18 +86,6 @@ static int read_topology(hx_device_record *r) {
     return HX_OK;
 }
 
-/* The reported maximum clock, where the kernel exposes cpufreq (many VMs do not: 0). */
-static unsigned max_clock_mhz(void) {
-    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "r");
-    unsigned long khz = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%lu", &khz) != 1)
-        khz = 0;
-    fclose(f);
-    return (unsigned)(khz / 1000);
-}
-
 int hx_survey_host(hx_device_record *r) {
     const hx_cpu_info *c = hx_cpu();
     snprintf(r->id, sizeof r->id, "host");
@@ -108,7 +96,7 @@ int hx_survey_host(hx_device_record *r) {
     if (uname(&u) == 0)
         snprintf(r->driver, sizeof r->driver, "%s %s", u.sysname, u.release);
     HX_TRY(read_topology(r));
-    r->clock_mhz = max_clock_mhz();
+    r->clock_mhz = (unsigned)hx_cpufreq_mhz("cpuinfo_max_freq"); /* reported maximum */
     isa_list(c, r->isa, sizeof r->isa);
     snprintf(r->simd, sizeof r->simd, "%s", hx_simd_name(c->simd));
     int lanes = hx_simd_float_lanes(c->simd);

@@ -3,7 +3,8 @@
  * documented in docs/devices.md).
  *
  * The table is for reading: one summary line per device, then a short block per device with its
- * class, features and caches, then (after --bench) one line per measured figure.  JSON carries
+ * class, features and caches, then (after --bench) one line per measured figure with its best
+ * sample, median, spread and method, the memory levels, and any survey error.  JSON carries
  * every field; CSV one flat row per device with the figure medians.
  */
 #include <math.h>
@@ -12,6 +13,7 @@
 
 #include "hetero/core/json.h"
 #include "hetero/core/parse.h"
+#include "hetero/core/provenance.h"
 #include "hetero/core/table.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/survey/survey.h"
@@ -163,9 +165,47 @@ static void fmt_value(char *buf, size_t len, double v) {
         snprintf(buf, len, "%.2f", v);
 }
 
+static void clock_row(hx_table *t, const hx_device_record *r) {
+    const hx_clock *c = &r->clock;
+    char src[200];
+    snprintf(src, sizeof src, "add %.0f, imul %.0f, FMA %.0f, TSC %.0f MHz", c->src.add_chain,
+             c->src.imul_chain, c->src.fma_chain, c->src.tsc);
+    hx_table_row(t);
+    hx_table_cell(t, "%s", r->id);
+    hx_table_cell(t, "clock MHz");
+    hx_table_cell(t, c->mhz > 0 ? "%.0f" : "-", c->mhz);
+    hx_table_cell(t, "-");
+    hx_table_cell(t, "%s", src);
+    hx_table_cell(t, "-");
+    hx_table_cell(t, "confidence %s", c->confidence);
+    hx_table_cell(t, "%s%s%s", c->method, c->disagreement[0] ? "; disagree: " : "",
+                  c->disagreement);
+}
+
+static void figure_row(hx_table *t, const hx_device_record *r, int k) {
+    const hx_figure *f = &r->fig[k];
+    char best[32] = "-", med[32] = "-", mn[32] = "", mx[32] = "";
+    if (f->measured) {
+        fmt_value(best, sizeof best, hx_figure_best(f, (hx_figure_id)k));
+        fmt_value(med, sizeof med, f->stats.median);
+        fmt_value(mn, sizeof mn, f->stats.min);
+        fmt_value(mx, sizeof mx, f->stats.max);
+    }
+    hx_table_row(t);
+    hx_table_cell(t, "%s", r->id);
+    hx_table_cell(t, "%s", hx_figure_info((hx_figure_id)k)->label);
+    hx_table_cell(t, "%s", best);
+    hx_table_cell(t, "%s", med);
+    hx_table_cell(t, f->measured ? "%s..%s" : "-%s%s", mn, mx);
+    hx_table_cell(t, f->measured ? "%zu" : "-", f->stats.n);
+    hx_table_cell(t, "%s", f->method[0] ? f->method : "-");
+    hx_table_cell(t, "%s", f->note);
+}
+
 static int figures_table(FILE *out, const hx_survey *s) {
-    const char *headers[] = {"id", "figure", "median", "min..max", "reps", "what it includes"};
-    hx_table *t = hx_table_new(6, headers, "llrrrl");
+    const char *headers[] = {"id",       "figure", "best",   "median",
+                             "min..max", "reps",   "method", "what it includes"};
+    hx_table *t = hx_table_new(8, headers, "llrrrrll");
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     bool any = false;
@@ -174,31 +214,10 @@ static int figures_table(FILE *out, const hx_survey *s) {
         if (!r->benched)
             continue;
         any = true;
-        if (r->bench_clock_mhz > 0) {
-            hx_table_row(t);
-            hx_table_cell(t, "%s", r->id);
-            hx_table_cell(t, "clock MHz");
-            hx_table_cell(t, "%.0f", r->bench_clock_mhz);
-            hx_table_cell(t, "-");
-            hx_table_cell(t, "5");
-            hx_table_cell(t, "fastest of 5 runs of a dependent integer-add chain, 1 thread");
-        }
-        for (int k = 0; k < HX_FIG_COUNT; k++) {
-            const hx_figure *f = &r->fig[k];
-            char med[32] = "-", mn[32] = "", mx[32] = "";
-            if (f->measured) {
-                fmt_value(med, sizeof med, f->stats.median);
-                fmt_value(mn, sizeof mn, f->stats.min);
-                fmt_value(mx, sizeof mx, f->stats.max);
-            }
-            hx_table_row(t);
-            hx_table_cell(t, "%s", r->id);
-            hx_table_cell(t, "%s", hx_figure_info((hx_figure_id)k)->label);
-            hx_table_cell(t, "%s", med);
-            hx_table_cell(t, f->measured ? "%s..%s" : "-%s%s", mn, mx);
-            hx_table_cell(t, f->measured ? "%zu" : "-", f->stats.n);
-            hx_table_cell(t, "%s", f->note);
-        }
+        if (r->clock.mhz > 0 || r->clock.src.add_chain > 0)
+            clock_row(t, r);
+        for (int k = 0; k < HX_FIG_COUNT; k++)
+            figure_row(t, r, k);
     }
     if (any) {
         fprintf(out, "\n");
@@ -208,11 +227,64 @@ static int figures_table(FILE *out, const hx_survey *s) {
     return HX_OK;
 }
 
+static void level_cells(hx_table *t, double v, const char *fmt) {
+    if (isfinite(v))
+        hx_table_cell(t, fmt, v);
+    else
+        hx_table_cell(t, "-");
+}
+
+static int levels_table(FILE *out, const hx_device_record *r) {
+    const char *headers[] = {"level",    "size",      "latency ns", "read 1t",  "read all",
+                             "write 1t", "write all", "copy 1t",    "copy all", "ceiling GB/s"};
+    hx_table *t = hx_table_new(10, headers, "lrrrrrrrrr");
+    if (!t)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (size_t i = 0; i < r->nlevels; i++) {
+        const hx_mem_level *l = &r->levels[i];
+        char size[32];
+        hx_format_bytes(l->bytes, size, sizeof size);
+        hx_table_row(t);
+        hx_table_cell(t, "%s", l->name);
+        if (l->instances > 1)
+            hx_table_cell(t, "%s x%u", size, l->instances);
+        else
+            hx_table_cell(t, "%s", size);
+        level_cells(t, l->latency_ns, "%.1f");
+        const double v[6] = {l->read_1t,   l->read_all, l->write_1t,
+                             l->write_all, l->copy_1t,  l->copy_all};
+        for (int k = 0; k < 6; k++)
+            level_cells(t, v[k], "%.1f");
+        double c =
+            strcmp(l->name, "DRAM") == 0 ? hx_record_memory_ceiling(r) : hx_mem_level_ceiling(l);
+        level_cells(t, c, "%.1f");
+    }
+    fprintf(out, "\n%s memory levels (GB/s; 1t: one thread; all: every thread; best of reps):\n",
+            r->id);
+    hx_table_print(t, out);
+    hx_table_free(t);
+    if (r->has_curves)
+        fprintf(out, "%s\n", r->curves.pages);
+    return HX_OK;
+}
+
+static int bench_details(FILE *out, const hx_survey *s) {
+    for (size_t i = 0; i < s->n; i++) {
+        const hx_device_record *r = &s->dev[i];
+        if (r->benched && r->nlevels > 0)
+            HX_TRY(levels_table(out, r));
+        for (size_t e = 0; r->benched && e < r->nerrors; e++)
+            fprintf(out, "survey error on %s: %s\n", r->id, r->errors[e]);
+    }
+    return HX_OK;
+}
+
 static int write_table(FILE *out, const hx_survey *s) {
     HX_TRY(summary_table(out, s));
     for (size_t i = 0; i < s->n; i++)
         detail_block(out, &s->dev[i]);
-    return figures_table(out, s);
+    HX_TRY(figures_table(out, s));
+    return bench_details(out, s);
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
@@ -320,6 +392,99 @@ static void json_features(hx_json *j, const hx_device_record *r, bool host) {
     hx_json_object_end(j);
 }
 
+static void json_clock(hx_json *j, const hx_clock *c) {
+    hx_json_kv_number(j, "clock_mhz_measured", c->mhz > 0 ? c->mhz : NAN);
+    hx_json_key(j, "clock");
+    hx_json_object_begin(j);
+    hx_json_kv_number(j, "mhz", c->mhz > 0 ? c->mhz : NAN);
+    hx_json_kv_string(j, "confidence", c->confidence[0] ? c->confidence : "none");
+    hx_json_kv_string(j, "method", c->method);
+    json_opt_string(j, "disagreement", c->disagreement);
+    hx_json_key(j, "sources");
+    hx_json_object_begin(j);
+    const struct {
+        const char *key;
+        double v;
+    } src[] = {{"add_chain", c->src.add_chain},     {"imul_chain", c->src.imul_chain},
+               {"fma_chain", c->src.fma_chain},     {"tsc", c->src.tsc},
+               {"cpufreq_min", c->src.cpufreq_min}, {"cpufreq_max", c->src.cpufreq_max},
+               {"cpuid_base", c->src.cpuid_base},   {"cpuid_max", c->src.cpuid_max}};
+    for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+        hx_json_kv_number(j, src[i].key, src[i].v > 0 ? src[i].v : NAN);
+    hx_json_kv_int(j, "fma_latency_cycles", c->src.fma_latency);
+    hx_json_object_end(j);
+    hx_json_object_end(j);
+}
+
+static void json_levels(hx_json *j, const hx_device_record *r) {
+    hx_json_key(j, "hierarchy");
+    hx_json_array_begin(j);
+    for (size_t i = 0; i < r->nlevels; i++) {
+        const hx_mem_level *l = &r->levels[i];
+        hx_json_object_begin(j);
+        hx_json_kv_string(j, "level", l->name);
+        hx_json_kv_int(j, "bytes", (int64_t)l->bytes);
+        hx_json_kv_int(j, "instances", l->instances);
+        hx_json_kv_int(j, "test_bytes", (int64_t)l->test_bytes);
+        hx_json_kv_int(j, "test_bytes_1t", (int64_t)l->test_bytes_1t);
+        hx_json_kv_int(j, "latency_bytes", (int64_t)l->latency_bytes);
+        hx_json_kv_number(j, "latency_ns", l->latency_ns);
+        hx_json_kv_number(j, "read_gbps_1t", l->read_1t);
+        hx_json_kv_number(j, "read_gbps_all", l->read_all);
+        hx_json_kv_number(j, "write_gbps_1t", l->write_1t);
+        hx_json_kv_number(j, "write_gbps_all", l->write_all);
+        hx_json_kv_number(j, "copy_gbps_1t", l->copy_1t);
+        hx_json_kv_number(j, "copy_gbps_all", l->copy_all);
+        hx_json_kv_number(j, "ceiling_gbps",
+                          strcmp(l->name, "DRAM") == 0 ? hx_record_memory_ceiling(r)
+                                                       : hx_mem_level_ceiling(l));
+        hx_json_object_end(j);
+    }
+    hx_json_array_end(j);
+}
+
+static void json_curves(hx_json *j, const hx_device_record *r) {
+    const hx_hierarchy_curves *c = &r->curves;
+    hx_json_key(j, "curves");
+    if (!r->has_curves) {
+        hx_json_null(j);
+        return;
+    }
+    hx_json_object_begin(j);
+    hx_json_kv_string(j, "pages", c->pages);
+    hx_json_key(j, "latency");
+    hx_json_array_begin(j);
+    for (size_t i = 0; i < c->nlat; i++) {
+        hx_json_object_begin(j);
+        hx_json_kv_int(j, "bytes", (int64_t)c->lat_bytes[i]);
+        hx_json_kv_number(j, "latency_ns", c->lat_ns[i]);
+        hx_json_object_end(j);
+    }
+    hx_json_array_end(j);
+    hx_json_key(j, "mountain");
+    hx_json_object_begin(j);
+    hx_json_key(j, "stride_bytes");
+    hx_json_array_begin(j);
+    for (size_t s = 0; s < c->nstrides; s++)
+        hx_json_int(j, 8 * (int64_t)c->mtn_stride[s]);
+    hx_json_array_end(j);
+    hx_json_key(j, "sizes");
+    hx_json_array_begin(j);
+    for (size_t i = 0; i < c->nsizes; i++) {
+        hx_json_object_begin(j);
+        hx_json_kv_int(j, "bytes", (int64_t)c->mtn_bytes[i]);
+        hx_json_key(j, "read_gbps");
+        hx_json_array_begin(j);
+        for (size_t s = 0; s < c->nstrides; s++)
+            hx_json_number(j, c->mtn_gbps[i][s]);
+        hx_json_array_end(j);
+        hx_json_object_end(j);
+    }
+    hx_json_array_end(j);
+    hx_json_object_end(j);
+    hx_json_object_end(j);
+}
+
 static void json_bench(hx_json *j, const hx_device_record *r) {
     hx_json_key(j, "bench");
     if (!r->benched) {
@@ -327,10 +492,7 @@ static void json_bench(hx_json *j, const hx_device_record *r) {
         return;
     }
     hx_json_object_begin(j);
-    if (r->bench_clock_mhz > 0)
-        hx_json_kv_number(j, "clock_mhz_measured", r->bench_clock_mhz);
-    else
-        hx_json_kv_string(j, "clock_mhz_measured", NULL);
+    json_clock(j, &r->clock);
     hx_json_key(j, "figures");
     hx_json_object_begin(j);
     for (int k = 0; k < HX_FIG_COUNT; k++) {
@@ -339,14 +501,23 @@ static void json_bench(hx_json *j, const hx_device_record *r) {
         hx_json_object_begin(j);
         hx_json_kv_string(j, "unit", hx_figure_info((hx_figure_id)k)->unit);
         hx_json_kv_bool(j, "measured", f->measured);
+        hx_json_kv_number(j, "best", hx_figure_best(f, (hx_figure_id)k));
         hx_json_kv_number(j, "median", f->measured ? f->stats.median : NAN);
         hx_json_kv_number(j, "min", f->measured ? f->stats.min : NAN);
         hx_json_kv_number(j, "max", f->measured ? f->stats.max : NAN);
         hx_json_kv_int(j, "reps", f->measured ? (int64_t)f->stats.n : 0);
+        json_opt_string(j, "method", f->method);
         hx_json_kv_string(j, "note", f->note);
         hx_json_object_end(j);
     }
     hx_json_object_end(j);
+    json_levels(j, r);
+    json_curves(j, r);
+    hx_json_key(j, "errors");
+    hx_json_array_begin(j);
+    for (size_t e = 0; e < r->nerrors; e++)
+        hx_json_string(j, r->errors[e]);
+    hx_json_array_end(j);
     hx_json_object_end(j);
 }
 
@@ -355,6 +526,7 @@ static int write_json(FILE *out, const hx_survey *s) {
     hx_json_init(&j, out, true);
     hx_json_object_begin(&j);
     hx_json_kv_string(&j, "schema", HX_DEVICES_SCHEMA);
+    hx_json_kv_provenance(&j);
     hx_json_key(&j, "devices");
     hx_json_array_begin(&j);
     for (size_t i = 0; i < s->n; i++) {
@@ -391,7 +563,7 @@ static int write_json(FILE *out, const hx_survey *s) {
 static int write_csv(FILE *out, const hx_survey *s) {
     fprintf(out, "kind,id,type,name,vendor,platform,driver,version,c_version,compute_units,"
                  "threads,clock_mhz,global_mem_bytes,max_alloc_bytes,local_mem_bytes,fp64,fp16,"
-                 "flynn,memory");
+                 "flynn,memory,clock_mhz_measured");
     for (int k = 0; k < HX_FIG_COUNT; k++)
         fprintf(out, ",%s", hx_figure_info((hx_figure_id)k)->key);
     fprintf(out, "\n");
@@ -406,6 +578,10 @@ static int write_csv(FILE *out, const hx_survey *s) {
                 (unsigned long long)r->local_mem, r->fp64, r->fp16);
         hx_csv_field(out, r->flynn, 0);
         hx_csv_field(out, r->memory, 0);
+        if (r->clock.mhz > 0)
+            fprintf(out, ",%.6g", r->clock.mhz);
+        else
+            fprintf(out, ",");
         for (int k = 0; k < HX_FIG_COUNT; k++)
             if (r->fig[k].measured)
                 fprintf(out, ",%.6g", r->fig[k].stats.median);

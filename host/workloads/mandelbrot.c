@@ -52,6 +52,11 @@
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/mandelbrot.h"
 #include "hetero/workloads/workload.h"
+#ifdef HETERO_HAVE_MPI
+#include <stdlib.h>
+
+#include "hetero/mpi/mpi.h"
+#endif
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF /* GCC: -ffp-contract=off on this file, set in CMakeLists.txt */
@@ -111,16 +116,21 @@ static int count_iterations(hx_problem *p, double *total) {
     return HX_OK;
 }
 
+/* The geometry of --size and --iters (every rank of an MPI job makes its own). */
+static void view_geometry(const hx_problem *p, hx_mandelbrot_geometry *g) {
+    g->width = g->height = p->size;
+    g->x_min = view_x_min;
+    g->y_min = view_y_min;
+    g->dx = g->dy = view_span / (float)p->size;
+    g->max_iter = (uint32_t)p->param[PARAM_ITERS];
+}
+
 static int mandelbrot_setup(hx_problem *p) {
     mandelbrot_data *d = hx_alloc(sizeof *d);
     if (!d)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
     p->data = d;
-    d->g.width = d->g.height = p->size;
-    d->g.x_min = view_x_min;
-    d->g.y_min = view_y_min;
-    d->g.dx = d->g.dy = view_span / (float)p->size;
-    d->g.max_iter = (uint32_t)p->param[PARAM_ITERS];
+    view_geometry(p, &d->g);
     p->out_bytes = d->g.width * d->g.height * sizeof(uint32_t);
     int status = count_iterations(p, &d->total_iters);
     if (status != HX_OK)
@@ -148,33 +158,33 @@ static inline uint32_t escape_count(float cx, float cy, uint32_t max_iter) {
     return n;
 }
 
-HX_SERIAL static void mandelbrot_scalar_row(const hx_mandelbrot_geometry *g, uint32_t *out,
-                                            size_t row) {
+/* Pixels [col_begin, col_end) of one row; the row functions below share this signature so that a
+ * tile (a column range of a few rows) costs the same code as a full row. */
+HX_SERIAL static void mandelbrot_scalar_row(const hx_mandelbrot_geometry *g, uint32_t *line,
+                                            size_t row, size_t col_begin, size_t col_end) {
     const float cy = g->y_min + (float)row * g->dy;
-    uint32_t *line = out + row * g->width;
     HX_NOVEC
-    for (size_t col = 0; col < g->width; col++)
+    for (size_t col = col_begin; col < col_end; col++)
         line[col] = escape_count(g->x_min + (float)col * g->dx, cy, g->max_iter);
 }
 
 HX_SERIAL static void mandelbrot_serial(const hx_problem *p, void *out) {
     const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
     for (size_t row = 0; row < g->height; row++)
-        mandelbrot_scalar_row(g, out, row);
+        mandelbrot_scalar_row(g, (uint32_t *)out + row * g->width, row, 0, g->width);
 }
 
 /* ---- simd: 8 or 16 pixels per instruction, masked until every lane escaped (SIMD) -------- */
 
 /* A vector of pixels iterates while any lane is active; the count of a lane grows only while it
  * is active, and an escaped lane's x, y keep changing (possibly to inf or NaN) unobserved. */
-HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, uint32_t *out,
-                                               size_t row) {
+HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, uint32_t *line,
+                                               size_t row, size_t col_begin, size_t col_end) {
     const __m256 cy = _mm256_set1_ps(g->y_min + (float)row * g->dy);
     const __m256 x_min = _mm256_set1_ps(g->x_min), dx = _mm256_set1_ps(g->dx);
     const __m256 four = _mm256_set1_ps(4.0f);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    uint32_t *line = out + row * g->width;
-    for (size_t col = 0; col < g->width; col += 8) {
+    for (size_t col = col_begin; col < col_end; col += 8) {
         __m256i cols = _mm256_add_epi32(_mm256_set1_epi32((int)col), lane);
         __m256 cx = _mm256_add_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(cols), dx));
         __m256 x = _mm256_setzero_ps(), y = _mm256_setzero_ps();
@@ -190,7 +200,7 @@ HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, 
             y = _mm256_add_ps(_mm256_add_ps(xy, xy), cy);
             x = _mm256_add_ps(_mm256_sub_ps(x2, y2), cx);
         }
-        size_t left = g->width - col;
+        size_t left = col_end - col;
         if (left >= 8) {
             _mm256_storeu_si256((__m256i *)(line + col), count);
         } else { /* the last, partial vector: store its valid lanes only */
@@ -200,15 +210,14 @@ HX_TARGET_AVX2 static void mandelbrot_avx2_row(const hx_mandelbrot_geometry *g, 
     }
 }
 
-HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry *g, uint32_t *out,
-                                                   size_t row) {
+HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry *g, uint32_t *line,
+                                                   size_t row, size_t col_begin, size_t col_end) {
     const __m512 cy = _mm512_set1_ps(g->y_min + (float)row * g->dy);
     const __m512 x_min = _mm512_set1_ps(g->x_min), dx = _mm512_set1_ps(g->dx);
     const __m512 four = _mm512_set1_ps(4.0f);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i one = _mm512_set1_epi32(1);
-    uint32_t *line = out + row * g->width;
-    for (size_t col = 0; col < g->width; col += 16) {
+    for (size_t col = col_begin; col < col_end; col += 16) {
         __m512i cols = _mm512_add_epi32(_mm512_set1_epi32((int)col), lane);
         __m512 cx = _mm512_add_ps(x_min, _mm512_mul_ps(_mm512_cvtepi32_ps(cols), dx));
         __m512 x = _mm512_setzero_ps(), y = _mm512_setzero_ps();
@@ -224,23 +233,34 @@ HX_TARGET_AVX512 static void mandelbrot_avx512_row(const hx_mandelbrot_geometry 
             y = _mm512_add_ps(_mm512_add_ps(xy, xy), cy);
             x = _mm512_add_ps(_mm512_sub_ps(x2, y2), cx);
         }
-        size_t left = g->width - col;
+        size_t left = col_end - col;
         __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
         _mm512_mask_storeu_epi32(line + col, valid, count);
     }
 }
 
+/* Pixels [col_begin, col_end) of row `row` into line (the row's first pixel) with the widest
+ * SIMD code this CPU has. */
+static void mandelbrot_simd_row(const hx_mandelbrot_geometry *g, uint32_t *line, size_t row,
+                                size_t col_begin, size_t col_end) {
+    hx_simd_level level = hx_cpu()->simd;
+    if (level == HX_SIMD_AVX512)
+        mandelbrot_avx512_row(g, line, row, col_begin, col_end);
+    else if (level == HX_SIMD_AVX2)
+        mandelbrot_avx2_row(g, line, row, col_begin, col_end);
+    else
+        mandelbrot_scalar_row(g, line, row, col_begin, col_end);
+}
+
+void hx_mandelbrot_block(const hx_mandelbrot_geometry *g, uint32_t *out, size_t row_begin,
+                         size_t row_end, size_t col_begin, size_t col_end) {
+    for (size_t row = row_begin; row < row_end; row++)
+        mandelbrot_simd_row(g, out + row * g->width, row, col_begin, col_end);
+}
+
 void hx_mandelbrot_rows(const hx_problem *p, uint32_t *out, size_t row_begin, size_t row_end) {
     const hx_mandelbrot_geometry *g = &((const mandelbrot_data *)p->data)->g;
-    hx_simd_level level = hx_cpu()->simd;
-    for (size_t row = row_begin; row < row_end; row++) {
-        if (level == HX_SIMD_AVX512)
-            mandelbrot_avx512_row(g, out, row);
-        else if (level == HX_SIMD_AVX2)
-            mandelbrot_avx2_row(g, out, row);
-        else
-            mandelbrot_scalar_row(g, out, row);
-    }
+    hx_mandelbrot_block(g, out, row_begin, row_end, 0, g->width);
 }
 
 static void mandelbrot_simd(const hx_problem *p, void *out) {
@@ -258,7 +278,7 @@ HX_SERIAL static void mandelbrot_omp(const hx_problem *p, void *out) {
     const long rows = (long)g->height;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long r = 0; r < rows; r++)
-        mandelbrot_scalar_row(g, out, (size_t)r);
+        mandelbrot_scalar_row(g, (uint32_t *)out + (size_t)r * g->width, (size_t)r, 0, g->width);
 }
 
 /* ---- omp-simd: threads x vectors, rows taken dynamically (MIMD of SIMD) ------------------ */
@@ -283,7 +303,7 @@ typedef struct row_claims {
 static void *claim_rows(void *arg) {
     row_claims *c = arg;
     for (size_t r; (r = atomic_fetch_add(&c->next_row, 1)) < c->g->height;)
-        mandelbrot_scalar_row(c->g, c->out, r);
+        mandelbrot_scalar_row(c->g, c->out + r * c->g->width, r, 0, c->g->width);
     return NULL;
 }
 
@@ -348,6 +368,220 @@ static const hx_ocl_binding mandelbrot_ocl_binding = {
     .run = mandelbrot_ocl_run,
 };
 
+/* ---- mpi: rows mapped to ranks statically or on demand (MIMD, distributed memory) -------- */
+
+#ifdef HETERO_HAVE_MPI
+/* The image is its own input, so a rank needs only the geometry; what differs is which rows it
+ * computes, and so how much work it gets:
+ *   block    rank r takes one contiguous block of rows (blocks differ by at most one row): the
+ *            middle ranks get the set, the outer ones the cheap border - the imbalance column
+ *            shows it; the blocks then go to rank 0 by MPI_Gatherv;
+ *   cyclic   rank r takes rows r, r + p, r + 2p, ...: every rank gets a share of every region,
+ *            which balances this image without any message while computing; rank 0 receives
+ *            each rank's rows with one strided MPI_Type_vector, straight into their places;
+ *   dynamic  manager/worker: rank 0 hands out chunks of --chunk rows (default 4) on demand -
+ *            each worker gets one to start, and each chunk it sends back asks for the next -
+ *            so a worker that drew cheap rows simply comes back sooner.  The first
+ *            distributed dynamic mapping, and its price: rank 0 only manages (p - 1 ranks
+ *            compute) and every chunk is a round trip.  With one rank, rank 0 computes alone.
+ * Inside a rank the rows go to its threads one at a time (schedule(dynamic, 1), as on the omp
+ * rows).  Every pixel is computed by the same code as simd's, so the image is bit-identical;
+ * all three deliver the whole image to rank 0 inside the timed run, so they compare. */
+enum { MANDEL_BLOCK = 0, MANDEL_CYCLIC = 1, MANDEL_DYNAMIC = 2 };
+enum { TAG_WORK = 1, TAG_STOP = 2, TAG_ROWS = 3 };
+
+typedef struct mandelbrot_mpi {
+    hx_mandelbrot_geometry g;
+    uint32_t *rows;       /* this rank's rows (block, cyclic) or one chunk (dynamic workers) */
+    size_t nrows;         /* how many of them */
+    size_t r0;            /* block: the first */
+    uint32_t *image;      /* rank 0: the whole image, where the rows arrive */
+    int *counts, *displs; /* rank 0, block: every rank's share in pixels (MPI_Gatherv) */
+    int *given;           /* rank 0, dynamic: the chunk each worker is computing */
+    unsigned chunk;
+} mandelbrot_mpi;
+
+static int mandelbrot_mpi_check(const hx_problem *p, int ranks, const int grid[2]) {
+    (void)grid;
+    return hx_mpi_check_blocks("--size (rows)", p->size, 1, ranks);
+}
+
+static void mandelbrot_mpi_release(hx_mpi_job *job) {
+    mandelbrot_mpi *s = job->state;
+    if (!s)
+        return;
+    hx_free(s->rows);
+    hx_free(s->image);
+    free(s->counts);
+    free(s->displs);
+    free(s->given);
+    hx_free(s);
+    job->state = NULL;
+}
+
+/* Image rows first, first + step, ... (count of them) on this rank's threads, the k-th stored
+ * at line k of lines. */
+static void mandelbrot_mpi_compute(hx_mpi_job *job, uint32_t *lines, size_t first, size_t step,
+                                   size_t count) {
+    const mandelbrot_mpi *s = job->state;
+    double t = hx_mpi_compute_begin();
+    const long n = (long)count;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long k = 0; k < n; k++)
+        mandelbrot_simd_row(&s->g, lines + (size_t)k * s->g.width, first + (size_t)k * step, 0,
+                            s->g.width);
+    hx_mpi_compute_end(job, t);
+}
+
+static int mandelbrot_mpi_prepare(hx_mpi_job *job) {
+    mandelbrot_mpi *s = hx_alloc(sizeof *s);
+    if (!s)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    memset(s, 0, sizeof *s);
+    job->state = s;
+    view_geometry(job->problem, &s->g);
+    const size_t h = s->g.height, w = s->g.width, p = (size_t)job->ranks, r = (size_t)job->rank;
+    s->chunk = job->chunk ? job->chunk : 4;
+    if (job->variant == MANDEL_BLOCK) {
+        uint64_t begin, end;
+        hx_mpi_block(h, job->ranks, job->rank, &begin, &end);
+        s->r0 = (size_t)begin;
+        s->nrows = (size_t)(end - begin);
+    } else if (job->variant == MANDEL_CYCLIC) {
+        s->nrows = (h - r + p - 1) / p; /* rows r, r + p, ... below h */
+    } else {
+        s->nrows = s->chunk < h ? s->chunk : h;
+    }
+    HX_TRY(
+        hx_alloc_checked((void **)&s->rows, s->nrows * w * sizeof(uint32_t), "this rank's rows"));
+    if (job->rank != 0)
+        return HX_OK;
+    HX_TRY(hx_alloc_checked((void **)&s->image, h * w * sizeof(uint32_t), "the image"));
+    s->counts = calloc(p, sizeof *s->counts);
+    s->displs = calloc(p, sizeof *s->displs);
+    s->given = calloc(p, sizeof *s->given);
+    if (!s->counts || !s->displs || !s->given)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < job->ranks; k++) {
+        uint64_t begin, end;
+        hx_mpi_block(h, job->ranks, k, &begin, &end);
+        s->counts[k] = (int)((end - begin) * w);
+        s->displs[k] = (int)(begin * w);
+    }
+    return HX_OK;
+}
+
+static int mandelbrot_mpi_block(hx_mpi_job *job) {
+    mandelbrot_mpi *s = job->state;
+    mandelbrot_mpi_compute(job, s->rows, s->r0, 1, s->nrows);
+    HX_MPI(MPI_Gatherv(s->rows, (int)(s->nrows * s->g.width), MPI_UINT32_T, s->image, s->counts,
+                       s->displs, MPI_UINT32_T, 0, job->comm));
+    return HX_OK;
+}
+
+static int mandelbrot_mpi_cyclic(hx_mpi_job *job) {
+    mandelbrot_mpi *s = job->state;
+    const size_t w = s->g.width, h = s->g.height, p = (size_t)job->ranks;
+    mandelbrot_mpi_compute(job, s->rows, (size_t)job->rank, p, s->nrows);
+    if (job->rank != 0) {
+        HX_MPI(MPI_Send(s->rows, (int)(s->nrows * w), MPI_UINT32_T, 0, TAG_ROWS, job->comm));
+        return HX_OK;
+    }
+    for (size_t k = 0; k < s->nrows; k++) /* rank 0's own rows 0, p, 2p, ... */
+        memcpy(s->image + k * p * w, s->rows + k * w, w * sizeof(uint32_t));
+    for (size_t r = 1; r < p; r++) { /* rank r's rows: every p-th line from line r */
+        MPI_Datatype every_pth;
+        HX_MPI(MPI_Type_vector((int)((h - r + p - 1) / p), (int)w, (int)(p * w), MPI_UINT32_T,
+                               &every_pth));
+        HX_MPI(MPI_Type_commit(&every_pth));
+        int status = MPI_Recv(s->image + r * w, 1, every_pth, (int)r, TAG_ROWS, job->comm,
+                              MPI_STATUS_IGNORE);
+        MPI_Type_free(&every_pth);
+        HX_MPI(status);
+    }
+    return HX_OK;
+}
+
+/* Rank 0's side of manager/worker. */
+static int mandelbrot_mpi_manage(hx_mpi_job *job) {
+    mandelbrot_mpi *s = job->state;
+    const size_t w = s->g.width, h = s->g.height, chunks = (h + s->chunk - 1) / s->chunk;
+    if (job->ranks == 1) { /* nobody to hand work to */
+        mandelbrot_mpi_compute(job, s->image, 0, 1, h);
+        return HX_OK;
+    }
+    job->compute_s = -1.0; /* the manager computes nothing: out of the imbalance figure */
+    size_t next = 0, busy = 0;
+    for (int r = 1; r < job->ranks; r++) { /* one chunk each to start */
+        s->given[r] = next < chunks ? (int)next++ : -1;
+        HX_MPI(MPI_Send(&s->given[r], 1, MPI_INT, r, s->given[r] >= 0 ? TAG_WORK : TAG_STOP,
+                        job->comm));
+        busy += s->given[r] >= 0;
+    }
+    while (busy > 0) { /* a worker's rows are its request for more */
+        MPI_Status st;
+        HX_MPI(MPI_Probe(MPI_ANY_SOURCE, TAG_ROWS, job->comm, &st));
+        const int r = st.MPI_SOURCE;
+        size_t row = (size_t)s->given[r] * s->chunk, n = h - row < s->chunk ? h - row : s->chunk;
+        HX_MPI(MPI_Recv(s->image + row * w, (int)(n * w), MPI_UINT32_T, r, TAG_ROWS, job->comm,
+                        MPI_STATUS_IGNORE)); /* straight into their place */
+        s->given[r] = next < chunks ? (int)next++ : -1;
+        HX_MPI(MPI_Send(&s->given[r], 1, MPI_INT, r, s->given[r] >= 0 ? TAG_WORK : TAG_STOP,
+                        job->comm));
+        busy -= s->given[r] < 0;
+    }
+    return HX_OK;
+}
+
+/* A worker: compute what it is given until told to stop. */
+static int mandelbrot_mpi_work(hx_mpi_job *job) {
+    mandelbrot_mpi *s = job->state;
+    const size_t w = s->g.width, h = s->g.height;
+    for (;;) {
+        int chunk;
+        MPI_Status st;
+        HX_MPI(MPI_Recv(&chunk, 1, MPI_INT, 0, MPI_ANY_TAG, job->comm, &st));
+        if (st.MPI_TAG == TAG_STOP)
+            return HX_OK;
+        size_t row = (size_t)chunk * s->chunk, n = h - row < s->chunk ? h - row : s->chunk;
+        mandelbrot_mpi_compute(job, s->rows, row, 1, n);
+        HX_MPI(MPI_Send(s->rows, (int)(n * w), MPI_UINT32_T, 0, TAG_ROWS, job->comm));
+    }
+}
+
+static int mandelbrot_mpi_run(hx_mpi_job *job) {
+    switch (job->variant) {
+    case MANDEL_BLOCK:
+        return mandelbrot_mpi_block(job);
+    case MANDEL_CYCLIC:
+        return mandelbrot_mpi_cyclic(job);
+    default:
+        return job->rank == 0 ? mandelbrot_mpi_manage(job) : mandelbrot_mpi_work(job);
+    }
+}
+
+static int mandelbrot_mpi_gather(hx_mpi_job *job, void *out) {
+    mandelbrot_mpi *s = job->state;
+    if (job->rank == 0) /* the run has already brought every row here */
+        memcpy(out, s->image, s->g.width * s->g.height * sizeof(uint32_t));
+    return HX_OK;
+}
+
+static const hx_mpi_binding mandelbrot_mpi_binding = {
+    .variants = {[MANDEL_BLOCK] = {"block", "a block of rows per rank, then MPI_Gatherv"},
+                 [MANDEL_CYCLIC] = {"cyclic", "every p-th row per rank, then strided receives"},
+                 [MANDEL_DYNAMIC] = {"dynamic", "manager/worker: chunks of rows on demand"}},
+    .nvariants = 3,
+    .verification = "gathered: the image on rank 0 (inside the timed run), against serial",
+    .uses_chunk = true,
+    .check = mandelbrot_mpi_check,
+    .prepare = mandelbrot_mpi_prepare,
+    .run = mandelbrot_mpi_run,
+    .gather = mandelbrot_mpi_gather,
+    .release = mandelbrot_mpi_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 /* Whether pixel (r, c) of ref lies on an edge between count levels: a neighbour (of 8) differs. */
@@ -400,6 +634,7 @@ const hx_workload hx_workload_mandelbrot = {
     .default_reps = 5,
     .bytes = mandelbrot_bytes,
     .flops = mandelbrot_flops,
+    .flops_need_data = true,
     .host_bytes = mandelbrot_host_bytes,
     .setup = mandelbrot_setup,
     .teardown = mandelbrot_teardown,
@@ -410,5 +645,6 @@ const hx_workload hx_workload_mandelbrot = {
             [HX_BACKEND_OMP_SIMD] = mandelbrot_omp_simd},
     .ocl = &mandelbrot_ocl_binding,
     .cuda = HX_CUDA_BINDING(mandelbrot),
+    .mpi = HX_MPI_BINDING(mandelbrot_mpi_binding),
     .verify = mandelbrot_verify,
 };

@@ -61,6 +61,11 @@
 #endif
 
 #include "reduce.h" /* reduce_data: the inputs, shared with kernels/cuda/reduce.cu */
+#ifdef HETERO_HAVE_MPI
+#include <string.h>
+
+#include "distributed.h" /* the blocks of the streaming workloads' message-passing bodies */
+#endif
 
 HX_CUDA_DECLARE(reduce); /* kernels/cuda/reduce.cu */
 
@@ -437,6 +442,99 @@ static const hx_ocl_binding reduce_ocl_binding = {
     .run = reduce_ocl_run,
 };
 
+/* ---- mpi: partial sums per rank, combined by messages (MIMD, distributed memory) --------- */
+
+#ifdef HETERO_HAVE_MPI
+/* Each rank sums its own block (omp-simd partial sums, distributed.c) and the p partials are
+ * then combined so that EVERY rank holds the sum, two ways:
+ *   allreduce  MPI_Allreduce(MPI_SUM): the library picks the algorithm (for one float, Open MPI
+ *              uses recursive doubling or a binomial tree, by size and rank count);
+ *   tree       the same written out: a binomial tree of MPI_Send/MPI_Recv.  Up: at step s = 1,
+ *              2, 4, ... a rank whose bit s is set sends its partial to rank - s and drops out,
+ *              the others add what rank + s sends; rank 0 ends with the sum after ceil(log2 p)
+ *              steps.  Down: the same tree backwards broadcasts it, ceil(log2 p) steps more.
+ * Either is one more order of the same n additions, so the tolerance is the one every order
+ * gets (see NOTES).  Verification is gathered and rank-wise: rank 0's sum against serial, and
+ * every rank's copy must equal rank 0's bit for bit (an allreduce gives all ranks one answer). */
+enum { REDUCE_ALLREDUCE = 0, REDUCE_TREE = 1 };
+
+static void reduce_mpi_wire(void *data, float *const *in, size_t n) {
+    *(reduce_data *)data = (reduce_data){.x = in[0], .y = in[1], .n = n};
+}
+
+extern const hx_workload hx_workload_dot; /* below: dot's blocks have y as well */
+
+static int reduce_mpi_prepare(hx_mpi_job *job) {
+    static const hx_stream_spec sum = {.inputs = 1,
+                                       .data_bytes = sizeof(reduce_data),
+                                       .wire = reduce_mpi_wire,
+                                       .ocl = &reduce_ocl_binding};
+    static const hx_stream_spec dot = {.inputs = 2,
+                                       .data_bytes = sizeof(reduce_data),
+                                       .wire = reduce_mpi_wire,
+                                       .ocl = &reduce_ocl_binding};
+    return hx_stream_block_prepare(job, job->problem->workload == &hx_workload_dot ? &dot : &sum);
+}
+
+/* The binomial tree: *v is this rank's partial on entry and the sum on return, on every rank. */
+static int tree_allreduce(float *v, MPI_Comm comm, int rank, int p) {
+    int mask = 1;
+    for (; mask < p; mask <<= 1) { /* up: fold the partials into rank 0 */
+        if (rank & mask) {
+            HX_MPI(MPI_Send(v, 1, MPI_FLOAT, rank - mask, 0, comm));
+            break;
+        }
+        if (rank + mask < p) {
+            float other;
+            HX_MPI(MPI_Recv(&other, 1, MPI_FLOAT, rank + mask, 0, comm, MPI_STATUS_IGNORE));
+            *v += other;
+        }
+    }
+    if (rank != 0) /* down: wait for the sum from the rank this one sent to */
+        HX_MPI(MPI_Recv(v, 1, MPI_FLOAT, rank - mask, 1, comm, MPI_STATUS_IGNORE));
+    for (mask >>= 1; mask > 0; mask >>= 1) /* ... and pass it on below that step */
+        if (rank + mask < p)
+            HX_MPI(MPI_Send(v, 1, MPI_FLOAT, rank + mask, 1, comm));
+    return HX_OK;
+}
+
+static int reduce_mpi_run(hx_mpi_job *job) {
+    HX_TRY(hx_stream_block_compute(job, reduce_omp_simd));
+    float *sum = ((hx_stream_block *)job->state)->out; /* the partial, then the sum */
+    if (job->variant == REDUCE_TREE)
+        return tree_allreduce(sum, job->comm, job->rank, job->ranks);
+    HX_MPI(MPI_Allreduce(MPI_IN_PLACE, sum, 1, MPI_FLOAT, MPI_SUM, job->comm));
+    return HX_OK;
+}
+
+/* Rank 0's sum into out, NaN (failing verification) when another rank holds a different one. */
+static int reduce_mpi_gather(hx_mpi_job *job, void *out) {
+    float mine = *((hx_stream_block *)job->state)->out, root = mine;
+    HX_MPI(MPI_Bcast(&root, 1, MPI_FLOAT, 0, job->comm));
+    int differs = memcmp(&mine, &root, sizeof mine) != 0, any = 0;
+    HX_MPI(MPI_Reduce(&differs, &any, 1, MPI_INT, MPI_SUM, 0, job->comm));
+    if (job->rank == 0) {
+        if (any)
+            hx_notice("%s/mpi: %d rank%s hold a sum other than rank 0's %.9g",
+                      job->problem->workload->name, any, any == 1 ? "" : "s", (double)root);
+        *(float *)out = any ? NAN : root;
+    }
+    return HX_OK;
+}
+
+static const hx_mpi_binding reduce_mpi_binding = {
+    .variants = {[REDUCE_ALLREDUCE] = {"allreduce", "MPI_Allreduce of one float per rank"},
+                 [REDUCE_TREE] = {"tree", "binomial tree of Send/Recv: log2(p) steps up and down"}},
+    .nvariants = 2,
+    .verification = "gathered and rank-wise: rank 0's sum against serial, every rank's the same",
+    .check = hx_stream_block_check,
+    .prepare = reduce_mpi_prepare,
+    .run = reduce_mpi_run,
+    .gather = reduce_mpi_gather,
+    .release = hx_stream_block_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 /* Relative bound on the error of summing k terms in any order (see NOTES). */
@@ -476,6 +574,7 @@ const hx_workload hx_workload_reduce = {
             [HX_BACKEND_THREADS] = reduce_threads},
     .ocl = &reduce_ocl_binding,
     .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
+    .mpi = HX_MPI_BINDING(reduce_mpi_binding),
     .verify = reduce_verify,
 };
 
@@ -506,6 +605,7 @@ const hx_workload hx_workload_dot = {
         },
     .ocl = &reduce_ocl_binding,
     .cuda = HX_CUDA_BINDING(reduce), /* reduce and dot share it */
+    .mpi = HX_MPI_BINDING(reduce_mpi_binding),
     .source = "reduce.c", /* dot shares reduce's file */
     .verify = reduce_verify,
 };

@@ -39,6 +39,11 @@
 #define SCAN_OCL_PER_ITEM 8 /* OpenCL elements per work-item, as PER_ITEM in kernels/scan.cl */
 
 #include "scan.h" /* scan_data: the inputs, shared with kernels/cuda/scan.cu */
+#ifdef HETERO_HAVE_MPI
+#include <string.h>
+
+#include "hetero/mpi/mpi.h"
+#endif
 
 HX_CUDA_DECLARE(scan); /* kernels/cuda/scan.cu */
 
@@ -69,6 +74,14 @@ static void scan_teardown(hx_problem *p) {
     p->data = NULL;
 }
 
+/* Elements first .. first+n-1 of the input, 0..15 from --seed, into x[0..n). */
+static void fill_input(int32_t *x, size_t n, uint64_t first, uint64_t seed) {
+    const long len = (long)n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < len; i++)
+        x[i] = (int32_t)(hx_rng_bits(seed, 1, first + (uint64_t)i) & 15);
+}
+
 static int scan_setup(hx_problem *p) {
     scan_data *d = hx_alloc(sizeof *d);
     if (!d)
@@ -81,12 +94,7 @@ static int scan_setup(hx_problem *p) {
         scan_teardown(p);
         return status;
     }
-    int32_t *x = d->x;
-    const uint64_t seed = p->seed;
-    const long n = (long)d->n;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i++)
-        x[i] = (int32_t)(hx_rng_bits(seed, 1, (uint64_t)i) & 15); /* 0..15 */
+    fill_input(d->x, d->n, 0, p->seed);
     p->out_bytes = d->n * sizeof(int32_t);
     return HX_OK;
 }
@@ -333,6 +341,102 @@ static const hx_ocl_binding scan_ocl_binding = {
     .run = scan_ocl_run,
 };
 
+/* ---- mpi: the three phases with ranks as one more level (MIMD, distributed memory) -------- */
+
+#ifdef HETERO_HAVE_MPI
+/* Each rank owns a block of x and of y.  Phase 1: the rank's threads sum their chunks of its
+ * block, and the chunk sums give the block's total.  Between the phases the ranks exchange one
+ * int each: MPI_Exscan(MPI_SUM) of the block totals gives every rank the sum of all blocks
+ * before its own (rank 0 gets nothing, and starts from 0) - the scan of the p block sums,
+ * done by the library in log2(p) steps.  Phase 3: each thread scans its chunk from its rank's
+ * offset plus its own.  Integer additions are exact, so y is serial's element for element. */
+typedef struct scan_mpi {
+    int32_t *x, *y; /* this rank's blocks */
+    size_t n;
+    int parts;       /* chunks of the block: the rank's threads */
+    int32_t *offset; /* parts + 1: chunk offsets within the block */
+} scan_mpi;
+
+static int scan_mpi_check(const hx_problem *p, int ranks, const int grid[2]) {
+    (void)grid;
+    return hx_mpi_check_blocks("--size", p->size, 1, ranks);
+}
+
+static void scan_mpi_release(hx_mpi_job *job) {
+    scan_mpi *s = job->state;
+    if (!s)
+        return;
+    hx_free(s->x);
+    hx_free(s->y);
+    hx_free(s->offset);
+    hx_free(s);
+    job->state = NULL;
+}
+
+static int scan_mpi_prepare(hx_mpi_job *job) {
+    scan_mpi *s = hx_alloc(sizeof *s);
+    if (!s)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    memset(s, 0, sizeof *s);
+    job->state = s;
+    uint64_t begin, end;
+    hx_mpi_block(job->problem->size, job->ranks, job->rank, &begin, &end);
+    s->n = (size_t)(end - begin);
+    s->parts = job->threads > 0 ? job->threads : 1;
+    HX_TRY(hx_alloc_checked((void **)&s->x, s->n * sizeof(int32_t), "this rank's block of x"));
+    HX_TRY(hx_alloc_checked((void **)&s->y, s->n * sizeof(int32_t), "this rank's block of y"));
+    HX_TRY(hx_alloc_checked((void **)&s->offset, ((size_t)s->parts + 1) * sizeof(int32_t),
+                            "chunk offsets"));
+    fill_input(s->x, s->n, begin, job->problem->seed);
+    return HX_OK;
+}
+
+static int scan_mpi_run(hx_mpi_job *job) {
+    scan_mpi *s = job->state;
+    const int parts = s->parts;
+    double t = hx_mpi_compute_begin();
+#pragma omp parallel for schedule(static, 1)
+    for (int k = 0; k < parts; k++) { /* phase 1: chunk sums */
+        size_t begin, end;
+        hx_partition(s->n, (size_t)parts, (size_t)k, 16, &begin, &end);
+        s->offset[k + 1] = sum_simd_range(s->x, begin, end);
+    }
+    s->offset[0] = 0;
+    for (int k = 1; k <= parts; k++)
+        s->offset[k] += s->offset[k - 1];
+    hx_mpi_compute_end(job, t);
+    int32_t before = 0; /* the sum of the blocks of the ranks before this one */
+    HX_MPI(MPI_Exscan(&s->offset[parts], &before, 1, MPI_INT32_T, MPI_SUM, job->comm));
+    if (job->rank == 0)
+        before = 0; /* MPI_Exscan leaves rank 0's result undefined */
+    t = hx_mpi_compute_begin();
+#pragma omp parallel for schedule(static, 1)
+    for (int k = 0; k < parts; k++) { /* phase 3: each chunk from its offset */
+        size_t begin, end;
+        hx_partition(s->n, (size_t)parts, (size_t)k, 16, &begin, &end);
+        scan_simd_range(s->x, s->y, begin, end, before + s->offset[k]);
+    }
+    hx_mpi_compute_end(job, t);
+    return HX_OK;
+}
+
+static int scan_mpi_gather(hx_mpi_job *job, void *out) {
+    scan_mpi *s = job->state;
+    return hx_mpi_gather_blocks(job->comm, s->y, job->problem->size, sizeof(int32_t), out);
+}
+
+static const hx_mpi_binding scan_mpi_binding = {
+    .variants = {{"exscan", "MPI_Exscan of one block sum per rank between the two passes"}},
+    .nvariants = 1,
+    .verification = "gathered: the blocks of y to rank 0, against serial, exactly",
+    .check = scan_mpi_check,
+    .prepare = scan_mpi_prepare,
+    .run = scan_mpi_run,
+    .gather = scan_mpi_gather,
+    .release = scan_mpi_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 static void scan_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
@@ -361,5 +465,6 @@ const hx_workload hx_workload_scan = {
             [HX_BACKEND_OMP_SIMD] = scan_omp_simd},
     .ocl = &scan_ocl_binding,
     .cuda = HX_CUDA_BINDING(scan),
+    .mpi = HX_MPI_BINDING(scan_mpi_binding),
     .verify = scan_verify,
 };

@@ -98,6 +98,11 @@
 #endif
 
 #include "sgemm.h" /* sgemm_data, shared with kernels/cuda/sgemm.cu; the tests' hooks */
+#ifdef HETERO_HAVE_MPI
+#include <stdlib.h>
+
+#include "hetero/mpi/mpi.h"
+#endif
 
 HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 
@@ -593,11 +598,12 @@ static void macro_kernel(const sgemm_micro *uk, size_t m, size_t nc, size_t kc, 
     }
 }
 
-/* Loops 5, 4 and 3 (see the header): pack A's mc x kc block together, then each thread packs
- * its own kc x nc blocks of B and runs the macro-kernel on them. */
-static void sgemm_goto(const sgemm_data *d, float *c, int threads, bool micro_kernel) {
+/* Loops 5, 4 and 3 (see the header) for C (m x n) = A (m x n) * B (n x n), all row-major: pack
+ * A's mc x kc block together, then each thread packs its own kc x nc blocks of B and runs the
+ * macro-kernel on them.  m < n: a block of C's rows (the mpi rows). */
+static void sgemm_goto_rows(const float *a, const float *b, size_t m, size_t n, float *c,
+                            int threads, bool micro_kernel) {
     const sgemm_micro uk = pick_micro(micro_kernel);
-    const size_t n = d->n;
     const hx_sgemm_blocking bl = hx_sgemm_blocking_for(n, threads, micro_kernel);
     const size_t a_floats = (bl.mc + uk.mr - 1) / uk.mr * uk.mr * bl.kc;
     const size_t b_floats = (bl.nc + uk.nr - 1) / uk.nr * uk.nr * bl.kc;
@@ -612,15 +618,15 @@ static void sgemm_goto(const sgemm_data *d, float *c, int threads, bool micro_ke
 #pragma omp parallel num_threads(threads)
     {
         float *bmine = bpack + (size_t)omp_get_thread_num() * b_floats;
-        for (size_t ic = 0; ic < n; ic += bl.mc) { /* loop 5 */
-            const size_t mc = n - ic < bl.mc ? n - ic : bl.mc;
+        for (size_t ic = 0; ic < m; ic += bl.mc) { /* loop 5 */
+            const size_t mc = m - ic < bl.mc ? m - ic : bl.mc;
             const long panels = (long)((mc + uk.mr - 1) / uk.mr);
             for (size_t pc = 0; pc < n; pc += bl.kc) { /* loop 4 */
                 const size_t kc = n - pc < bl.kc ? n - pc : bl.kc;
 #pragma omp for schedule(static)
                 for (long q = 0; q < panels; q++) {
                     const size_t row = (size_t)q * uk.mr;
-                    pack_a_panel(d->a + (ic + row) * n + pc, n, mc - row < uk.mr ? mc - row : uk.mr,
+                    pack_a_panel(a + (ic + row) * n + pc, n, mc - row < uk.mr ? mc - row : uk.mr,
                                  kc, uk.mr, apack + row * kc);
                 }
                 /* implicit barrier: the A block is complete */
@@ -629,7 +635,7 @@ static void sgemm_goto(const sgemm_data *d, float *c, int threads, bool micro_ke
                 for (long jb = 0; jb < blocks; jb++) { /* loop 3 */
                     const size_t jc = (size_t)jb * bl.nc;
                     const size_t nc = n - jc < bl.nc ? n - jc : bl.nc;
-                    pack_b_block(d->b + pc * n + jc, n, kc, nc, uk.nr, bmine);
+                    pack_b_block(b + pc * n + jc, n, kc, nc, uk.nr, bmine);
                     macro_kernel(&uk, mc, nc, kc, apack, bmine, c + ic * n + jc, n, pc > 0);
                 }
                 /* implicit barrier: nobody still reads the A block when it is repacked */
@@ -655,10 +661,10 @@ static void sgemm_variant(const hx_problem *p, float *c, int threads) {
         sgemm_blocked(d, c, threads);
         break;
     case SGEMM_PACKED:
-        sgemm_goto(d, c, threads, false);
+        sgemm_goto_rows(d->a, d->b, d->n, d->n, c, threads, false);
         break;
     default:
-        sgemm_goto(d, c, threads, true);
+        sgemm_goto_rows(d->a, d->b, d->n, d->n, c, threads, true);
     }
 }
 
@@ -1167,6 +1173,101 @@ static const hx_ocl_binding sgemm_ocl_binding = {
 };
 
 /* ---- verification ---------------------------------------------------------------------------- */
+/* ---- mpi: rows of A and C per rank, B gathered (MIMD, distributed memory) ------------------ */
+
+#ifdef HETERO_HAVE_MPI
+/* 1-D row distribution: rank r owns rows [r0, r1) of A, B and C (blocks differ by at most one
+ * row) and first-touches its rows of A and B with serial's values.  Row i of C needs row i of A
+ * and ALL of B, so each run starts with MPI_Allgatherv of the B blocks into a full copy of B on
+ * every rank - n^2 floats arriving at every rank, against 2 n^3 / p flops of its own work, the
+ * ratio that decides whether this scales - then the omp-simd micro-kernel variant computes the rank's
+ * rows of C.  Each c_ij is the same sum in the same order as on the omp-simd row, so the
+ * tolerance is the one every backend gets.  (SUMMA, on a 2-D grid, would send each rank only
+ * its panels of A and B - 2 n^2 / sqrt(p) floats - at the price of more, smaller messages.) */
+typedef struct sgemm_mpi {
+    float *a, *c;         /* this rank's rows: rows x n */
+    float *b;             /* all of B after the gather; this rank's rows start at row r0 */
+    size_t r0, rows;      /* the owned rows */
+    int *counts, *displs; /* every rank's B block, in floats (MPI_Allgatherv) */
+} sgemm_mpi;
+
+static int sgemm_mpi_check(const hx_problem *p, int ranks, const int grid[2]) {
+    (void)grid;
+    return hx_mpi_check_blocks("--size (rows)", p->size, 1, ranks);
+}
+
+static void sgemm_mpi_release(hx_mpi_job *job) {
+    sgemm_mpi *s = job->state;
+    if (!s)
+        return;
+    hx_free(s->a);
+    hx_free(s->b);
+    hx_free(s->c);
+    free(s->counts);
+    free(s->displs);
+    hx_free(s);
+    job->state = NULL;
+}
+
+static int sgemm_mpi_prepare(hx_mpi_job *job) {
+    sgemm_mpi *s = hx_alloc(sizeof *s);
+    if (!s)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    memset(s, 0, sizeof *s);
+    job->state = s;
+    const size_t n = (size_t)job->problem->size;
+    uint64_t begin, end;
+    hx_mpi_block(n, job->ranks, job->rank, &begin, &end);
+    s->r0 = (size_t)begin;
+    s->rows = (size_t)(end - begin);
+    s->counts = calloc((size_t)job->ranks, sizeof *s->counts);
+    s->displs = calloc((size_t)job->ranks, sizeof *s->displs);
+    if (!s->counts || !s->displs)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    for (int r = 0; r < job->ranks; r++) {
+        hx_mpi_block(n, job->ranks, r, &begin, &end);
+        s->counts[r] = (int)((end - begin) * n);
+        s->displs[r] = (int)(begin * n);
+    }
+    const size_t mine = s->rows * n * sizeof(float);
+    HX_TRY(hx_alloc_checked((void **)&s->a, mine, "this rank's rows of A"));
+    HX_TRY(hx_alloc_checked((void **)&s->c, mine, "this rank's rows of C"));
+    HX_TRY(hx_alloc_checked((void **)&s->b, n * n * sizeof(float), "a whole copy of B"));
+    hx_fill_uniform_from(s->a, s->rows * n, s->r0 * n, job->problem->seed, 1, -1.0f, 1.0f);
+    hx_fill_uniform_from(s->b + s->r0 * n, s->rows * n, s->r0 * n, job->problem->seed, 2, -1.0f,
+                         1.0f);
+    return HX_OK;
+}
+
+static int sgemm_mpi_run(hx_mpi_job *job) {
+    sgemm_mpi *s = job->state;
+    const size_t n = (size_t)job->problem->size;
+    HX_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, s->b, s->counts, s->displs, MPI_FLOAT,
+                          job->comm));
+    double t = hx_mpi_compute_begin();
+    sgemm_goto_rows(s->a, s->b, s->rows, n, s->c, omp_get_max_threads(), true);
+    hx_mpi_compute_end(job, t);
+    return HX_OK;
+}
+
+static int sgemm_mpi_gather(hx_mpi_job *job, void *out) {
+    sgemm_mpi *s = job->state;
+    const size_t n = (size_t)job->problem->size;
+    return hx_mpi_gather_blocks(job->comm, s->c, n, n * sizeof(float), out); /* rows of C */
+}
+
+static const hx_mpi_binding sgemm_mpi_binding = {
+    .variants = {{"allgather", "MPI_Allgatherv of B's row blocks, then each rank's rows of C"}},
+    .nvariants = 1,
+    .verification = "gathered: the rows of C to rank 0, against serial",
+    .check = sgemm_mpi_check,
+    .prepare = sgemm_mpi_prepare,
+    .run = sgemm_mpi_run,
+    .gather = sgemm_mpi_gather,
+    .release = sgemm_mpi_release,
+};
+#endif
+
 
 static void sgemm_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
     const sgemm_data *d = p->data;
@@ -1224,5 +1325,6 @@ const hx_workload hx_workload_sgemm = {
         },
     .ocl = &sgemm_ocl_binding,
     .cuda = HX_CUDA_BINDING(sgemm),
+    .mpi = HX_MPI_BINDING(sgemm_mpi_binding),
     .verify = sgemm_verify,
 };

@@ -36,6 +36,9 @@
 #include "hetero/workloads/workload.h"
 
 #include "triad.h" /* triad_data: the inputs, shared with kernels/cuda/triad.cu */
+#ifdef HETERO_HAVE_MPI
+#include "distributed.h" /* the blocks of the streaming workloads' message-passing bodies */
+#endif
 
 HX_CUDA_DECLARE(triad); /* kernels/cuda/triad.cu */
 
@@ -257,6 +260,45 @@ static const hx_ocl_binding triad_ocl_binding = {
     .run = triad_ocl_run,
 };
 
+/* ---- mpi: each rank computes its own block (MIMD, distributed memory) --------------------- */
+
+#ifdef HETERO_HAVE_MPI
+/* Like vecadd's: one block of b, c and a per rank, first-touched by that rank with serial's
+ * values (distributed.c), the omp-simd body (or the rank's OpenCL device) on it, no message
+ * while computing, and a gather of a to rank 0 for verification after the timed runs.  What
+ * the rows show is the STREAM triad's bandwidth summed over ranks: on one node the ranks share
+ * its memory channels, so the sum stops growing where the node's bandwidth is reached, exactly
+ * as threads do; across nodes every node adds its own. */
+static void triad_mpi_wire(void *data, float *const *in, size_t n) {
+    *(triad_data *)data = (triad_data){.b = in[0], .c = in[1], .n = n};
+}
+
+static int triad_mpi_prepare(hx_mpi_job *job) {
+    static const hx_stream_spec spec = {.inputs = 2,
+                                        .elementwise = true,
+                                        .data_bytes = sizeof(triad_data),
+                                        .wire = triad_mpi_wire,
+                                        .ocl = &triad_ocl_binding};
+    return hx_stream_block_prepare(job, &spec);
+}
+
+static int triad_mpi_run(hx_mpi_job *job) {
+    return hx_stream_block_compute(job, triad_omp_simd);
+}
+
+static const hx_mpi_binding triad_mpi_binding = {
+    .variants = {{"block", "none: each rank streams its own block"},
+                 {"device", "none: each rank streams its block on its own OpenCL device", true}},
+    .nvariants = 2,
+    .verification = "gathered: the blocks of a to rank 0, against serial",
+    .check = hx_stream_block_check,
+    .prepare = triad_mpi_prepare,
+    .run = triad_mpi_run,
+    .gather = hx_stream_block_gather,
+    .release = hx_stream_block_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 static void triad_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
@@ -286,5 +328,6 @@ const hx_workload hx_workload_triad = {
             [HX_BACKEND_OMP_SIMD] = triad_omp_simd},
     .ocl = &triad_ocl_binding,
     .cuda = HX_CUDA_BINDING(triad),
+    .mpi = HX_MPI_BINDING(triad_mpi_binding),
     .verify = triad_verify,
 };

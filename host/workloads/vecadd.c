@@ -33,6 +33,9 @@
 #include "hetero/core/simd.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/workload.h"
+#ifdef HETERO_HAVE_MPI
+#include "distributed.h" /* the blocks of the streaming workloads' message-passing bodies */
+#endif
 
 #include "vecadd.h" /* vecadd_data: the inputs, shared with kernels/cuda/vecadd.cu */
 
@@ -243,6 +246,47 @@ static const hx_ocl_binding vecadd_ocl_binding = {
     .run = vecadd_ocl_run,
 };
 
+/* ---- mpi: each rank adds its own block (MIMD, distributed memory) ------------------------- */
+
+#ifdef HETERO_HAVE_MPI
+/* The n elements are cut into one contiguous block per rank (blocks differ by at most one
+ * element, so any rank count works).  A rank allocates only its block of a, b and c and fills a
+ * and b from the seed at their global indices: the data are serial's, and no rank holds them
+ * all (distributed.c).  Nothing is sent while computing - embarrassingly parallel - and the one
+ * message is the gather of c to rank 0 for verification, after the timed runs.  Inside a rank
+ * the block is a vecadd problem of its own, run by the omp-simd body (threads x vectors); the
+ * "device" variant runs it through the OpenCL binding on the rank's own device instead
+ * (--device: a node's ranks share out its GPUs). */
+static void vecadd_mpi_wire(void *data, float *const *in, size_t n) {
+    *(vecadd_data *)data = (vecadd_data){.a = in[0], .b = in[1], .n = n};
+}
+
+static int vecadd_mpi_prepare(hx_mpi_job *job) {
+    static const hx_stream_spec spec = {.inputs = 2,
+                                        .elementwise = true,
+                                        .data_bytes = sizeof(vecadd_data),
+                                        .wire = vecadd_mpi_wire,
+                                        .ocl = &vecadd_ocl_binding};
+    return hx_stream_block_prepare(job, &spec);
+}
+
+static int vecadd_mpi_run(hx_mpi_job *job) {
+    return hx_stream_block_compute(job, vecadd_omp_simd); /* and no message */
+}
+
+static const hx_mpi_binding vecadd_mpi_binding = {
+    .variants = {{"block", "none: each rank adds its own block"},
+                 {"device", "none: each rank adds its block on its own OpenCL device", true}},
+    .nvariants = 2,
+    .verification = "gathered: the blocks of c to rank 0, against serial",
+    .check = hx_stream_block_check,
+    .prepare = vecadd_mpi_prepare,
+    .run = vecadd_mpi_run,
+    .gather = hx_stream_block_gather,
+    .release = hx_stream_block_release,
+};
+#endif
+
 /* ---- verification ------------------------------------------------------------------------- */
 
 static void vecadd_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
@@ -271,5 +315,6 @@ const hx_workload hx_workload_vecadd = {
             [HX_BACKEND_OMP_SIMD] = vecadd_omp_simd},
     .ocl = &vecadd_ocl_binding,
     .cuda = HX_CUDA_BINDING(vecadd), /* kernels/cuda/vecadd.cu */
+    .mpi = HX_MPI_BINDING(vecadd_mpi_binding),
     .verify = vecadd_verify,
 };

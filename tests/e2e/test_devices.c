@@ -4,6 +4,10 @@
  * fills the cache that `hetero run --roofline` reads, and a --device that matches nothing exits
  * 3 with one line naming the devices that exist.
  *
+ * --hierarchy at a tiny size gives the documented bench.hierarchy[] shape, a cache whose ceilings
+ * a run beats gives a notice and no pct_peak above 100 in any format, and --plot draws the
+ * hierarchy and the roofline.
+ *
  * Each test points XDG_CACHE_HOME at a fresh directory, so no test reads or writes the user's
  * cache.
  */
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "hetero/core/plot.h"
 #include "hx_test.h"
 
 static char cache_dir[64];
@@ -29,14 +34,21 @@ static int make_cache_dir(void **state) {
     if (!mkdtemp(cache_dir))
         return -1;
     setenv("XDG_CACHE_HOME", cache_dir, 1);
+    /* the cache takes only figures measured on a quiet machine: call this one quiet, so the
+     * cache tests do not depend on how busy the machine running them is */
+    setenv("HETERO_TEST_NOISE", "quiet", 1);
     return 0;
 }
 
 static int remove_cache_dir(void **state) {
     (void)state;
     char path[160];
-    snprintf(path, sizeof path, "%s/hetero/survey.txt", cache_dir);
-    remove(path);
+    const char *files[] = {"hetero/survey.txt", "hetero/survey.edited", "roofline.svg",
+                           "roofline.png", "hierarchy.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", cache_dir, files[i]);
+        remove(path);
+    }
     snprintf(path, sizeof path, "%s/hetero", cache_dir);
     rmdir(path);
     rmdir(cache_dir);
@@ -175,9 +187,18 @@ static void unmatched_device_exits_3_with_one_line(void **state) {
 
 static void bad_options_exit_2(void **state) {
     (void)state;
-    const char *cmds[] = {
-        "devices --format=xml", "devices --bench-time=0", "devices --bench-time=fast",
-        "devices --threads=0",  "devices extra",          "devices --nope"};
+    const char *cmds[] = {"devices --format=xml",
+                          "devices --bench-time=0",
+                          "devices --bench-time=fast",
+                          "devices --threads=0",
+                          "devices extra",
+                          "devices --nope",
+                          "devices --hierarchy",
+                          "devices --bench --hierarchy-max=1M",
+                          "devices --bench --hierarchy --hierarchy-max=1K",
+                          "devices --bench --hierarchy --plot=mountain.pdf",
+                          "devices --bench --plot=mountain.svg",
+                          "devices --bench --hierarchy --device=cpu"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         hx_proc p;
         assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmds[i]), 0);
@@ -219,6 +240,29 @@ static void short_bench_measures_positive_figures_and_fills_the_cache(void **sta
     assert_true(jv_path(host, "bench.figures.h2d_gbps.median")->type == JV_NULL);
     assert_contains(jv_path(host, "bench.figures.h2d_gbps.note")->string, "not applicable");
     assert_number_at_least(host, "bench.clock_mhz_measured", 100);
+    assert_string_field(host, "bench.clock.confidence");
+    assert_string_field(host, "bench.clock.method");
+    /* the ceilings: best of kernels and reps, each with its method */
+    const char *ceilings[] = {"bandwidth_gbps", "fp32_gflops", "fp32_gflops_theoretical"};
+    for (size_t i = 0; i < sizeof ceilings / sizeof ceilings[0]; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "bench.figures.%s.best", ceilings[i]);
+        assert_number_at_least(host, path, 1e-9);
+        snprintf(path, sizeof path, "bench.figures.%s.method", ceilings[i]);
+        assert_string_field(host, path);
+    }
+    assert_true(jv_path(host, "bench.figures.bandwidth_gbps.best")->number >=
+                jv_path(host, "bench.figures.triad_gbps.best")->number);
+    /* a measured peak above the theoretical one would be a survey error (a loaded machine can
+     * report others: values in the wrong order) */
+    const jv *errors = jv_path(host, "bench.errors");
+    for (size_t i = 0; i < errors->len; i++)
+        assert_null(strstr(jv_at(errors, i)->string, "above the theoretical"));
+    /* --bench measures every level's all-thread ceiling */
+    const jv *levels = jv_path(host, "bench.hierarchy");
+    assert_true(levels && levels->len >= 2);
+    assert_string_equal(jv_get(jv_at(levels, levels->len - 1), "level")->string, "DRAM");
+    assert_number_at_least(jv_at(levels, 0), "read_gbps_all", 1e-9);
     jv_free(doc);
     hx_proc_free(&p);
 
@@ -295,6 +339,218 @@ static void run_roofline_measures_once_then_reads_the_cache(void **state) {
     hx_proc_free(&p);
 }
 
+static void hierarchy_json_has_the_documented_shape(void **state) {
+    (void)state;
+    SKIP_BENCH_UNDER_TSAN();
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "devices --device=host --bench --bench-time=200ms "
+                                           "--hierarchy --hierarchy-max=1M --no-cache "
+                                           "--format=json"),
+                     0);
+    jv *doc = hx_expect_json(&p, 0);
+    const jv *host = jv_at(jv_get(doc, "devices"), 0);
+    const jv *levels = jv_path(host, "bench.hierarchy");
+    assert_non_null(levels);
+    assert_true(levels->len >= 2);
+    const char *numbers[] = {"latency_ns", "read_gbps_1t", "read_gbps_all"};
+    for (size_t i = 0; i < levels->len; i++) {
+        const jv *l = jv_at(levels, i);
+        assert_true(jv_get(l, "level")->type == JV_STRING);
+        assert_number_at_least(l, "bytes", 1024);
+        for (size_t k = 0; k < 3; k++) {
+            const jv *v = jv_get(l, numbers[k]);
+            if (!v || (v->type != JV_NUMBER && v->type != JV_NULL)) {
+                print_error("hierarchy[%zu].%s missing\n", i, numbers[k]);
+                fail();
+            }
+        }
+    }
+    /* L1 fits under 1M: all three measured, a load takes less than 100 ns */
+    const jv *l1 = jv_at(levels, 0);
+    assert_string_equal(jv_get(l1, "level")->string, "L1");
+    assert_number_at_least(l1, "latency_ns", 0.01);
+    assert_true(jv_get(l1, "latency_ns")->number < 100);
+    assert_number_at_least(l1, "read_gbps_1t", 0.1);
+    assert_number_at_least(l1, "read_gbps_all", 0.1);
+    /* DRAM is beyond the cap: not measured, said with nulls */
+    assert_true(jv_get(jv_at(levels, levels->len - 1), "latency_ns")->type == JV_NULL);
+    const jv *lat = jv_path(host, "bench.curves.latency");
+    assert_true(lat && lat->len >= 4);
+    assert_number_at_least(jv_at(lat, 0), "bytes", 4096);
+    assert_true(jv_get(jv_at(lat, lat->len - 1), "bytes")->number <= 1 << 20);
+    const jv *sizes = jv_path(host, "bench.curves.mountain.sizes");
+    assert_true(sizes && sizes->len >= 2);
+    assert_int_equal(jv_get(jv_at(sizes, 0), "read_gbps")->len,
+                     jv_path(host, "bench.curves.mountain.stride_bytes")->len);
+    assert_string_field(host, "bench.curves.pages");
+    jv_free(doc);
+    hx_proc_free(&p);
+}
+
+/* Scale every GB/s figure of the cached host record by 1/1000: plausible values (only their
+ * order is checked), far below what any run reaches. */
+static void shrink_cached_ceilings(const char *path) {
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char out_path[200];
+    snprintf(out_path, sizeof out_path, "%s.new", path);
+    FILE *out = fopen(out_path, "w");
+    assert_non_null(out);
+    char line[4096];
+    while (fgets(line, sizeof line, in)) {
+        char kind[16], who[300], key[64];
+        if (sscanf(line, "%15[^\t]\t%299[^\t]\t%63[^\t]", kind, who, key) == 3 &&
+            strcmp(kind, "fig") == 0 && strncmp(who, "host:", 5) == 0 && strstr(key, "gbps")) {
+            size_t reps;
+            double med, mn, mx;
+            char rest[2048] = "";
+            const char *p = line + strlen(kind) + strlen(who) + strlen(key) + 3;
+            if (sscanf(p, "%zu\t%lf\t%lf\t%lf\t%2047[^\n]", &reps, &med, &mn, &mx, rest) >= 4) {
+                fprintf(out, "fig\t%s\t%s\t%zu\t%.9g\t%.9g\t%.9g\t%s\n", who, key, reps, med / 1000,
+                        mn / 1000, mx / 1000, rest);
+                continue;
+            }
+        }
+        if (strncmp(line, "level\t", 6) == 0)
+            continue; /* no levels: every row is put against the shrunk DRAM ceiling */
+        fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    assert_int_equal(rename(out_path, path), 0);
+}
+
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* Every number in the table cells ending in '%' is at most 100. */
+static void assert_table_percent_at_most_100(const char *table) {
+    size_t seen = 0;
+    for (const char *p = strchr(table, '%'); p; p = strchr(p + 1, '%')) {
+        const char *start = p;
+        while (start > table && (start[-1] == '.' || (start[-1] >= '0' && start[-1] <= '9')))
+            start--;
+        if (start < p && start[-1] == ' ') {
+            seen++;
+            assert_true(strtod(start, NULL) <= 100.0);
+        }
+    }
+    assert_true(seen >= 2);
+}
+
+static void a_cached_ceiling_a_run_beats_is_announced_and_capped(void **state) {
+    (void)state;
+    SKIP_BENCH_UNDER_TSAN();
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "devices --device=host --bench --bench-time=200ms"), 0);
+    assert_int_equal(p.status, 0);
+    hx_proc_free(&p);
+    char cache[160], edited[160];
+    snprintf(cache, sizeof cache, "%s/hetero/survey.txt", cache_dir);
+    snprintf(edited, sizeof edited, "%s/hetero/survey.edited", cache_dir);
+    shrink_cached_ceilings(cache);
+    copy_file(cache, edited);
+    const char *formats[] = {"json", "csv", "table"};
+    for (size_t f = 0; f < 3; f++) {
+        copy_file(edited, cache); /* each run drops the stale record: restore it */
+        assert_int_equal(hx_run_hetero_cmd(&p,
+                                           "run vecadd --size=1M --reps=3 --warmup=1 "
+                                           "--backend=serial,omp --format=%s",
+                                           formats[f]),
+                         0);
+        assert_int_equal(p.status, 0);
+        assert_contains(p.err, "is above the cached DRAM ceiling");
+        assert_contains(p.err, "the ceiling is stale");
+        if (f == 0) {
+            jv *doc = hx_expect_json(&p, 0);
+            const jv *results = jv_get(doc, "results");
+            for (size_t i = 0; i < results->len; i++) {
+                const jv *row = jv_at(results, i);
+                assert_number_at_least(row, "pct_peak", 1e-9);
+                assert_true(jv_get(row, "pct_peak")->number <= 100.0);
+                assert_string_equal(jv_get(row, "ceiling")->string, "DRAM");
+            }
+            jv_free(doc);
+        } else if (f == 1) {
+            assert_contains(p.out, ",pct_peak,ceiling\n");
+            for (char *line = strchr(p.out, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+                char *end = strchr(line, '\n');
+                *end = '\0';
+                char *last = strrchr(line, ',');
+                assert_string_equal(last + 1, "DRAM");
+                *last = '\0';
+                double pct = strtod(strrchr(line, ',') + 1, NULL);
+                assert_true(pct > 0 && pct <= 100.0);
+                *last = ',';
+                *end = '\n';
+            }
+        } else {
+            assert_contains(p.out, "% DRAM");
+            assert_table_percent_at_most_100(p.out);
+        }
+        hx_proc_free(&p);
+    }
+    /* the stale record was dropped from the cache: no %peak until it is measured again */
+    assert_int_equal(hx_run_hetero_cmd(&p, "run vecadd --size=1M --reps=2 --warmup=0 "
+                                           "--backend=serial --format=json"),
+                     0);
+    assert_int_equal(p.status, 0);
+    assert_null(strstr(p.out, "pct_peak"));
+    hx_proc_free(&p);
+}
+
+static void plots_draw_the_hierarchy_and_the_roofline(void **state) {
+    (void)state;
+    SKIP_BENCH_UNDER_TSAN();
+    const char *program;
+    if (!hx_gnuplot_found(&program))
+        skip(); /* gnuplot is optional at run time */
+    char path[200];
+    const char *figures[] = {"roofline.svg", "roofline.png"};
+    for (size_t i = 0; i < 2; i++) {
+        hx_proc p;
+        snprintf(path, sizeof path, "%s/%s", cache_dir, figures[i]);
+        assert_int_equal(hx_run_hetero_cmd(&p,
+                                           "run vecadd sgemm --size=256 --reps=2 --warmup=0 "
+                                           "--backend=serial,omp --roofline --plot=%s",
+                                           path),
+                         0);
+        if (p.status != 0)
+            print_error("stderr: %s\n", p.err);
+        assert_int_equal(p.status, 0);
+        hx_proc_free(&p);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char head[512] = "";
+        size_t n = fread(head, 1, sizeof head - 1, f);
+        fclose(f);
+        head[n] = '\0';
+        if (i == 0)
+            assert_contains(head, "<svg");
+        else
+            assert_true(n > 8 && memcmp(head + 1, "PNG", 3) == 0);
+    }
+    hx_proc p;
+    snprintf(path, sizeof path, "%s/hierarchy.svg", cache_dir);
+    assert_int_equal(hx_run_hetero_cmd(&p,
+                                       "devices --device=host --bench --bench-time=200ms "
+                                       "--hierarchy --hierarchy-max=512K --no-cache --plot=%s",
+                                       path),
+                     0);
+    assert_int_equal(p.status, 0);
+    hx_proc_free(&p);
+    assert_int_equal(access(path, R_OK), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_describes_host_and_pocl),
@@ -307,6 +563,11 @@ int main(void) {
                                         make_cache_dir, remove_cache_dir),
         cmocka_unit_test_setup_teardown(run_roofline_measures_once_then_reads_the_cache,
                                         make_cache_dir, remove_cache_dir),
+        cmocka_unit_test(hierarchy_json_has_the_documented_shape),
+        cmocka_unit_test_setup_teardown(a_cached_ceiling_a_run_beats_is_announced_and_capped,
+                                        make_cache_dir, remove_cache_dir),
+        cmocka_unit_test_setup_teardown(plots_draw_the_hierarchy_and_the_roofline, make_cache_dir,
+                                        remove_cache_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * test_lab.c - `hetero lab` end to end: the list's shape, every lab's run at its smallest size
- * writing the reports it promises (each parses as JSON with a schema), check's verdict lines,
- * and bad input.
+ * test_lab.c - `hetero lab` end to end: the list's shape, check's verdict lines, and bad input.
+ * Every lab's own run and check at its smallest size, which reads back every report it promises,
+ * is a test of its own (lab_check_NAME, tests/lab_check.sh).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,34 +46,6 @@ static void list_has_a_header_and_one_lab_a_line(void **state) {
     hx_proc_free(&p);
 }
 
-/* Every lab's run writes a parseable report per step into its folder. */
-static void every_lab_runs_and_writes_its_reports(void **state) {
-    (void)state;
-    hx_proc p;
-    assert_int_equal(hx_run_hetero_cmd(&p, "lab list"), 0);
-    char *save = NULL, *line = strtok_r(p.out, "\n", &save);
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        char name[64], out[320];
-        sscanf(line, "%63s", name);
-        snprintf(out, sizeof out, "%s/%s", dir, name);
-        hx_proc run;
-        assert_int_equal(hx_run_hetero_cmd(&run, "lab run %s --dir=%s", name, out), 0);
-        if (run.status != 0)
-            print_error("lab run %s: exit %d\n%s\n", name, run.status, run.err);
-        assert_int_equal(run.status, 0);
-        assert_contains(run.out, "reports and logs in");
-        char ls[512];
-        snprintf(ls, sizeof ls, "ls %s/*.json | wc -l", out);
-        FILE *f = popen(ls, "r");
-        int reports = 0;
-        assert_int_equal(fscanf(f, "%d", &reports), 1);
-        pclose(f);
-        assert_true(reports >= 1);
-        hx_proc_free(&run);
-    }
-    hx_proc_free(&p);
-}
-
 static void check_prints_a_verdict_per_shape(void **state) {
     (void)state;
     hx_proc p;
@@ -111,7 +83,6 @@ static void bad_input_is_one_line_and_exit_2(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(list_has_a_header_and_one_lab_a_line),
-        cmocka_unit_test(every_lab_runs_and_writes_its_reports),
         cmocka_unit_test(check_prints_a_verdict_per_shape),
         cmocka_unit_test(bad_input_is_one_line_and_exit_2),
     };

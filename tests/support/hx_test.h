@@ -52,4 +52,16 @@ static inline jv *hx_expect_json(const hx_proc *p, int status) {
     return doc;
 }
 
+/* What the code under test writes to stderr between the two calls (testutil.h); the caller
+ * frees the text. */
+static inline void hx_expect_capture(hx_capture *c) {
+    assert_int_equal(hx_capture_begin(c), 0);
+}
+
+static inline char *hx_captured(hx_capture *c) {
+    char *text = hx_capture_end(c);
+    assert_non_null(text);
+    return text;
+}
+
 #endif

@@ -39,22 +39,37 @@ static int buf_append(buf *b, const char *s, size_t n) {
 }
 
 int hx_run_hetero(const char *const *args, hx_proc *p) {
-    memset(p, 0, sizeof *p);
     const char *bin = getenv("HETERO_BIN");
     if (!bin)
         bin = "hetero";
     size_t n = 0;
     while (args[n])
         n++;
-    char **argv = calloc(n + 2, sizeof *argv);
-    int out_pipe[2], err_pipe[2];
-    if (!argv || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
-        free(argv);
+    const char **argv = calloc(n + 2, sizeof *argv);
+    if (!argv) {
+        memset(p, 0, sizeof *p);
         return -1;
     }
-    argv[0] = (char *)bin;
+    argv[0] = bin;
     for (size_t i = 0; i < n; i++)
-        argv[i + 1] = (char *)args[i];
+        argv[i + 1] = args[i];
+    int rc = hx_run_program(argv, p);
+    free(argv);
+    return rc;
+}
+
+int hx_run_program(const char *const *argv_in, hx_proc *p) {
+    memset(p, 0, sizeof *p);
+    char *const *argv = (char *const *)argv_in;
+    const char *bin = argv[0];
+    int out_pipe[2], err_pipe[2];
+    if (pipe(out_pipe) != 0)
+        return -1;
+    if (pipe(err_pipe) != 0) {
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        return -1;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
@@ -64,7 +79,6 @@ int hx_run_hetero(const char *const *args, hx_proc *p) {
     pid_t pid;
     int rc = posix_spawnp(&pid, bin, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    free(argv);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (rc != 0) {
@@ -115,6 +129,38 @@ int hx_run_hetero_cmd(hx_proc *p, const char *fmt, ...) {
         args[n++] = tok;
     args[n] = NULL;
     return hx_run_hetero(args, p);
+}
+
+int hx_capture_begin(hx_capture *c) {
+    snprintf(c->path, sizeof c->path, "/tmp/hetero-stderr-XXXXXX");
+    int fd = mkstemp(c->path);
+    if (fd < 0)
+        return -1;
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    int ok = c->saved >= 0 && dup2(fd, STDERR_FILENO) >= 0;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+char *hx_capture_end(hx_capture *c) {
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    FILE *f = fopen(c->path, "r");
+    unlink(c->path);
+    if (!f)
+        return NULL;
+    buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&b, chunk, n) != 0)
+            break;
+    fclose(f);
+    if (!b.data)
+        b.data = calloc(1, 1);
+    return b.data;
 }
 
 void hx_proc_free(hx_proc *p) {
@@ -371,4 +417,18 @@ const jv *jv_at(const jv *arr, size_t i) {
     if (!arr || arr->type != JV_ARRAY || i >= arr->len)
         return NULL;
     return arr->items[i];
+}
+
+int hx_scratch_make(char *dir, size_t len, const char *prefix) {
+    if ((size_t)snprintf(dir, len, "/tmp/%s-XXXXXX", prefix) >= len)
+        return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int hx_scratch_remove(const char *dir) {
+    if (strncmp(dir, "/tmp/", 5) != 0 || strstr(dir, "..") || strchr(dir, '\''))
+        return -1; /* only what hx_scratch_make made */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }

@@ -19,11 +19,31 @@ typedef struct hx_proc {
 /* Run the hetero binary (HETERO_BIN from the environment, set by CTest) with args (NULL
  * terminated, not including argv[0]).  Returns 0, or -1 when it could not be started. */
 int hx_run_hetero(const char *const *args, hx_proc *p);
+/* Run any program: argv[0] is looked up in PATH; NULL-terminated. */
+int hx_run_program(const char *const *argv, hx_proc *p);
 /* printf-style: split on spaces (no quoting), then hx_run_hetero. */
 int hx_run_hetero_cmd(hx_proc *p, const char *fmt, ...);
 void hx_proc_free(hx_proc *p);
 /* Number of lines in s (a last line without '\n' counts). */
 size_t hx_count_lines(const char *s);
+
+/* ---- this process's stderr --------------------------------------------------------------------
+ */
+
+/* What the code under test writes to stderr (its notices) between begin and end. */
+typedef struct hx_capture {
+    int saved;     /* the real stderr */
+    char path[64]; /* the file standing in for it */
+} hx_capture;
+
+/* Point stderr at a temporary file; -1 when that cannot be done. */
+int hx_capture_begin(hx_capture *c);
+/* Restore stderr and return what was written (malloc'd, NUL-terminated; NULL on failure). */
+char *hx_capture_end(hx_capture *c);
+/* A fresh directory for a test's files, /tmp/PREFIX-XXXXXX, into buf: 0, or -1. */
+int hx_scratch_make(char *buf, size_t len, const char *prefix);
+/* Remove a scratch directory and everything in it: 0, or -1. */
+int hx_scratch_remove(const char *dir);
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 

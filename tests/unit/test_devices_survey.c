@@ -72,7 +72,8 @@ static void writers_agree_on_the_records(void **state) {
     /* one made-up figure on the host, to see it in every format */
     s.dev[0].benched = true;
     s.dev[0].fig[HX_FIG_TRIAD_GBPS].measured = true;
-    s.dev[0].fig[HX_FIG_TRIAD_GBPS].stats = (hx_stats){3, 12.5, 12.0, 13.0, 12.5, 0.5};
+    s.dev[0].fig[HX_FIG_TRIAD_GBPS].stats =
+        (hx_stats){.n = 3, .median = 12.5, .min = 12.0, .max = 13.0, .mean = 12.5, .stddev = 0.5};
 
     char *json = write_to_string(&s, HX_FORMAT_JSON);
     char err[128];

@@ -129,6 +129,51 @@ static void weak_scaling_sizes_grow_the_work_by_p(void **state) {
     assert_true(hx_scaled_size(linear, NULL, 1000, 4, 4000, &n));
 }
 
+
+/* A Hockney line t(n) = alpha + n / beta sampled exactly comes back exactly, weighted or not. */
+static void line_fit_recovers_an_exact_hockney_line(void **state) {
+    (void)state;
+    double n[25], t[25], w[25];
+    const double alpha = 0.5e-6, beta = 5e9;
+    for (int i = 0; i < 25; i++) {
+        n[i] = (double)(1u << i);
+        t[i] = alpha + n[i] / beta;
+        w[i] = 1.0 / (t[i] * t[i]);
+    }
+    hx_line_fit f = hx_fit_line(n, t, w, 25);
+    assert_true(f.ok);
+    assert_near(f.intercept, alpha, 1e-12);
+    assert_near(1.0 / f.slope, beta, beta * 1e-9);
+    assert_near(f.r2, 1.0, 1e-12);
+    f = hx_fit_line(n, t, NULL, 25);
+    assert_true(f.ok);
+    assert_near(f.intercept, alpha, 1e-12);
+}
+
+/* With noise the weights matter: 1/t^2 keeps the small messages' latency, the unweighted fit lets
+ * the large messages set alpha; and r2 drops below one. */
+static void line_fit_weights_the_residuals(void **state) {
+    (void)state;
+    double n[25], t[25], w[25];
+    for (int i = 0; i < 25; i++) {
+        n[i] = (double)(1u << i);
+        t[i] = (1e-6 + n[i] / 1e9) * (i % 2 ? 1.05 : 0.95); /* +-5% */
+        w[i] = 1.0 / (t[i] * t[i]);
+    }
+    hx_line_fit weighted = hx_fit_line(n, t, w, 25), plain = hx_fit_line(n, t, NULL, 25);
+    assert_true(weighted.ok && plain.ok);
+    assert_true(fabs(weighted.intercept - 1e-6) < 0.1e-6);
+    assert_true(fabs(plain.intercept - 1e-6) > fabs(weighted.intercept - 1e-6));
+    assert_true(weighted.r2 < 1.0 && weighted.r2 > 0.9);
+}
+
+static void line_fit_needs_two_distinct_x(void **state) {
+    (void)state;
+    double x[2] = {3, 3}, y[2] = {1, 2};
+    assert_false(hx_fit_line(x, y, NULL, 1).ok);
+    assert_false(hx_fit_line(x, y, NULL, 2).ok);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(amdahl_and_gustafson_formulas),
@@ -139,6 +184,9 @@ int main(void) {
         cmocka_unit_test(gustafson_fit_recovers_a_exactly),
         cmocka_unit_test(gustafson_fit_is_least_squares),
         cmocka_unit_test(weak_scaling_sizes_grow_the_work_by_p),
+        cmocka_unit_test(line_fit_recovers_an_exact_hockney_line),
+        cmocka_unit_test(line_fit_weights_the_residuals),
+        cmocka_unit_test(line_fit_needs_two_distinct_x),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

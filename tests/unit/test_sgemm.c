@@ -33,7 +33,7 @@ static void run_one(hx_backend b, unsigned variant, const hx_target *t, uint64_t
     assert_int_equal(status, HX_OK);
     if (!r.verified)
         print_error("sgemm %s (%s) n=%llu threads=%d simd=%s: max err %g > %g\n", r.backend,
-                    r.variant ? r.variant : "-", (unsigned long long)n, threads,
+                    r.variant[0] ? r.variant : "-", (unsigned long long)n, threads,
                     hx_simd_name(hx_cpu()->simd), r.max_rel_err, r.tolerance);
     assert_true(r.verified);
     hx_instance_free(&in);

@@ -58,6 +58,12 @@ const char *hx_args_take_value(hx_argparse *ap, hx_arg *arg);
 /* Fail with "unknown option --NAME for 'hetero CMD'; see 'hetero CMD --help'". */
 int hx_args_unknown(const hx_argparse *ap, const hx_arg *arg);
 
+/* For a command that takes options only: run the iterator to the end, handing each option to
+ * apply(ctx, arg).  A positional argument or an unknown option is HX_ERR_USAGE naming it and the
+ * command; --help (an option named "help" in the table) sets *help and stops. */
+typedef int (*hx_args_apply_fn)(void *ctx, const hx_arg *arg);
+int hx_args_parse_options(hx_argparse *ap, hx_args_apply_fn apply, void *ctx, bool *help);
+
 /* Print "Usage: ..." then the options, aligned. */
 void hx_args_help(FILE *out, const char *usage, const char *description, const hx_opt *opts);
 

@@ -20,6 +20,7 @@ typedef enum {
     HX_BACKEND_BLAS,
     HX_BACKEND_OPENCL,
     HX_BACKEND_CUDA,
+    HX_BACKEND_MPI,
     HX_BACKEND_COUNT
 } hx_backend;
 
@@ -39,7 +40,7 @@ int hx_backend_parse(const char *text, hx_backend *out);
  * unknown name is HX_ERR_USAGE listing every backend; one this build lacks is HX_ERR_MISSING. */
 int hx_backend_parse_list(const char *text, bool want[HX_BACKEND_COUNT]);
 
-/* Whether this build contains the backend at all (blas and cuda are optional). */
+/* Whether this build contains the backend at all (blas, cuda and mpi are optional). */
 bool hx_backend_built(hx_backend b);
 
 /* True for the backends that run on the host CPU through plain function calls. */

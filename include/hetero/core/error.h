@@ -40,6 +40,10 @@ int hx_report_error(int status);
 /* Print a notice ("hetero: <text>") to stderr: announced fallbacks and choices. */
 void hx_notice(const char *fmt, ...) HX_PRINTF(1, 2);
 
+/* Quiet (the ranks after the first of an MPI job, which run the same command with the same
+ * arguments): notices and reported errors are not printed, so the job says each thing once. */
+void hx_messages_quiet(int quiet);
+
 /* Propagate a non-OK status from an expression. */
 #define HX_TRY(expr)                                                                               \
     do {                                                                                           \

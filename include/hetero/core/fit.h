@@ -49,4 +49,18 @@ hx_fit hx_fit_gustafson(const double *p, const double *speedup, size_t n);
 bool hx_scaled_size(double (*work)(uint64_t size, const void *ctx), const void *ctx, uint64_t base,
                     double factor, uint64_t max, uint64_t *out);
 
+/* A straight line y = intercept + slope x through n points by weighted least squares (weights w,
+ * NULL for all 1), and its coefficient of determination in the same weights:
+ * r2 = 1 - sum w (y - fit)^2 / sum w (y - mean_w y)^2.  Weights 1/y^2 minimise the RELATIVE
+ * residuals, which is what a fit over sizes spanning decades needs (the Hockney model of message
+ * time, t(n) = alpha + n / beta, fitted to 1 B .. 16 MiB: unweighted, the largest messages alone
+ * would set alpha).  ok is false with fewer than two distinct x. */
+typedef struct hx_line_fit {
+    bool ok;
+    double intercept, slope, r2;
+    size_t points;
+} hx_line_fit;
+
+hx_line_fit hx_fit_line(const double *x, const double *y, const double *w, size_t n);
+
 #endif

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "hetero/core/plot.h"
+
 typedef struct hx_output {
     FILE *fp;
     char *path;     /* the file finally written (the symlink's target), NULL for stdout */
@@ -43,5 +45,16 @@ int hx_stdout_close(void);
 /* The report formats shared by every command. */
 typedef enum { HX_FORMAT_TABLE, HX_FORMAT_CSV, HX_FORMAT_JSON } hx_format;
 int hx_parse_format(const char *text, hx_format *out);
+
+/* --format, --output and --plot: the report options a command shares with the others. */
+typedef struct hx_report_opts {
+    hx_format format;
+    const char *output; /* NULL: stdout */
+    const char *plot;   /* NULL: no figure */
+    hx_plot_kind plot_kind;
+} hx_report_opts;
+
+/* If name is "format", "output" or "plot", check and keep value (*handled = true). */
+int hx_report_opts_apply(hx_report_opts *o, const char *name, const char *value, bool *handled);
 
 #endif

@@ -31,6 +31,9 @@ int hx_parse_threads(const char *option, const char *text, int *out);
  * i.e. OMP_NUM_THREADS or the core count), capped at HX_MAX_THREADS. */
 int hx_default_threads(void);
 
+/* Plain decimal integer in [min, max] into an int (--reps, --warmup, counts). */
+int hx_parse_int(const char *option, const char *text, int min, int max, int *out);
+
 /* Finite decimal number in [min, max]. */
 int hx_parse_double(const char *option, const char *text, double min, double max, double *out);
 
@@ -50,6 +53,9 @@ int hx_parse_size_range(const char *option, const char *text, uint64_t min, uint
 /* Split a comma-separated list in place: returns the number of non-empty items stored in items
  * (at most cap); an empty item ("a,,b") is an error. */
 int hx_split_list(const char *option, char *text, char **items, size_t cap, size_t *count);
+
+/* A process grid "PxQ" (--grid=2x2): P and Q whole numbers from 1 to 65536. */
+int hx_parse_grid(const char *option, const char *text, int grid[2]);
 
 /* Case-sensitive lookup of text in a NULL-terminated table; on a miss, fail with a message that
  * lists every accepted word. */

@@ -29,4 +29,9 @@ static inline float hx_rng_float(uint64_t seed, uint64_t stream, uint64_t i, flo
  * use the data under a static schedule). */
 void hx_fill_uniform(float *a, size_t n, uint64_t seed, uint64_t stream, float lo, float hi);
 
+/* The same for elements first .. first+n-1 of the stream into a[0..n): a block of the array that
+ * hx_fill_uniform would make, for a process that owns only that block (an MPI rank). */
+void hx_fill_uniform_from(float *a, size_t n, uint64_t first, uint64_t seed, uint64_t stream,
+                          float lo, float hi);
+
 #endif

@@ -25,6 +25,9 @@ int hx_table_cell(hx_table *t, const char *fmt, ...) HX_PRINTF(2, 3);
 
 void hx_table_print(const hx_table *t, FILE *out);
 
+/* The width in columns of the widest line hx_table_print would print. */
+size_t hx_table_width(const hx_table *t);
+
 /* Write one CSV field (quoted when it holds a comma, quote or newline), preceded by a comma
  * unless it is the first field of the line. */
 void hx_csv_field(FILE *out, const char *s, int first);

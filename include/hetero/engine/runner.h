@@ -2,7 +2,8 @@
  * runner.h - `hetero run`'s plan: every chosen workload on every chosen backend and device.
  *
  * Per workload: set up the inputs, run serial (the reference and the baseline), then each other
- * backend the workload has, on each opened device and memory mode; a backend the workload lacks
+ * backend the workload has, on each opened device and memory mode, and each communication
+ * pattern of its distributed body on the ranks of an MPI job; a backend the workload lacks
  * is a skipped row with its reason when it was asked for by name.  Rows accumulate in an
  * hx_rows list for the report writers.
  */
@@ -47,6 +48,7 @@ typedef struct hx_run_plan {
     bool named[HX_BACKEND_COUNT]; /* asked for by name: a workload lacking one gets a skip row */
     int threads;
     uint64_t seed;
+    const hx_mpi_spec *mpi; /* the mpi rows' ranks and options (NULL: every rank, defaults) */
 } hx_run_plan;
 
 /* Run the plan on the opened targets, appending to rows.  A runtime failure stops the plan. */

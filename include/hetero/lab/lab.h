@@ -52,11 +52,13 @@ void hx_lab_find(hx_lab_findings *out, const char *shape, hx_lab_verdict v, cons
 
 /* One command of a lab: `hetero ARGS`, its JSON report written to DIR/NAME.json. */
 typedef struct hx_lab_step {
-    const char *name;      /* report file stem */
-    const char *args;      /* arguments, space-separated; "{DIR}" is the lab's folder */
-    const char *full_args; /* with --full, the handout's sizes (NULL: the same as args) */
-    bool mpi;              /* run under `mpirun --oversubscribe -np 2` */
-    bool no_json;          /* the step writes no report of its own (a plot, a log) */
+    const char *name;        /* report file stem */
+    const char *args;        /* arguments, space-separated; "{DIR}" is the lab's folder */
+    const char *full_args;   /* with --full, the handout's sizes (NULL: the same as args) */
+    bool mpi;                /* run under `mpirun --oversubscribe -np RANKS MPIRUN_ARGS` */
+    int ranks;               /* mpi steps: the ranks (0: 2) */
+    const char *mpirun_args; /* mpi steps: more mpirun options ("--mca btl self,tcp"), or NULL */
+    bool no_json;            /* the step writes no report of its own (a plot, a log) */
 } hx_lab_step;
 
 /* The reports a check reads: docs[i] for steps[i], NULL when the step did not run (exit 3: the

@@ -88,6 +88,16 @@ int hx_ocl_devices(hx_ocl_device **out, size_t *count);
 /* "GPU", "CPU", "accelerator", ... */
 const char *hx_ocl_type_name(cl_device_type type);
 
+/* One OpenCL platform as the provenance of a report names it. */
+typedef struct hx_ocl_platform_info {
+    char name[128];    /* CL_PLATFORM_NAME: "Portable Computing Language" */
+    char vendor[128];  /* CL_PLATFORM_VENDOR */
+    char version[192]; /* CL_PLATFORM_VERSION: "OpenCL 3.0 PoCL 3.1+debian ..." */
+} hx_ocl_platform_info;
+
+/* The installed platforms (at most cap; none, not an error, without an ICD). */
+int hx_ocl_platforms(hx_ocl_platform_info *out, size_t cap, size_t *count);
+
 /* Select devices by --device spec: gpu | cpu | accelerator | all | P:D | name substring (case
  * insensitive).  spec NULL: the first GPU, else the first CPU, else the first device, announced
  * on stderr.  No match: HX_ERR_MISSING with a message listing the devices that exist.

@@ -33,4 +33,10 @@ void hx_mandelbrot_geometry_of(const hx_problem *p, hx_mandelbrot_geometry *g);
 /* Rows [row_begin, row_end) of the image into out (the full width x height image). */
 void hx_mandelbrot_rows(const hx_problem *p, uint32_t *out, size_t row_begin, size_t row_end);
 
+/* The pixels of rows [row_begin, row_end) x columns [col_begin, col_end) of any geometry g (not
+ * only the workload's view: hetero map draws an off-centre window), into out, the full
+ * g->width x g->height image; same code, same bits as hx_mandelbrot_rows. */
+void hx_mandelbrot_block(const hx_mandelbrot_geometry *g, uint32_t *out, size_t row_begin,
+                         size_t row_end, size_t col_begin, size_t col_end);
+
 #endif

@@ -60,6 +60,7 @@ typedef void (*hx_cpu_fn)(const hx_problem *p, void *out);
 
 struct hx_ocl_binding;  /* ocl/ocl.h */
 struct hx_cuda_binding; /* cuda/cuda.h */
+struct hx_mpi_binding;  /* mpi/mpi.h */
 
 /* A workload names its CUDA binding (kernels/cuda/NAME.cu) unconditionally:
  *     HX_CUDA_DECLARE(vecadd);                      near the top of host/workloads/vecadd.c
@@ -69,6 +70,15 @@ struct hx_cuda_binding; /* cuda/cuda.h */
 #define HX_CUDA_BINDING(name) (&hx_cuda_binding_##name)
 #else
 #define HX_CUDA_BINDING(name) NULL
+#endif
+
+/* A workload's message-passing body sits in its own file, in a section built only with MPI:
+ *     #ifdef HETERO_HAVE_MPI ... static const hx_mpi_binding vecadd_mpi = {...}; #endif
+ *     .mpi = HX_MPI_BINDING(vecadd_mpi),            in its registry entry (NULL without MPI) */
+#ifdef HETERO_HAVE_MPI
+#define HX_MPI_BINDING(name) (&(name))
+#else
+#define HX_MPI_BINDING(name) NULL
 #endif
 
 struct hx_workload {
@@ -97,6 +107,9 @@ struct hx_workload {
      * (each input read once, each output written once) and its floating-point operations. */
     double (*bytes)(const hx_problem *p);
     double (*flops)(const hx_problem *p); /* NULL: no floating-point work (integer workloads) */
+    /* flops() reads what setup made (mandelbrot counts its escape iterations), so it cannot be
+     * asked of a size that was not set up: weak scaling then sizes the problem by bytes. */
+    bool flops_need_data;
     /* Host bytes setup and the run will allocate for this size (inputs, output, reference), so
      * a size too large is refused before anything is allocated. */
     double (*host_bytes)(uint64_t size);
@@ -108,6 +121,7 @@ struct hx_workload {
     hx_cpu_fn cpu[HX_BACKEND_COUNT];
     const struct hx_ocl_binding *ocl;   /* NULL = no OpenCL backend */
     const struct hx_cuda_binding *cuda; /* NULL = no CUDA backend */
+    const struct hx_mpi_binding *mpi;   /* NULL = no message-passing backend */
 
     /* The file that holds it, when not NAME.c (with '-' as '_'): dot lives in reduce.c. */
     const char *source;
