@@ -1,89 +1,204 @@
 /*
- * sgemm.cl - C = A * B for n x n row-major float matrices, tiled through local memory.
+ * sgemm.cl - C = A * B for n x n row-major float matrices: register tiles of float vectors per
+ * work-item, with local-memory tiling only on devices whose local memory is real.
  *
- * Each work-group of 8 x 8 items computes one 64 x 64 tile of C; each item keeps an 8 x 8 block
- * of it in eight float8 registers (rows 8 ty .. 8 ty + 7, columns 8 tx .. 8 tx + 7).  The k
- * dimension is walked in slices of 64: the group copies a 64 x 64 block of A (transposed, so an
- * item's 8 rows are adjacent) and a 64 x 64 block of B into local memory (32 KiB), 64 elements of
- * each per item, waits at a barrier, and every item then does, per k, one 8-wide load of A, one of
- * B and 8 vector multiply-adds - an outer product, the same register blocking as the CPU
- * micro-kernel.  Long slices mean few barriers: a CPU device such as PoCL runs a work-group as
- * loops over its items and must park every item's 64 accumulators in memory at each barrier
- * (slices of 16 ran at 40 GFLOP/s on PoCL at n = 2048, slices of 64 at 46).
- * Each value loaded from global memory is used 64 times.  Interior tiles are copied 4 floats at a
- * time without bounds checks (twice as fast on PoCL); at the edges, loads past the matrix read
- * zero and stores past it are skipped, so n need not be a multiple of 64.  Needs an 8 x 8
- * work-group.
+ * Every work-item keeps an MR x (NV * VW) tile of C in MR x NV registers of type floatVW and, per
+ * k, multiplies one value of A per row (broadcast) into NV vectors of B: the outer-product
+ * schedule of the CPU micro-kernel (host/workloads/sgemm.c), which a CPU device such as PoCL
+ * compiles to vector FMAs.  The tile shape comes from the host's autotuner (-D MR, NV, VW, ...;
+ * the defaults below build anywhere).  Two ways to feed the registers, by SGEMM_LOCAL:
+ *
+ * SGEMM_LOCAL = 0 (CPU devices: CL_DEVICE_LOCAL_MEM_TYPE is CL_GLOBAL, "local" memory is plain
+ * memory and a barrier makes the runtime park every work-item's registers): no local memory and
+ * no barrier.  sgemm_pack_a and sgemm_pack_b first copy A into micro-panels of MR rows (for each
+ * k, the MR values of one column, contiguous) and B into micro-panels of NR = NV * VW columns
+ * (for each k, NR values of one row), both padded with zeros to whole panels, as BLIS packs.
+ * sgemm_tile then reads both as two contiguous streams: work-item (i, j) walks A's panel i and
+ * B's panel j over all k.  A work-group is TX row panels x TY column panels; a CPU device runs
+ * its items one after the other on one core, so the group's A and B panels are reused from L2.
+ *
+ * SGEMM_LOCAL = 1 (GPUs): sgemm_local, the classic shared-memory kernel.  A work-group of
+ * TX x TY items computes a (TY MR) x (TX NR) tile of C, walking k in slices of BK: the group
+ * copies the A slice (transposed, so an item's MR rows are adjacent) and the B slice into local
+ * memory, waits at a barrier, and each item does BK outer products from there.  Each value read
+ * from global memory is used TX NR (A) or TY MR (B) times.  Interior tiles load without bounds
+ * checks; at the edges, loads past the matrix read zero and stores past it are skipped, so n
+ * need not be a multiple of anything.
+ *
+ * Each c_ij is a sum of n products in another order than the host's serial loop, with FMA; the
+ * workload's tolerance 2 gamma(n) covers every order.
  */
-#define TILE   64
-#define KSLICE 64
-#define ITEMS  8
+#ifndef SGEMM_LOCAL
+#define SGEMM_LOCAL 0
+#endif
+#ifndef MR
+#define MR 8 /* rows of C per work-item */
+#endif
+#ifndef VW
+#define VW 8 /* float lanes per vector: 4, 8 or 16 */
+#endif
+#ifndef NV
+#define NV 1 /* vectors per row: NR = NV * VW columns of C per work-item */
+#endif
+#ifndef TX
+#define TX 8 /* sgemm_local: work-items per group along columns */
+#endif
+#ifndef TY
+#define TY 8 /* sgemm_local: work-items per group along rows */
+#endif
+#ifndef BK
+#define BK 16 /* sgemm_local: k per slice */
+#endif
 
-__kernel __attribute__((reqd_work_group_size(ITEMS, ITEMS, 1))) void
-sgemm(__global const float *restrict a, __global const float *restrict b,
-      __global float *restrict c, const uint n) {
-    __local float a_tile[KSLICE * TILE]; /* a_tile[k * TILE + row]: A transposed */
-    __local float b_tile[KSLICE * TILE]; /* b_tile[k * TILE + col] */
+#define NR (NV * VW)
+
+#define CAT_(a, b) a##b
+#define CAT(a, b)  CAT_(a, b)
+#define floatv     CAT(float, VW)
+#define vloadv     CAT(vload, VW)
+#define vstorev    CAT(vstore, VW)
+
+static void zero_tile(__private floatv acc[MR][NV]) {
+#pragma unroll
+    for (uint r = 0; r < MR; r++)
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            acc[r][q] = (floatv)(0.0f);
+}
+
+/* One k of the register tile: acc[r][q] += a[r] * b[q], the value of A broadcast over the vector
+ * of B, with fma (mad would let PoCL split it into a multiply and an add: half the rate). */
+static void outer_product(__private floatv acc[MR][NV], __private const float *a,
+                          __private const floatv *b) {
+#pragma unroll
+    for (uint r = 0; r < MR; r++) {
+        const floatv av = (floatv)(a[r]);
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            acc[r][q] = fma(av, b[q], acc[r][q]);
+    }
+}
+
+/* Row r of the item's tile: NV vectors into c (row-major, n columns), the part inside n only. */
+static void store_row(__global float *restrict c, uint n, uint row, uint col,
+                      __private const floatv *v) {
+    if (row >= n)
+        return;
+    __global float *dst = c + (size_t)row * n + col;
+    if (col + NR <= n) {
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            vstorev(v[q], q, dst);
+        return;
+    }
+    float vals[NR];
+#pragma unroll
+    for (uint q = 0; q < NV; q++)
+        vstorev(v[q], q, vals);
+    for (uint q = 0; col + q < n && q < NR; q++)
+        dst[q] = vals[q];
+}
+
+#if !SGEMM_LOCAL
+
+/* Item (k, p): the MR values a[p MR + r][k] of column k of row panel p, zero past the matrix.
+ * ap[(p n + k) MR + r]. */
+__kernel void sgemm_pack_a(__global const float *restrict a, __global float *restrict ap,
+                           const uint n) {
+    const uint k = get_global_id(0), p = get_global_id(1);
+    if (k >= n)
+        return;
+    __global float *dst = ap + ((size_t)p * n + k) * MR;
+#pragma unroll
+    for (uint r = 0; r < MR; r++) {
+        const uint row = p * MR + r;
+        dst[r] = row < n ? a[(size_t)row * n + k] : 0.0f;
+    }
+}
+
+/* Item (j, k): b[k][j] into column panel j / NR at k, zero past the matrix.
+ * bp[((j / NR) n + k) NR + j % NR]. */
+__kernel void sgemm_pack_b(__global const float *restrict b, __global float *restrict bp,
+                           const uint n) {
+    const uint j = get_global_id(0), k = get_global_id(1);
+    if (k >= n)
+        return;
+    bp[((size_t)(j / NR) * n + k) * NR + j % NR] = j < n ? b[(size_t)k * n + j] : 0.0f;
+}
+
+/* Item (i, j) of the grid of tiles: C[i MR .., j NR ..] = A panel i x B panel j over all k.
+ * Items past the last panel (the grid is padded to whole work-groups) do nothing. */
+__kernel void sgemm_tile(__global const float *restrict ap, __global const float *restrict bp,
+                         __global float *restrict c, const uint n) {
+    const uint pi = get_global_id(0), pj = get_global_id(1);
+    if (pi * MR >= n || pj * NR >= n)
+        return;
+    const __global float *a = ap + (size_t)pi * n * MR;
+    const __global float *b = bp + (size_t)pj * n * NR;
+    floatv acc[MR][NV];
+    zero_tile(acc);
+    for (uint k = 0; k < n; k++, a += MR, b += NR) {
+        float av[MR];
+        floatv bv[NV];
+#pragma unroll
+        for (uint r = 0; r < MR; r++)
+            av[r] = a[r];
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            bv[q] = vloadv(q, b);
+        outer_product(acc, av, bv);
+    }
+#pragma unroll
+    for (uint r = 0; r < MR; r++)
+        store_row(c, n, pi * MR + r, pj * NR, acc[r]);
+}
+
+#else /* SGEMM_LOCAL */
+
+#define BM (TY * MR) /* rows of C per work-group */
+#define BN (TX * NR) /* columns of C per work-group */
+
+__kernel __attribute__((reqd_work_group_size(TX, TY, 1))) void
+sgemm_local(__global const float *restrict a, __global const float *restrict b,
+            __global float *restrict c, const uint n) {
+    __local float a_tile[BK * BM]; /* a_tile[k BM + row]: A transposed */
+    __local float b_tile[BK * BN]; /* b_tile[k BN + col] */
     const uint tx = get_local_id(0), ty = get_local_id(1);
-    const uint row0 = get_group_id(1) * TILE, col0 = get_group_id(0) * TILE;
-    const uint flat = ty * ITEMS + tx;
-    float8 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
-    float8 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+    const uint row0 = get_group_id(1) * BM, col0 = get_group_id(0) * BN;
+    const uint flat = ty * TX + tx;
+    floatv acc[MR][NV];
+    zero_tile(acc);
 
-    for (uint k0 = 0; k0 < n; k0 += KSLICE) {
-        if (row0 + TILE <= n && col0 + TILE <= n && k0 + KSLICE <= n) {
-            /* interior tile (the same branch for the whole group): 4-wide loads, no checks */
-            for (uint l = 0; l < KSLICE * TILE / (4 * ITEMS * ITEMS); l++) {
-                const uint q = flat + l * ITEMS * ITEMS;
-                const uint ar = q / (KSLICE / 4), ak = q % (KSLICE / 4) * 4;
-                const float4 av = vload4(0, a + (row0 + ar) * n + k0 + ak);
-                a_tile[(ak + 0) * TILE + ar] = av.s0;
-                a_tile[(ak + 1) * TILE + ar] = av.s1;
-                a_tile[(ak + 2) * TILE + ar] = av.s2;
-                a_tile[(ak + 3) * TILE + ar] = av.s3;
-                const uint bk = q / (TILE / 4), bc = q % (TILE / 4) * 4;
-                vstore4(vload4(0, b + (k0 + bk) * n + col0 + bc), 0, b_tile + bk * TILE + bc);
-            }
-        } else {
-            /* edge tile: one element at a time, zero past the matrix */
-            for (uint l = 0; l < KSLICE * TILE / (ITEMS * ITEMS); l++) {
-                const uint idx = flat + l * ITEMS * ITEMS;
-                const uint ar = idx / KSLICE, ak = idx % KSLICE; /* A: 64 rows x 16 k */
-                const uint gr = row0 + ar, gk = k0 + ak;
-                a_tile[ak * TILE + ar] = gr < n && gk < n ? a[gr * n + gk] : 0.0f;
-                const uint bk = idx / TILE, bc = idx % TILE; /* B: 16 k x 64 columns */
-                const uint hk = k0 + bk, gc = col0 + bc;
-                b_tile[bk * TILE + bc] = hk < n && gc < n ? b[hk * n + gc] : 0.0f;
-            }
+    for (uint k0 = 0; k0 < n; k0 += BK) {
+        const bool interior = row0 + BM <= n && col0 + BN <= n && k0 + BK <= n;
+        for (uint e = flat; e < BK * BM; e += TX * TY) {
+            const uint ar = e / BK, ak = e % BK; /* consecutive items: consecutive k of a row */
+            const uint gr = row0 + ar, gk = k0 + ak;
+            a_tile[ak * BM + ar] = interior || (gr < n && gk < n) ? a[(size_t)gr * n + gk] : 0.0f;
+        }
+        for (uint e = flat; e < BK * BN; e += TX * TY) {
+            const uint bk = e / BN, bc = e % BN; /* consecutive items: consecutive columns */
+            const uint gk = k0 + bk, gc = col0 + bc;
+            b_tile[bk * BN + bc] = interior || (gk < n && gc < n) ? b[(size_t)gk * n + gc] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (uint k = 0; k < KSLICE; k++) {
-            const float8 av = vload8(0, a_tile + k * TILE + ty * 8);
-            const float8 bv = vload8(0, b_tile + k * TILE + tx * 8);
-            acc0 += av.s0 * bv;
-            acc1 += av.s1 * bv;
-            acc2 += av.s2 * bv;
-            acc3 += av.s3 * bv;
-            acc4 += av.s4 * bv;
-            acc5 += av.s5 * bv;
-            acc6 += av.s6 * bv;
-            acc7 += av.s7 * bv;
+#pragma unroll
+        for (uint k = 0; k < BK; k++) {
+            float av[MR];
+            floatv bv[NV];
+#pragma unroll
+            for (uint r = 0; r < MR; r++)
+                av[r] = a_tile[k * BM + ty * MR + r];
+#pragma unroll
+            for (uint q = 0; q < NV; q++)
+                bv[q] = vloadv(q, b_tile + k * BN + tx * NR);
+            outer_product(acc, av, bv);
         }
         barrier(CLK_LOCAL_MEM_FENCE); /* the tiles are overwritten next slice */
     }
-    const float8 acc[8] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
-    const uint col = col0 + tx * 8;
-    for (uint r = 0; r < 8; r++) {
-        const uint row = row0 + ty * 8 + r;
-        if (row >= n)
-            break;
-        if (col + 8 <= n) {
-            vstore8(acc[r], 0, c + row * n + col);
-        } else {
-            float vals[8];
-            vstore8(acc[r], 0, vals);
-            for (uint q = 0; col + q < n; q++)
-                c[row * n + col + q] = vals[q];
-        }
-    }
+#pragma unroll
+    for (uint r = 0; r < MR; r++)
+        store_row(c, n, row0 + ty * MR + r, col0 + tx * NR, acc[r]);
 }
+
+#endif

@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# bench-workloads-a.sh - benchmarks of triad, reduce, dot, scan and sgemm, each next to a
-# reference measured in the same run:
-#   streaming workloads: the best STREAM kernel that tools/ref/stream.c reaches on all cores
-#     (compiled here);
-#   sgemm n=2048: the OpenBLAS row (blas backend) of the same `hetero run`.
+# bench-workloads-a.sh - benchmarks of triad, reduce, dot and scan, each next to a reference
+# measured in the same run: the best STREAM kernel that tools/ref/stream.c reaches on all cores
+# (compiled here).  sgemm has its own script, tools/bench/sgemm.sh (OpenBLAS, the PoCL fp32
+# peak, the variants, zero-copy).
 #
 #   tools/bench-workloads-a.sh [BUILD_DIR]      (default build/release; run `make build` first)
 #
 # Targets (reported, never tested): triad and reduce, best CPU backend >= 90% of the streaming
-# reference; sgemm omp-simd >= 60% of OpenBLAS; sgemm opencl on PoCL >= 25% of OpenBLAS.
-# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set in some environments for old OpenBLAS builds) force a
-# slower kernel; the benchmark unsets them so OpenBLAS picks its kernel for this CPU.
-# Ratios use the best (minimum) time of each row, as the reference does; medians are shown too.
+# reference.  Ratios use the best (minimum) time of each row, as the reference does; medians are
+# shown too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
@@ -23,6 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O3 -march=native -fopenmp "$root/tools/ref/stream.c" -o "$tmp/stream"
 run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$hetero" run --format=json "$@"; }
+# (dot has a blas row: OpenBLAS with its own kernel for this CPU)
 
 echo "== reference: STREAM's kernels, all cores, best of 20 (GB/s, words read + written x 4)"
 "$tmp/stream" 128 20 | tee "$tmp/ref.txt"
@@ -30,8 +28,6 @@ for w in triad reduce dot scan; do
     echo "== hetero run $w (default size, --reps=20, --device=cpu)"
     run --reps=20 --device=cpu --output="$tmp/$w.json" "$w"
 done
-echo "== hetero run sgemm --size=2048 (--reps=3 --warmup=1, --device=cpu)"
-run --size=2048 --reps=3 --warmup=1 --device=cpu --output="$tmp/sgemm.json" sgemm
 
 python3 - "$tmp" <<'PY'
 import json, os, sys
@@ -59,21 +55,4 @@ for w in ("triad", "reduce", "dot", "scan"):
     print("  best CPU backend %s: %.1f%% of the reference%s" % (
         top["backend"], 100 * best_gbps(top) / best_ref, target))
 
-rs = rows("sgemm")
-by = dict((r["backend"], r) for r in rs)
-def best_gflops(r):
-    return r["flops"] / r["time_s"]["min"] * 1e-9
-print("\nsgemm (n = %d):" % rs[0]["size"])
-for r in rs:
-    print("  %-9s %-34s best %8.1f GFLOP/s  median %8.1f GFLOP/s  %s" % (
-        r["backend"], r["device"][:34], best_gflops(r), r["gflops"],
-        "verified" if r["verified"] else "NOT VERIFIED"))
-if "blas" in by:
-    blas = best_gflops(by["blas"])
-    for b, t in (("omp-simd", 60), ("simd", None), ("opencl", 25)):
-        if b in by:
-            print("  %s: %.1f%% of OpenBLAS%s" % (b, 100 * best_gflops(by[b]) / blas,
-                  " (target >= %d%%)" % t if t else ""))
-else:
-    print("  no blas row: this build has no OpenBLAS (install libopenblas-dev and rebuild)")
 PY

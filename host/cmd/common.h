@@ -56,7 +56,8 @@ typedef struct hx_cli_opts {
 #define HX_CLI_WORKLOAD_OPTS                                                                       \
     {"backend", 'b', "LIST", "backends to run, comma-separated (see 'hetero list')"},              \
         {"device", 'd', "SPEC", "OpenCL device: gpu, cpu, accelerator, all, P:D or name part"},    \
-        {"mem", 'm', "MODE", "OpenCL memory: buffer (default), svm-coarse, svm-fine, auto, all"},  \
+        {"mem", 'm', "MODE",                                                                       \
+         "OpenCL memory: buffer (default), svm-coarse, svm-fine, zero-copy, auto, all"},           \
         {"size", 's', "N",                                                                         \
          "problem size (K/M/G suffixes); its meaning per workload: hetero list"},                  \
         {"reps", 'r', "N", "fix the timed repetitions per row (default: decided by time, below)"}, \

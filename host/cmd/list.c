@@ -67,6 +67,14 @@ static void list_json(FILE *out) {
             hx_json_object_end(&j);
         }
         hx_json_array_end(&j);
+        if (hx_workload_variant_count(w) > 0) {
+            hx_json_key(&j, "variants");
+            hx_json_array_begin(&j);
+            for (unsigned v = 0; v < hx_workload_variant_count(w); v++)
+                hx_json_string(&j, w->variants[v]);
+            hx_json_array_end(&j);
+            hx_json_kv_string(&j, "default_variant", w->variants[w->default_variant]);
+        }
         json_code_lines(&j, w);
         hx_json_object_end(&j);
     }
@@ -113,6 +121,13 @@ static void list_table(FILE *out) {
         for (size_t k = 0; k < w->nparams; k++)
             fprintf(out, "            --%s=%g  %s (%g to %g)\n", w->params[k].name,
                     w->params[k].def, w->params[k].help, w->params[k].min, w->params[k].max);
+        if (hx_workload_variant_count(w) > 0) {
+            fputs("            --variant=", out);
+            for (unsigned v = 0; v < hx_workload_variant_count(w); v++)
+                fprintf(out, "%s%s", v ? "," : "", w->variants[v]);
+            fprintf(out, "|all  simd/omp-simd variants (default %s)\n",
+                    w->variants[w->default_variant]);
+        }
     }
     fputs("\nbackends:\n", out);
     int flynn = 0; /* the widest Flynn class, so the descriptions line up */

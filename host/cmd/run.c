@@ -34,8 +34,9 @@ typedef struct run_config {
     size_t nworkloads;
     int threads;
     bool threads_given;
-    bool roofline;    /* --roofline: pct_peak against measured peaks (hetero devices) */
-    const char *plot; /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
+    bool roofline;            /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *plot;         /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
+    const char *variant_spec; /* --variant LIST, or NULL: each workload's default variant */
     hx_mpi_spec mpi;
     const char *mpi_variants;
 } run_config;
@@ -43,6 +44,7 @@ typedef struct run_config {
 static const hx_opt run_opts[] = {
     HX_CLI_WORKLOAD_OPTS,
     {"threads", 't', "N", "threads for omp, omp-simd and blas (default: all cores)"},
+    {"variant", 0, "LIST", "algorithm variants of simd/omp-simd (hetero list), or all: a row each"},
     {"roofline", 0, NULL, "add pct_peak: % of the measured peak bounding each row (cached)"},
     {"plot", 'p', "FILE", "draw the roofline with this run's rows (.svg/.png; --roofline)"},
     {"mpi-variant", 0, "LIST", "mpi rows: the communication patterns to run (default: all)"},
@@ -109,6 +111,10 @@ static int apply_option(run_config *c, const hx_arg *a) {
         c->roofline = true;
         return HX_OK;
     }
+    if (strcmp(name, "variant") == 0) {
+        c->variant_spec = a->value;
+        return HX_OK;
+    }
     if (strcmp(name, "plot") == 0) {
         c->plot = a->value;
         return hx_plot_check("--plot", a->value);
@@ -146,6 +152,24 @@ static int parse_args(run_config *c, int argc, char **argv, bool *help) {
     return hx_cli_check(&c->cli);
 }
 
+/* --variant: each name must be a variant of the workload (when it has variants), and at least one
+ * chosen workload must have variants.  want[] gets the variants to run (the default alone when
+ * --variant is not given). */
+static int resolve_variants(const run_config *c, const hx_workload *w, bool *want) {
+    bool any = false;
+    for (size_t i = 0; i < c->nworkloads; i++)
+        any |= hx_workload_variant_count(c->workloads[i]) > 0;
+    if (c->variant_spec && !any)
+        return hx_fail(HX_ERR_USAGE, "--variant: none of the chosen workloads has variants (see "
+                                     "'hetero list')");
+    if (!c->variant_spec) {
+        for (unsigned v = 0; v < hx_workload_variant_count(w); v++)
+            want[v] = v == w->default_variant;
+        return HX_OK;
+    }
+    return hx_workload_variants_parse(w, c->variant_spec, want);
+}
+
 /* The plan: every backend built (or those named), each workload's size, parameters and reps,
  * all checked before any device is touched. */
 static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan) {
@@ -166,6 +190,7 @@ static int make_plan(const run_config *c, hx_run_item *items, hx_run_plan *plan)
         HX_TRY(hx_cli_params(&c->cli, "run", c->workloads, c->nworkloads, w, it->params));
         it->size = c->cli.size_given ? c->cli.size : hx_workload_default_size(w);
         HX_TRY(hx_workload_check_size(w, "--size", it->size));
+        HX_TRY(resolve_variants(c, w, it->variants));
         if (plan->want[HX_BACKEND_MPI])
             HX_TRY(hx_mpi_rows_check(w, it->size, it->params, &c->mpi));
         hx_cli_measure_opts(&c->cli, w, &it->opts);

@@ -22,7 +22,9 @@
 void *hx_alloc(size_t bytes) {
     if (bytes == 0)
         bytes = 64;
-    size_t align = bytes >= 4 * HUGE_PAGE ? HUGE_PAGE : 64;
+    /* huge pages for big arrays; whole pages from one page up, so an OpenCL device that shares
+     * host memory can use the array in place (CL_MEM_USE_HOST_PTR wants page alignment) */
+    size_t align = bytes >= 4 * HUGE_PAGE ? HUGE_PAGE : bytes >= 4096 ? 4096 : 64;
     size_t rounded = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple */
     if (rounded < bytes)
         return NULL;

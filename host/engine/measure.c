@@ -33,6 +33,7 @@ int hx_instance_init(hx_instance *in, const hx_workload *w, uint64_t size, uint6
     p->threads = threads;
     for (size_t i = 0; i < w->nparams && i < HX_MAX_PARAMS; i++)
         p->param[i] = params ? params[i] : w->params[i].def;
+    p->variant = w->default_variant;
     if (!hx_engine_holds_problem()) { /* an MPI follower: its distributed rows make their blocks */
         in->remote = true;
         return HX_OK;
@@ -63,6 +64,8 @@ static void identify(hx_result *r, const hx_instance *in, hx_backend b, const hx
     memset(r, 0, sizeof *r);
     r->workload = w->name;
     r->backend = hx_backend_name(b);
+    if (hx_workload_variant_applies(w, b))
+        snprintf(r->variant, sizeof r->variant, "%s", w->variants[in->problem.variant]);
     r->flynn = hx_backend_get(b)->flynn;
     r->size = in->problem.size;
     r->threads = 1;

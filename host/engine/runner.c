@@ -127,7 +127,16 @@ static int run_item(const hx_run_plan *plan, const hx_run_item *it, hx_target_se
                 hx_rows_skip(rs, w, (hx_backend)b, "this workload has no such backend");
             continue;
         }
-        status = measure_backend(rs, &in, (hx_backend)b, ts, plan, &it->opts);
+        if (!hx_workload_variant_applies(w, (hx_backend)b)) {
+            status = measure_backend(rs, &in, (hx_backend)b, ts, plan, &it->opts);
+            continue;
+        }
+        for (unsigned v = 0; status == HX_OK && v < hx_workload_variant_count(w); v++)
+            if (it->variants[v]) {
+                in.problem.variant = v;
+                status = measure_backend(rs, &in, (hx_backend)b, ts, plan, &it->opts);
+            }
+        in.problem.variant = w->default_variant;
     }
     hx_instance_free(&in);
     return status;

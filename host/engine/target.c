@@ -14,7 +14,8 @@
 #include "hetero/cuda/cuda.h"
 #endif
 
-static const char *const mem_specs[] = {"buffer", "svm-coarse", "svm-fine", "auto", "all", NULL};
+static const char *const mem_specs[] = {"buffer", "svm-coarse", "svm-fine", "zero-copy",
+                                        "auto",   "all",        NULL};
 
 int hx_target_check_mem(const char *mem) {
     int i;

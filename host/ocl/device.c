@@ -78,6 +78,15 @@ static void describe_device(hx_ocl_device *d) {
     clGetDeviceInfo(id, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof d->global_mem, &d->global_mem, NULL);
     clGetDeviceInfo(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof d->max_alloc, &d->max_alloc, NULL);
     clGetDeviceInfo(id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof d->local_mem, &d->local_mem, NULL);
+    d->local_mem_type = CL_LOCAL; /* what a device that does not answer most likely has */
+    clGetDeviceInfo(id, CL_DEVICE_LOCAL_MEM_TYPE, sizeof d->local_mem_type, &d->local_mem_type,
+                    NULL);
+    /* deprecated since 2.0 but still answered (PoCL: yes, NVIDIA: no); absent means no */
+    cl_bool unified = CL_FALSE;
+    if (clGetDeviceInfo(id, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL) !=
+        CL_SUCCESS)
+        unified = CL_FALSE;
+    d->host_unified = unified == CL_TRUE;
     cl_device_fp_config fp64 = 0;
     clGetDeviceInfo(id, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64, &fp64, NULL);
     d->fp64 = fp64 != 0;
@@ -304,12 +313,12 @@ int hx_ocl_select(const char *spec, const hx_ocl_device *devs, size_t ndevs, siz
 /* ---- memory modes ----------------------------------------------------------------------- */
 
 const char *hx_mem_name(hx_mem_mode m) {
-    static const char *const names[] = {"buffer", "svm-coarse", "svm-fine"};
+    static const char *const names[] = {"buffer", "svm-coarse", "svm-fine", "zero-copy"};
     return (unsigned)m < HX_MEM_COUNT ? names[m] : "?";
 }
 
 int hx_mem_parse(const char *text, hx_mem_mode *out) {
-    static const char *const names[] = {"buffer", "svm-coarse", "svm-fine", NULL};
+    static const char *const names[] = {"buffer", "svm-coarse", "svm-fine", "zero-copy", NULL};
     int i;
     HX_TRY(hx_parse_choice("--mem", text, names, &i));
     *out = (hx_mem_mode)i;
@@ -324,12 +333,16 @@ bool hx_mem_supported(const hx_ocl_device *d, hx_mem_mode m) {
         return d->svm & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER;
     case HX_MEM_SVM_FINE:
         return d->svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER;
+    case HX_MEM_ZERO_COPY:
+        return d->host_unified;
     default:
         return false;
     }
 }
 
 hx_mem_mode hx_mem_best(const hx_ocl_device *d) {
+    if (hx_mem_supported(d, HX_MEM_ZERO_COPY))
+        return HX_MEM_ZERO_COPY; /* the device computes in the host's arrays themselves */
     if (hx_mem_supported(d, HX_MEM_SVM_FINE))
         return HX_MEM_SVM_FINE;
     if (hx_mem_supported(d, HX_MEM_SVM_COARSE))

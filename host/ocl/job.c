@@ -11,13 +11,23 @@
  *   svm-coarse  upload/download = clEnqueueSVMMap, memcpy, clEnqueueSVMUnmap: the map hands the
  *               region to the host, the unmap hands it back;
  *   svm-fine    upload/download = plain memcpy into/out of the shared allocation: no runtime call
- *               at all, the device sees the host's stores (after the queue is idle).
+ *               at all, the device sees the host's stores (after the queue is idle);
+ *   zero-copy   (devices with host-unified memory) the cl_mem is made over the workload's own
+ *               page-aligned array with CL_MEM_USE_HOST_PTR - the input itself at the first
+ *               upload, the output itself at the first download (that one run copies) - and
+ *               upload/download become clEnqueueMapBuffer + unmap: the map hands the region to
+ *               the host and, on such a device, returns the same address without copying.
+ *               Where that cannot be (an unaligned or partial array, a buffer the kernels also
+ *               write that comes from an input, a runtime that maps elsewhere) the transfer is a
+ *               map + memcpy, as svm-coarse.
  * So every mode's e2e time pays for the same work - inputs in, kernels, result out - and the modes
- * compare honestly.  A real fine-grain SVM application would not copy at all: it would produce
- * its inputs in the shared allocation and read the result there.  job->in_place times that
- * (svm-fine only): inputs already placed from the same source are not copied again, and the
- * result is copied out for verification after the clock has stopped.
+ * compare honestly; zero-copy's "in" and "out" are the maps, because there is nothing to copy.  A
+ * real fine-grain SVM application would not copy at all: it would produce its inputs in the shared
+ * allocation and read the result there.  job->in_place times that (svm-fine only): inputs already
+ * placed from the same source are not copied again, and the result is copied out for verification
+ * after the clock has stopped.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +103,12 @@ int hx_ocl_job_start(hx_ocl_job *job, hx_ocl_session *s, const hx_ocl_binding *b
                        d->name, hx_mem_name(mem), hx_ocl_svm_describe(d->svm, caps, sizeof caps));
     }
     char opts[512];
-    HX_TRY(
-        hx_ocl_program(s, b->file, hx_ocl_build_options(d, b, opts, sizeof opts), &job->program));
-    int status = b->prepare ? b->prepare(job) : HX_OK;
+    hx_ocl_build_options(d, b, opts, sizeof opts);
+    int status = b->configure ? b->configure(job, opts, sizeof opts) : HX_OK;
+    if (status == HX_OK)
+        status = hx_ocl_program(s, b->file, opts, &job->program);
+    if (status == HX_OK && b->prepare)
+        status = b->prepare(job);
     if (status != HX_OK)
         hx_ocl_job_finish(job, b);
     return status;
@@ -215,7 +228,8 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
     m->access = access;
     m->bytes = bytes;
     cl_int err = CL_SUCCESS;
-    if (job->mem == HX_MEM_BUFFER && (d->type & CL_DEVICE_TYPE_CPU)) {
+    if ((job->mem == HX_MEM_BUFFER && (d->type & CL_DEVICE_TYPE_CPU)) ||
+        job->mem == HX_MEM_ZERO_COPY) {
         /* A CPU device computes in host memory anyway: give it memory allocated the way the host
          * backends' arrays are (2 MiB aligned, advised into huge pages), so the comparison is of
          * the code, not of the page size.  Uploads and downloads still copy, as in buffer mode
@@ -230,6 +244,7 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
             m->backing = NULL;
             return hx_ocl_fail(err, "clCreateBuffer");
         }
+        /* zero-copy: this backing is a stand-in until the buffer wraps the workload's array */
     } else if (job->mem == HX_MEM_BUFFER) {
         m->buffer = clCreateBuffer(job->session->context, access_flags(access), bytes ? bytes : 1,
                                    NULL, &err);
@@ -250,11 +265,116 @@ int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem
     return HX_OK;
 }
 
-int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, const hx_ocl_mem *m) {
-    if (m->mode == HX_MEM_BUFFER)
-        HX_CL(clSetKernelArg(k, idx, sizeof(cl_mem), &m->buffer));
-    else
+int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, hx_ocl_mem *m) {
+    if (m->svm) {
         HX_CL(clSetKernelArgSVMPointer(k, idx, m->svm));
+        return HX_OK;
+    }
+    HX_CL(clSetKernelArg(k, idx, sizeof(cl_mem), &m->buffer));
+    for (size_t i = 0; i < m->nargs; i++)
+        if (m->args[i].kernel == k && m->args[i].index == idx)
+            return HX_OK;
+    if (m->nargs == HX_OCL_MAX_MEM_ARGS)
+        return hx_fail(HX_ERR_RUNTIME, "one memory object is an argument of more than %d kernels",
+                       HX_OCL_MAX_MEM_ARGS);
+    m->args[m->nargs].kernel = k;
+    m->args[m->nargs++].index = idx;
+    return HX_OK;
+}
+
+/* ---- zero-copy ----------------------------------------------------------------------------- */
+
+#define ZERO_COPY_ALIGN 4096 /* page-aligned, as CL_MEM_USE_HOST_PTR wants for no copy */
+
+/* Whether m may be made to wrap host array p: whole, page-aligned, and not already wrapped by
+ * another memory object of the job (two cl_mem over one array would alias). */
+static bool can_wrap(const hx_ocl_job *job, const hx_ocl_mem *m, const void *p) {
+    if ((uintptr_t)p % ZERO_COPY_ALIGN != 0 || m->bytes == 0)
+        return false;
+    for (size_t i = 0; i < job->nmems; i++)
+        if (&job->mems[i] != m && job->mems[i].host == p)
+            return false;
+    return true;
+}
+
+/* Replace m's buffer by one over host array p (CL_MEM_USE_HOST_PTR), or over new memory of its
+ * own when p is NULL, and set it again wherever the old one was a kernel argument.  An array p
+ * outlives the job (the workload's input or the run's output), which releases the buffer before
+ * anyone frees the array. */
+static int wrap(hx_ocl_job *job, hx_ocl_mem *m, void *p) {
+    void *backing = NULL;
+    if (!p && hx_alloc_checked(&backing, m->bytes, "an OpenCL buffer") != HX_OK)
+        return HX_ERR_RUNTIME;
+    cl_int err;
+    cl_mem buffer =
+        clCreateBuffer(job->session->context, access_flags(m->access) | CL_MEM_USE_HOST_PTR,
+                       m->bytes, p ? p : backing, &err);
+    for (size_t i = 0; err == CL_SUCCESS && i < m->nargs; i++) {
+        err = clSetKernelArg(m->args[i].kernel, m->args[i].index, sizeof buffer, &buffer);
+        if (err != CL_SUCCESS)
+            clReleaseMemObject(buffer);
+    }
+    if (err != CL_SUCCESS) {
+        hx_free(backing);
+        return hx_ocl_fail(err, "clCreateBuffer(CL_MEM_USE_HOST_PTR) or clSetKernelArg");
+    }
+    clReleaseMemObject(m->buffer);
+    hx_free(m->backing);
+    m->backing = backing;
+    m->buffer = buffer;
+    m->host = p;
+    return HX_OK;
+}
+
+/* Map all of m and copy to or from the host array p only when the map is not p itself; unmap.
+ * to_device (p -> m): the map is not waited for when it is p - the host has nothing to write, and
+ * the in-order queue puts the unmap, then the kernels, after it; a map elsewhere is waited for
+ * and filled.  From the device (m -> p): the map is waited for, as the host reads the result. */
+static int map_transfer(hx_ocl_job *job, hx_ocl_mem *m, void *p, bool to_device) {
+    cl_command_queue q = job->session->queue;
+    cl_int err;
+    cl_event mapped_ev = NULL;
+    void *mapped = clEnqueueMapBuffer(q, m->buffer, to_device ? CL_FALSE : CL_TRUE,
+                                      to_device ? CL_MAP_WRITE : CL_MAP_READ, 0, m->bytes, 0, NULL,
+                                      to_device ? &mapped_ev : NULL, &err);
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clEnqueueMapBuffer");
+    if (mapped != p && to_device)
+        err = clWaitForEvents(1, &mapped_ev);
+    if (mapped_ev)
+        clReleaseEvent(mapped_ev);
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clWaitForEvents (map)");
+    if (mapped != p) {
+        if (to_device)
+            memcpy(mapped, p, m->bytes);
+        else
+            memcpy(p, mapped, m->bytes);
+    }
+    HX_CL(clEnqueueUnmapMemObject(q, m->buffer, mapped, 0, NULL, NULL));
+    return HX_OK;
+}
+
+/* Inputs: a read-only buffer becomes the input array itself; the kernels cannot change it.  A
+ * buffer the kernels write must not be the workload's input, so it is filled through a map. */
+static int zero_copy_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src) {
+    if (m->host != src && m->access == HX_MEM_READ) {
+        if (can_wrap(job, m, src))
+            HX_TRY(wrap(job, m, (void *)src)); /* CL_MEM_READ_ONLY: never written through */
+        else if (m->host)
+            HX_TRY(wrap(job, m, NULL)); /* never copy into another input array */
+    }
+    return map_transfer(job, m, (void *)src, true);
+}
+
+/* Outputs: this run's result is copied out through the map, then the buffer becomes dst, so the
+ * next runs' kernels write the result in place. */
+static int zero_copy_download(hx_ocl_job *job, hx_ocl_mem *m, void *dst) {
+    if (m->host == dst)
+        return map_transfer(job, m, dst, false);
+    HX_TRY(map_transfer(job, m, dst, false));
+    if (m->access != HX_MEM_READ && can_wrap(job, m, dst))
+        HX_TRY(wrap(job, m, dst));
     return HX_OK;
 }
 
@@ -279,6 +399,8 @@ int hx_ocl_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src) {
         memcpy(m->svm, src, m->bytes);
         m->placed = m->access == HX_MEM_READ ? src : NULL;
         return HX_OK;
+    case HX_MEM_ZERO_COPY:
+        return zero_copy_upload(job, m, src);
     default:
         return hx_fail(HX_ERR_RUNTIME, "unknown memory mode");
     }
@@ -302,6 +424,8 @@ int hx_ocl_download(hx_ocl_job *job, hx_ocl_mem *m, void *dst) {
         else
             memcpy(dst, m->svm, m->bytes);
         return HX_OK;
+    case HX_MEM_ZERO_COPY:
+        return zero_copy_download(job, m, dst);
     default:
         return hx_fail(HX_ERR_RUNTIME, "unknown memory mode");
     }

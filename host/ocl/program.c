@@ -187,23 +187,17 @@ static int build_failure(hx_ocl_session *s, cl_program program, const char *file
     return status;
 }
 
-int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_program *out) {
-    char opts[512];
+/* The options a build uses: PoCL defaults to CL3.0 and NVIDIA to CL1.2, so always say which
+ * language we wrote. */
+static void full_options(const char *options, char *opts, size_t len) {
     const char *extra = options ? options : "";
-    /* PoCL defaults to CL3.0 and NVIDIA to CL1.2: always say which language we wrote. */
     if (strstr(extra, "-cl-std="))
-        snprintf(opts, sizeof opts, "%s", extra);
+        snprintf(opts, len, "%s", extra);
     else
-        snprintf(opts, sizeof opts, "-cl-std=CL1.2 %s", extra);
-    char key[640];
-    snprintf(key, sizeof key, "%s|%s", file, opts);
-    for (size_t i = 0; i < s->nprograms; i++)
-        if (strcmp(s->programs[i].key, key) == 0) {
-            *out = s->programs[i].program;
-            return HX_OK;
-        }
-    if (s->nprograms == HX_OCL_MAX_PROGRAMS)
-        return hx_fail(HX_ERR_RUNTIME, "too many OpenCL programs in one session");
+        snprintf(opts, len, "-cl-std=CL1.2 %s", extra);
+}
+
+static int build(hx_ocl_session *s, const char *file, const char *opts, cl_program *out) {
     char *text;
     bool owned;
     HX_TRY(hx_kernel_source(file, &text, &owned));
@@ -220,6 +214,30 @@ int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_
         clReleaseProgram(program);
         return status;
     }
+    *out = program;
+    return HX_OK;
+}
+
+int hx_ocl_build(hx_ocl_session *s, const char *file, const char *options, cl_program *out) {
+    char opts[512];
+    full_options(options, opts, sizeof opts);
+    return build(s, file, opts, out);
+}
+
+int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_program *out) {
+    char opts[512];
+    full_options(options, opts, sizeof opts);
+    char key[640];
+    snprintf(key, sizeof key, "%s|%s", file, opts);
+    for (size_t i = 0; i < s->nprograms; i++)
+        if (strcmp(s->programs[i].key, key) == 0) {
+            *out = s->programs[i].program;
+            return HX_OK;
+        }
+    if (s->nprograms == HX_OCL_MAX_PROGRAMS)
+        return hx_fail(HX_ERR_RUNTIME, "too many OpenCL programs in one session");
+    cl_program program = NULL;
+    HX_TRY(build(s, file, opts, &program));
     snprintf(s->programs[s->nprograms].key, sizeof s->programs[0].key, "%s", key);
     s->programs[s->nprograms++].program = program;
     *out = program;

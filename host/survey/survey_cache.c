@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hetero/core/cache_dir.h"
 #include "hetero/core/error.h"
 #include "hetero/survey/survey.h"
 
@@ -100,39 +101,7 @@ uint64_t hx_survey_key(const char *identity) {
 }
 
 int hx_survey_cache_path(char *buf, size_t len) {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(buf, len, "%s/hetero/survey.txt", xdg);
-    else if (home && *home)
-        n = snprintf(buf, len, "%s/.cache/hetero/survey.txt", home);
-    else
-        return hx_fail(HX_ERR_RUNTIME, "no cache directory: neither XDG_CACHE_HOME nor HOME set");
-    if (n < 0 || (size_t)n >= len)
-        return hx_fail(HX_ERR_RUNTIME, "cache path too long");
-    return HX_OK;
-}
-
-/* mkdir -p of the directory part of path. */
-static int make_parent_dirs(const char *path) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return HX_OK;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return hx_fail(HX_ERR_RUNTIME, "cannot create %s: %s", dir, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return hx_fail(HX_ERR_RUNTIME, "cannot create %s: %s", dir, strerror(errno));
-    return HX_OK;
+    return hx_cache_file("survey.txt", buf, len);
 }
 
 static void sanitize(char *dst, size_t len, const char *src) {
@@ -194,7 +163,7 @@ static void write_records(FILE *f, const hx_survey *s) {
 }
 
 int hx_survey_cache_save(const hx_survey *s, const char *path) {
-    HX_TRY(make_parent_dirs(path));
+    HX_TRY(hx_make_parent_dirs(path));
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");

@@ -71,6 +71,54 @@ int hx_param_parse(const hx_param_def *d, const char *text, double *out) {
     return HX_OK;
 }
 
+bool hx_workload_variant_applies(const hx_workload *w, hx_backend b) {
+    return w->variants && (b == HX_BACKEND_SIMD || b == HX_BACKEND_OMP_SIMD);
+}
+
+unsigned hx_workload_variant_count(const hx_workload *w) {
+    unsigned n = 0;
+    while (w->variants && n < HX_MAX_VARIANTS && w->variants[n])
+        n++;
+    return n;
+}
+
+/* "naive, transposed, ..." into buf. */
+static const char *variant_names(const hx_workload *w, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned v = 0; v < hx_workload_variant_count(w) && used < len; v++) {
+        int k = snprintf(buf + used, len - used, "%s%s", v ? ", " : "", w->variants[v]);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    return buf;
+}
+
+int hx_workload_variants_parse(const hx_workload *w, const char *list, bool *want) {
+    const unsigned count = hx_workload_variant_count(w);
+    for (unsigned v = 0; v < count; v++)
+        want[v] = strcmp(list, "all") == 0;
+    if (count == 0 || strcmp(list, "all") == 0)
+        return HX_OK;
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        unsigned v = 0;
+        while (v < count &&
+               !(strlen(w->variants[v]) == len && strncmp(w->variants[v], p, len) == 0))
+            v++;
+        if (v == count) {
+            char names[256];
+            return hx_fail(HX_ERR_USAGE,
+                           "--variant '%.*s' is not a variant of %s; accepted: %s, all", (int)len,
+                           p, w->name, variant_names(w, names, sizeof names));
+        }
+        want[v] = true;
+        if (p[len] == '\0')
+            return HX_OK;
+        p += len + 1;
+    }
+}
+
 /* Refuse sizes that would not fit: the workload's range, then its memory estimate against 80% of
  * physical memory.  Pure arithmetic, so commands call it before touching any device. */
 int hx_workload_check_size(const hx_workload *w, const char *option, uint64_t size) {

@@ -5,25 +5,72 @@
  * PURPOSE
  *     The compute-bound end of the roofline: 2 n^3 flops on 3 n^2 words, so the arithmetic
  *     intensity grows with n and the limit is the cores' FMA units - IF the data is reused from
- *     registers and caches instead of memory.  The versions show how: serial is the naive triple
- *     loop (i-k-j order, scalar); omp runs cache-blocked tiles on threads with the same scalar
- *     body; simd and omp-simd follow GotoBLAS/BLIS: an mc x kc block of A and a kc x nc panel of
- *     B are packed into contiguous micro-panels (so the innermost loop reads memory in order and
- *     the blocks stay in L2 and L3), and a register-blocked micro-kernel keeps a 6 x 16 tile of C
- *     in twelve AVX2 registers (6 x 32 in AVX-512 registers), doing 12 FMAs per 2 loads of B and
- *     6 broadcasts of A.  The blas backend is the tuned library; opencl tiles 64 x 64 blocks of C
- *     through local memory with 8 x 8 outputs (eight float8 registers) per work-item.
+ *     registers and caches instead of memory.  serial is the plain triple loop (i-k-j order,
+ *     scalar); omp runs cache-blocked tiles on threads with the same scalar body; simd (one
+ *     thread) and omp-simd (every thread) come in five variants, the steps from the textbook loop
+ *     to a BLIS-style GEMM, kept side by side so each step's gain can be measured:
+ *
+ *       naive         c_ij = sum_k a_ik b_kj in i-j-k order: B is walked down a column, one
+ *                     cache line per multiply-add, and the float sum cannot be vectorised;
+ *       transposed    B is transposed first (inside the timed run), so c_ij is a dot product of
+ *                     two contiguous rows: unit stride and a vectorised sum (omp simd reduction);
+ *       blocked       64 x 256 tiles of C over 256-deep slices of k, i-k-j inside a tile with the
+ *                     j loop vectorised: the tile of C stays in L1 and the slice of B in L2;
+ *       packed        the GotoBLAS/BLIS loop nest (below) with A and B packed into contiguous,
+ *                     aligned micro-panels, and the micro-tile written as plain C loops that the
+ *                     compiler vectorises as it can;
+ *       micro-kernel  the same nest with a hand-written register-blocked micro-kernel (default):
+ *                     a 14 x 32 tile of C in 28 zmm registers (AVX-512) or 6 x 16 in 12 ymm
+ *                     registers (AVX2), per k two loads of B, one broadcast of A per row, and
+ *                     an FMA per register - 28 FMAs per 16 memory operations.
+ *     blas is the tuned library (OpenBLAS).  opencl computes register tiles of float8/float16
+ *     vectors per work-item, with the tile shape autotuned per device (kernels/sgemm.cl).
+ *
+ *     The loop nest of the packed variants (Goto & van de Geijn, "Anatomy of High-Performance
+ *     Matrix Multiplication", 2008; the loop names are BLIS's):
+ *
+ *       loop 5  ic: rows of C in blocks of mc    A's mc x kc block, packed once, shared: L3
+ *       loop 4  pc: k in slices of kc            (all threads pack it together)
+ *       loop 3  jc: columns of C in blocks of nc B's kc x nc block, packed per thread: L2
+ *                                                THREADS take jc blocks
+ *       loop 2  ir: rows in steps of mr          A micro-panel mr x kc: stays in L1
+ *       loop 1  jr: columns in steps of nr       B micro-panels kc x nr stream from L2
+ *               micro-kernel: C[mr x nr] += A micro-panel x B micro-panel
+ *
+ *     The micro-kernel loads rows of B as vectors and broadcasts elements of A, so B's block is
+ *     the one streamed from L2 and A's micro-panel the one held in L1 - the roles the paper gives
+ *     A and B in a column-major GEMM, exchanged (a row-major C = A B is the column-major
+ *     C^T = B^T A^T).  Block sizes come from the caches the kernel reports for cpu0 (the ones
+ *     hwloc reads; host/core/caches.c), each buffer taking half of its cache and the other half
+ *     left for the operand streaming through:
+ *
+ *       kc = L1d / (2 * 4 B * mr)    the A micro-panel mr x kc in half of L1d, rounded down to a
+ *                                    multiple of 8, within [32, 512];
+ *       nc = L2  / (2 * 4 B * kc)    the B block kc x nc in half of L2, rounded down to a
+ *                                    multiple of nr;
+ *       mc = L3  / (2 * 4 B * kc)    the A block mc x kc in half of L3, a multiple of mr;
+ *
+ *     then each is evened out over the matrix (k = 2048 in slices of at most 432 is 5 slices of
+ *     410, not four of 432 and one of 320), and the number of jc blocks is made a multiple of
+ *     the thread count where nr allows, so every thread gets the same work.  A 2-core AMD EPYC
+ *     (Zen 5: 48 KiB L1d, 1 MiB L2, 32 MiB L3) with AVX-512 (mr = 14, nr = 32) gets
+ *     kc = 49152 / 112 = 438 -> 432, nc = 1048576 / 3456 = 303 -> 288, mc = 9702; at n = 2048
+ *     that is 5 slices of kc = 410, 8 jc blocks of nc = 256 (four per thread) and one mc block.
  *
  * USAGE
- *     hetero run sgemm [--size=N]      N = matrix order (default 512; the benchmark uses 2048)
+ *     hetero run sgemm [--size=N] [--variant=LIST|all]
+ *         N = matrix order (default 1000: a whole default run takes seconds on 2 cores, serial
+ *         included; not a power of two, where the naive variant's column walk maps every
+ *         element of a column to the same few cache sets and runs ten times slower again);
+ *         --variant picks the simd and omp-simd variants (default micro-kernel), a row each.
  *
  * NOTES
  *     Bytes moved per run = 3 * 4 * n^2 (A and B read once, C written once: the compulsory
  *     traffic; blocking exists to keep the real traffic near it).  Flops = 2 n^3 (one multiply
  *     and one add per (i, j, k); an FMA counts as two).
- *     Verification: every backend forms c_ij as a sum of n products in some order (with or
- *     without FMA), so |c^_ij - c_ij| <= gamma(n) (|A||B|)_ij for each (Higham, Thm 3.5), and a
- *     backend and serial differ by at most 2 gamma(n) (|A||B|)_ij.  The check bounds
+ *     Verification: every backend and variant forms c_ij as a sum of n products in some order
+ *     (with or without FMA), so |c^_ij - c_ij| <= gamma(n) (|A||B|)_ij for each (Higham, Thm 3.5),
+ *     and a backend and serial differ by at most 2 gamma(n) (|A||B|)_ij.  The check bounds
  *     (|A||B|)_ij <= max_k |a_ik| * sum_k |b_kj| (row maxima of A and column sums of |B|,
  *     computed at setup in O(n^2)), so element (i, j) passes when
  *     |out_ij - ref_ij| / (max_k |a_ik| sum_k |b_kj|) <= 2 gamma(n).
@@ -31,14 +78,18 @@
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "hetero/core/alloc.h"
+#include "hetero/core/caches.h"
 #include "hetero/core/cpu.h"
 #include "hetero/core/error.h"
+#include "hetero/core/report.h"
 #include "hetero/core/rng.h"
 #include "hetero/core/simd.h"
+#include "hetero/core/timer.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/workload.h"
 
@@ -46,18 +97,7 @@
 #include <cblas.h>
 #endif
 
-/* Cache blocking of the packed path: a KC x NC panel of B (1 MiB) stays in L2/L3, an MC x KC
- * block of A (~120 KiB) in L2, a KC x NR micro-panel of B (16 KiB) in L1. */
-#define SGEMM_KC     256
-#define SGEMM_MC     120
-#define SGEMM_NC     1024
-#define SGEMM_MAX_MR 6
-#define SGEMM_MAX_NR 32
-/* OpenCL: a 64 x 64 tile of C per work-group of 8 x 8 items, 8 x 8 outputs each. */
-#define SGEMM_OCL_TILE  64
-#define SGEMM_OCL_ITEMS 8
-
-#include "sgemm.h" /* sgemm_data: the inputs, shared with kernels/cuda/sgemm.cu */
+#include "sgemm.h" /* sgemm_data, shared with kernels/cuda/sgemm.cu; the tests' hooks */
 #ifdef HETERO_HAVE_MPI
 #include <stdlib.h>
 
@@ -66,10 +106,14 @@
 
 HX_CUDA_DECLARE(sgemm); /* kernels/cuda/sgemm.cu */
 
-/* ---- data setup ------------------------------------------------------------------------- */
+#define SGEMM_MAX_MR 14
+#define SGEMM_MAX_NR 32
+
+/* ---- data setup ------------------------------------------------------------------------------ */
 
 static double sgemm_host_bytes(uint64_t n) {
-    return 4.0 * (double)n * (double)n * sizeof(float); /* A, B, out, reference */
+    /* A, B, out, reference, and the transposed variant's copy of B */
+    return 5.0 * (double)n * (double)n * sizeof(float);
 }
 
 static double sgemm_bytes(const hx_problem *p) {
@@ -136,7 +180,7 @@ static int sgemm_setup(hx_problem *p) {
     return HX_OK;
 }
 
-/* ---- serial: the naive triple loop (SISD) ------------------------------------------------ */
+/* ---- serial: the plain triple loop (SISD) ---------------------------------------------------- */
 
 /* i-k-j order: the innermost loop walks a row of B and a row of C in memory order. */
 HX_SERIAL static void sgemm_serial(const hx_problem *p, void *out) {
@@ -157,11 +201,149 @@ HX_SERIAL static void sgemm_serial(const hx_problem *p, void *out) {
     }
 }
 
-/* ---- simd: packed panels and a register-blocked micro-kernel (SIMD) ----------------------- */
+/* ---- simd: the variants of simd and omp-simd, step by step ----------------------------------- */
 
-/* A micro-kernel computes an mr x nr tile of C from a packed kc x mr micro-panel of A (column
- * of mr values per k) and a packed kc x nr micro-panel of B (row of nr values per k):
- * C = A B (accumulate = 0) or C += A B (accumulate = 1), with row stride ldc. */
+/* The project is built for baseline x86-64, so a loop the compiler vectorises gets the wide
+ * registers only inside a function compiled for them: each step's loop body is written once
+ * (always inlined) and instantiated for AVX-512, AVX2 and the baseline. */
+#define SGEMM_INLINE static inline __attribute__((always_inline))
+
+enum { SGEMM_NAIVE, SGEMM_TRANSPOSED, SGEMM_BLOCKED, SGEMM_PACKED, SGEMM_MICRO_KERNEL };
+static const char *const sgemm_variants[] = {"naive",  "transposed",   "blocked",
+                                             "packed", "micro-kernel", NULL};
+
+/* Step 1, naive: i-j-k, a dot product down a column of B (stride n floats). */
+static void sgemm_naive(const sgemm_data *d, float *c, int threads) {
+    const long n = (long)d->n;
+    const float *restrict a = d->a, *restrict b = d->b;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++) {
+            float s = 0.0f;
+            for (long k = 0; k < n; k++)
+                s += a[i * n + k] * b[k * n + j];
+            c[i * n + j] = s;
+        }
+}
+
+/* Step 2, transposed: bt = B^T (in 32 x 32 blocks, so both sides stay in cache), then each c_ij
+ * is a dot product of row i of A and row j of bt, both contiguous. */
+static void transpose(const float *restrict b, float *restrict bt, long n, int threads) {
+#pragma omp parallel for collapse(2) num_threads(threads) schedule(static)
+    for (long k0 = 0; k0 < n; k0 += 32)
+        for (long j0 = 0; j0 < n; j0 += 32)
+            for (long k = k0; k < k0 + 32 && k < n; k++)
+                for (long j = j0; j < j0 + 32 && j < n; j++)
+                    bt[j * n + k] = b[k * n + j];
+}
+
+SGEMM_INLINE void transposed_row(const float *restrict ai, const float *restrict bt,
+                                 float *restrict ci, long n) {
+    for (long j = 0; j < n; j++) {
+        const float *restrict btj = bt + j * n;
+        float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+        for (long k = 0; k < n; k++)
+            s += ai[k] * btj[k];
+        ci[j] = s;
+    }
+}
+
+/* Step 3, blocked: one 64 x 256 tile of C over k in slices of 256, so the tile's rows (1 KiB
+ * each) stay in L1 and the 256 x 256 slice of B (256 KiB) in L2 while 64 rows reuse it. */
+#define BLOCK_I 64
+#define BLOCK_J 256
+#define BLOCK_K 256
+
+SGEMM_INLINE void blocked_tile(const float *restrict a, const float *restrict b, float *restrict c,
+                               long n, long i0, long j0) {
+    const long i1 = i0 + BLOCK_I < n ? i0 + BLOCK_I : n, j1 = j0 + BLOCK_J < n ? j0 + BLOCK_J : n;
+    for (long i = i0; i < i1; i++)
+        for (long j = j0; j < j1; j++)
+            c[i * n + j] = 0.0f;
+    for (long k0 = 0; k0 < n; k0 += BLOCK_K) {
+        const long k1 = k0 + BLOCK_K < n ? k0 + BLOCK_K : n;
+        for (long i = i0; i < i1; i++)
+            for (long k = k0; k < k1; k++) {
+                const float aik = a[i * n + k];
+                float *restrict ci = c + i * n;
+                const float *restrict bk = b + k * n;
+#pragma omp simd
+                for (long j = j0; j < j1; j++)
+                    ci[j] += aik * bk[j];
+            }
+    }
+}
+
+/* Steps 2 and 3 compiled for each SIMD level: a row of C, a tile of C.  The parallel loops
+ * below call them through a pointer, once per row or tile (n or n^2 / 16384 calls against
+ * O(n^2) or O(n^3) work), picked by cpuid. */
+typedef void (*transposed_row_fn)(const float *restrict ai, const float *restrict bt,
+                                  float *restrict ci, long n);
+typedef void (*blocked_tile_fn)(const float *restrict a, const float *restrict b, float *restrict c,
+                                long n, long i0, long j0);
+
+HX_TARGET_AVX512 static void transposed_row_avx512(const float *restrict ai,
+                                                   const float *restrict bt, float *restrict ci,
+                                                   long n) {
+    transposed_row(ai, bt, ci, n);
+}
+HX_TARGET_AVX2 static void transposed_row_avx2(const float *restrict ai, const float *restrict bt,
+                                               float *restrict ci, long n) {
+    transposed_row(ai, bt, ci, n);
+}
+static void transposed_row_base(const float *restrict ai, const float *restrict bt,
+                                float *restrict ci, long n) {
+    transposed_row(ai, bt, ci, n);
+}
+HX_TARGET_AVX512 static void blocked_tile_avx512(const float *restrict a, const float *restrict b,
+                                                 float *restrict c, long n, long i0, long j0) {
+    blocked_tile(a, b, c, n, i0, j0);
+}
+HX_TARGET_AVX2 static void blocked_tile_avx2(const float *restrict a, const float *restrict b,
+                                             float *restrict c, long n, long i0, long j0) {
+    blocked_tile(a, b, c, n, i0, j0);
+}
+static void blocked_tile_base(const float *restrict a, const float *restrict b, float *restrict c,
+                              long n, long i0, long j0) {
+    blocked_tile(a, b, c, n, i0, j0);
+}
+
+static void sgemm_transposed(const sgemm_data *d, float *c, int threads) {
+    const long n = (long)d->n;
+    float *bt = hx_alloc((size_t)n * (size_t)n * sizeof(float));
+    if (!bt) { /* c keeps its poison: verification reports the failed row */
+        hx_notice("sgemm transposed: out of memory for B^T");
+        return;
+    }
+    const hx_simd_level simd = hx_cpu()->simd;
+    const transposed_row_fn row = simd == HX_SIMD_AVX512 ? transposed_row_avx512
+                                  : simd == HX_SIMD_AVX2 ? transposed_row_avx2
+                                                         : transposed_row_base;
+    transpose(d->b, bt, n, threads);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (long i = 0; i < n; i++)
+        row(d->a + i * n, bt, c + i * n, n);
+    hx_free(bt);
+}
+
+static void sgemm_blocked(const sgemm_data *d, float *c, int threads) {
+    const long n = (long)d->n;
+    const hx_simd_level simd = hx_cpu()->simd;
+    const blocked_tile_fn tile = simd == HX_SIMD_AVX512 ? blocked_tile_avx512
+                                 : simd == HX_SIMD_AVX2 ? blocked_tile_avx2
+                                                        : blocked_tile_base;
+#pragma omp parallel for collapse(2) num_threads(threads) schedule(static)
+    for (long i0 = 0; i0 < n; i0 += BLOCK_I)
+        for (long j0 = 0; j0 < n; j0 += BLOCK_J)
+            tile(d->a, d->b, c, n, i0, j0);
+}
+
+/* --- steps 4 and 5: micro-kernels ------------------------------------------------------------- */
+
+/* A micro-kernel computes an mr x nr tile of C from a packed kc x mr micro-panel of A (mr values
+ * per k, one from each row) and a packed kc x nr micro-panel of B (nr values per k, one row):
+ * C = A B (accumulate = 0) or C += A B (accumulate = 1), C with row stride ldc. */
 typedef void (*sgemm_micro_fn)(size_t kc, const float *restrict ap, const float *restrict bp,
                                float *restrict c, size_t ldc, int accumulate);
 
@@ -170,151 +352,239 @@ typedef struct sgemm_micro {
     size_t mr, nr;
 } sgemm_micro;
 
-/* Plain C, for CPUs without AVX2: the same packed structure, the compiler's code for the tile. */
-static void micro_generic_6x16(size_t kc, const float *restrict ap, const float *restrict bp,
-                               float *restrict c, size_t ldc, int accumulate) {
-    float acc[6][16] = {{0}};
-    for (size_t p = 0; p < kc; p++, ap += 6, bp += 16)
-        for (int r = 0; r < 6; r++)
-            for (int j = 0; j < 16; j++)
-                acc[r][j] += ap[r] * bp[j];
-    for (int r = 0; r < 6; r++)
-        for (int j = 0; j < 16; j++)
-            c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+/* Step 4: the tile as plain C; what the compiler makes of it (vectorised along j, the tile in
+ * memory or in registers as it decides, no fused multiply-add under ISO C). */
+SGEMM_INLINE void micro_plain(size_t mr, size_t nr, size_t kc, const float *restrict ap,
+                              const float *restrict bp, float *restrict c, size_t ldc,
+                              int accumulate) {
+    float acc[SGEMM_MAX_MR * SGEMM_MAX_NR];
+    for (size_t e = 0; e < mr * nr; e++)
+        acc[e] = 0.0f;
+    for (size_t p = 0; p < kc; p++, ap += mr, bp += nr)
+        for (size_t r = 0; r < mr; r++) {
+            const float a = ap[r];
+#pragma omp simd
+            for (size_t j = 0; j < nr; j++)
+                acc[r * nr + j] += a * bp[j];
+        }
+    for (size_t r = 0; r < mr; r++)
+        for (size_t j = 0; j < nr; j++)
+            c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r * nr + j] : acc[r * nr + j];
 }
 
-/* 6 x 16 tile in 12 ymm accumulators; per k: 2 loads of B, 6 broadcasts of A, 12 FMAs. */
-#define AVX2_ROW(r)                                                                                \
-    do {                                                                                           \
-        __m256 a_ = _mm256_broadcast_ss(ap + (r));                                                 \
-        c##r##0 = _mm256_fmadd_ps(a_, b0, c##r##0);                                                \
-        c##r##1 = _mm256_fmadd_ps(a_, b1, c##r##1);                                                \
-    } while (0)
-#define AVX2_STORE(r)                                                                              \
-    do {                                                                                           \
-        float *row_ = c + (r)*ldc;                                                                 \
-        if (accumulate) {                                                                          \
-            c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(row_));                               \
-            c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(row_ + 8));                           \
-        }                                                                                          \
-        _mm256_storeu_ps(row_, c##r##0);                                                           \
-        _mm256_storeu_ps(row_ + 8, c##r##1);                                                       \
-    } while (0)
+HX_TARGET_AVX512 static void plain_avx512_14x32(size_t kc, const float *restrict ap,
+                                                const float *restrict bp, float *restrict c,
+                                                size_t ldc, int accumulate) {
+    micro_plain(14, 32, kc, ap, bp, c, ldc, accumulate);
+}
 
+HX_TARGET_AVX2 static void plain_avx2_6x16(size_t kc, const float *restrict ap,
+                                           const float *restrict bp, float *restrict c, size_t ldc,
+                                           int accumulate) {
+    micro_plain(6, 16, kc, ap, bp, c, ldc, accumulate);
+}
+
+static void plain_base_6x16(size_t kc, const float *restrict ap, const float *restrict bp,
+                            float *restrict c, size_t ldc, int accumulate) {
+    micro_plain(6, 16, kc, ap, bp, c, ldc, accumulate);
+}
+
+/* Step 5, AVX-512: a 14 x 32 tile of C in 28 zmm accumulators (of 32 registers: two more hold
+ * the row of B, one the broadcast).  Per k: 2 loads of B, 14 broadcasts of A, 28 FMAs - enough
+ * independent FMAs to cover their latency (4 cycles x 2 per cycle = 8 in flight) 3.5 times. */
+HX_TARGET_AVX512 static void micro_avx512_14x32(size_t kc, const float *restrict ap,
+                                                const float *restrict bp, float *restrict c,
+                                                size_t ldc, int accumulate) {
+    __m512 acc[14][2];
+#pragma GCC unroll 14
+    for (int r = 0; r < 14; r++)
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (size_t p = 0; p < kc; p++, ap += 14, bp += 32) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < 14; r++) {
+            const __m512 a = _mm512_set1_ps(ap[r]);
+            acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < 14; r++) {
+        float *row = c + (size_t)r * ldc;
+        if (accumulate) {
+            acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_loadu_ps(row));
+            acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_loadu_ps(row + 16));
+        }
+        _mm512_storeu_ps(row, acc[r][0]);
+        _mm512_storeu_ps(row + 16, acc[r][1]);
+    }
+}
+
+/* Step 5, AVX2: 6 x 16 in 12 ymm accumulators (of 16: two for B, one broadcast, one spare).
+ * Per k: 2 loads of B, 6 broadcasts, 12 FMAs. */
 HX_TARGET_AVX2 static void micro_avx2_6x16(size_t kc, const float *restrict ap,
                                            const float *restrict bp, float *restrict c, size_t ldc,
                                            int accumulate) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-#pragma GCC unroll 4
+    __m256 acc[6][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; r++)
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     for (size_t p = 0; p < kc; p++, ap += 6, bp += 16) {
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-        AVX2_ROW(0);
-        AVX2_ROW(1);
-        AVX2_ROW(2);
-        AVX2_ROW(3);
-        AVX2_ROW(4);
-        AVX2_ROW(5);
+#pragma GCC unroll 6
+        for (int r = 0; r < 6; r++) {
+            const __m256 a = _mm256_broadcast_ss(ap + r);
+            acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+        }
     }
-    AVX2_STORE(0);
-    AVX2_STORE(1);
-    AVX2_STORE(2);
-    AVX2_STORE(3);
-    AVX2_STORE(4);
-    AVX2_STORE(5);
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; r++) {
+        float *row = c + (size_t)r * ldc;
+        if (accumulate) {
+            acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(row));
+            acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(row + 8));
+        }
+        _mm256_storeu_ps(row, acc[r][0]);
+        _mm256_storeu_ps(row + 8, acc[r][1]);
+    }
 }
 
-/* 6 x 32 tile in 12 zmm accumulators: the same schedule at twice the width. */
-#define AVX512_ROW(r)                                                                              \
-    do {                                                                                           \
-        __m512 a_ = _mm512_set1_ps(ap[(r)]);                                                       \
-        c##r##0 = _mm512_fmadd_ps(a_, b0, c##r##0);                                                \
-        c##r##1 = _mm512_fmadd_ps(a_, b1, c##r##1);                                                \
-    } while (0)
-#define AVX512_STORE(r)                                                                            \
-    do {                                                                                           \
-        float *row_ = c + (r)*ldc;                                                                 \
-        if (accumulate) {                                                                          \
-            c##r##0 = _mm512_add_ps(c##r##0, _mm512_loadu_ps(row_));                               \
-            c##r##1 = _mm512_add_ps(c##r##1, _mm512_loadu_ps(row_ + 16));                          \
-        }                                                                                          \
-        _mm512_storeu_ps(row_, c##r##0);                                                           \
-        _mm512_storeu_ps(row_ + 16, c##r##1);                                                      \
-    } while (0)
-
-HX_TARGET_AVX512 static void micro_avx512_6x32(size_t kc, const float *restrict ap,
-                                               const float *restrict bp, float *restrict c,
-                                               size_t ldc, int accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (size_t p = 0; p < kc; p++, ap += 6, bp += 32) {
-        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        AVX512_ROW(0);
-        AVX512_ROW(1);
-        AVX512_ROW(2);
-        AVX512_ROW(3);
-        AVX512_ROW(4);
-        AVX512_ROW(5);
-    }
-    AVX512_STORE(0);
-    AVX512_STORE(1);
-    AVX512_STORE(2);
-    AVX512_STORE(3);
-    AVX512_STORE(4);
-    AVX512_STORE(5);
-}
-
-/* The widest micro-kernel this CPU allows. */
-static sgemm_micro pick_micro_kernel(void) {
+/* The micro-kernel of this CPU's SIMD level (after HETERO_SIMD): hand-written or plain C.  A CPU
+ * without AVX2 has no hand-written one; its micro-kernel variant runs the plain tile. */
+static sgemm_micro pick_micro(bool micro_kernel) {
     switch (hx_cpu()->simd) {
     case HX_SIMD_AVX512:
-        return (sgemm_micro){micro_avx512_6x32, 6, 32};
+        return micro_kernel ? (sgemm_micro){micro_avx512_14x32, 14, 32}
+                            : (sgemm_micro){plain_avx512_14x32, 14, 32};
     case HX_SIMD_AVX2:
-        return (sgemm_micro){micro_avx2_6x16, 6, 16};
+        return micro_kernel ? (sgemm_micro){micro_avx2_6x16, 6, 16}
+                            : (sgemm_micro){plain_avx2_6x16, 6, 16};
     default:
-        return (sgemm_micro){micro_generic_6x16, 6, 16};
+        return (sgemm_micro){plain_base_6x16, 6, 16};
     }
 }
 
-/* Pack rows [0, m) x columns [0, kc) of the block at a (row stride lda) into micro-panels of
- * mr rows: panel q holds, for each k, the mr values a[q*mr + r][k]; missing rows are zero. */
-static void pack_a(const float *a, size_t lda, size_t m, size_t kc, size_t mr, float *dst) {
-    for (size_t q = 0; q * mr < m; q++, dst += mr * kc)
-        for (size_t r = 0; r < mr; r++) {
-            const size_t row = q * mr + r;
-            const float *src = a + row * lda;
-            for (size_t k = 0; k < kc; k++)
-                dst[k * mr + r] = row < m ? src[k] : 0.0f;
+/* --- blocking from the caches ----------------------------------------------------------------- */
+
+static hx_cache_level cache_levels[HX_MAX_CACHE_LEVELS];
+static size_t ncache_levels;
+static pthread_once_t caches_once = PTHREAD_ONCE_INIT;
+static size_t cap_mc, cap_kc, cap_nc; /* hx_sgemm_cap_blocking (tests) */
+
+static void read_caches(void) {
+    ncache_levels = hx_cache_levels(cache_levels, HX_MAX_CACHE_LEVELS);
+}
+
+/* Bytes of the data cache of `level`, or `fallback` when the kernel reports none. */
+static size_t cache_bytes(int level, size_t fallback) {
+    pthread_once(&caches_once, read_caches);
+    for (size_t i = 0; i < ncache_levels; i++)
+        if (cache_levels[i].level == level && cache_levels[i].bytes > 0)
+            return (size_t)cache_levels[i].bytes;
+    return fallback;
+}
+
+/* A block size for a dimension of n: at most max (rounded down to a multiple of align), in as
+ * few blocks as that allows, evened out over n.  With parts > 1 threads taking the blocks in turn,
+ * a few more blocks are tried too, and the count whose busiest thread has the fewest elements
+ * (ceil(blocks / parts) x size) wins, the largest blocks on a tie. */
+static size_t even_block(size_t n, size_t max, size_t parts, size_t align) {
+    max = max / align * align;
+    if (max < align)
+        max = align;
+    const size_t fewest = (n + max - 1) / max;
+    size_t best = max, best_cost = SIZE_MAX;
+    for (size_t b = fewest; b <= fewest + (parts > 1 ? 4 * parts : 0); b++) {
+        const size_t size = ((n + b - 1) / b + align - 1) / align * align;
+        const size_t blocks = (n + size - 1) / size;
+        const size_t cost = (blocks + parts - 1) / parts * size;
+        if (cost < best_cost) {
+            best = size;
+            best_cost = cost;
         }
+    }
+    return best;
 }
 
-/* Pack micro-panel q of the kc x nc block at b (row stride ldb): for each k, nr consecutive
- * values b[k][q*nr + j]; missing columns are zero. */
-static void pack_b_panel(const float *b, size_t ldb, size_t kc, size_t nc, size_t nr, size_t q,
-                         float *dst) {
-    const size_t j0 = q * nr, width = nc - j0 < nr ? nc - j0 : nr;
-    for (size_t k = 0; k < kc; k++) {
-        const float *src = b + k * ldb + j0;
-        size_t j = 0;
-        for (; j < width; j++)
-            dst[k * nr + j] = src[j];
-        for (; j < nr; j++)
-            dst[k * nr + j] = 0.0f;
+static size_t clamp_size(size_t v, size_t lo, size_t hi) {
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+hx_sgemm_blocking hx_sgemm_blocking_for(size_t n, int threads, bool micro_kernel) {
+    const sgemm_micro uk = pick_micro(micro_kernel);
+    const size_t word = sizeof(float);
+    const size_t l1 = cache_bytes(1, 32 << 10), l2 = cache_bytes(2, 512 << 10),
+                 l3 = cache_bytes(3, 8 << 20);
+    hx_sgemm_blocking bl = {.mr = uk.mr, .nr = uk.nr};
+    size_t kc = clamp_size(l1 / (2 * word * uk.mr) / 8 * 8, 32, 512);
+    if (cap_kc && kc > cap_kc)
+        kc = cap_kc;
+    bl.kc = even_block(n ? n : 1, kc, 1, 1);
+    size_t nc = l2 / (2 * word * bl.kc), mc = l3 / (2 * word * bl.kc);
+    if (cap_nc && nc > cap_nc)
+        nc = cap_nc;
+    if (cap_mc && mc > cap_mc)
+        mc = cap_mc;
+    bl.nc = even_block(n ? n : 1, nc, threads > 0 ? (size_t)threads : 1, uk.nr);
+    bl.mc = even_block(n ? n : 1, mc, 1, uk.mr);
+    return bl;
+}
+
+void hx_sgemm_cap_blocking(size_t mc, size_t kc, size_t nc) {
+    cap_mc = mc;
+    cap_kc = kc;
+    cap_nc = nc;
+}
+
+/* --- packing ---------------------------------------------------------------------------------- */
+
+/* Rows [0, rows) x columns [0, kc) of A at a (row stride lda) into one micro-panel of mr rows:
+ * for each k the mr values a[r][k], contiguous; rows past `rows` are zero. */
+static void pack_a_panel(const float *restrict a, size_t lda, size_t rows, size_t kc, size_t mr,
+                         float *restrict dst) {
+    for (size_t k = 0; k < kc; k++, dst += mr) {
+        size_t r = 0;
+        for (; r < rows; r++)
+            dst[r] = a[r * lda + k];
+        for (; r < mr; r++)
+            dst[r] = 0.0f;
     }
 }
 
-/* C[0..m) x [0..nc) (+)= packed A block x packed B panel, one micro-tile at a time.  Edge tiles
- * are computed into a scratch tile and only their valid part is copied. */
+/* The kc x nc block of B at b (row stride ldb) into micro-panels of nr columns: panel q holds,
+ * for each k, the nr values b[k][q nr ..], contiguous; columns past nc are zero.  B is read
+ * row by row, in memory order. */
+static void pack_b_block(const float *restrict b, size_t ldb, size_t kc, size_t nc, size_t nr,
+                         float *restrict dst) {
+    for (size_t k = 0; k < kc; k++) {
+        const float *restrict src = b + k * ldb;
+        for (size_t j0 = 0; j0 < nc; j0 += nr) {
+            float *restrict out = dst + (j0 / nr) * nr * kc + k * nr;
+            const size_t width = nc - j0 < nr ? nc - j0 : nr;
+            size_t j = 0;
+            for (; j < width; j++)
+                out[j] = src[j0 + j];
+            for (; j < nr; j++)
+                out[j] = 0.0f;
+        }
+    }
+}
+
+/* --- the loop nest ---------------------------------------------------------------------------- */
+
+/* Loops 2 and 1: C[0..m) x [0..nc) (+)= packed A block x packed B block.  An edge tile is
+ * computed into a scratch tile and only its valid part copied. */
 static void macro_kernel(const sgemm_micro *uk, size_t m, size_t nc, size_t kc, const float *ap,
                          const float *bp, float *c, size_t ldc, int accumulate) {
     float tile[SGEMM_MAX_MR * SGEMM_MAX_NR] __attribute__((aligned(64)));
-    for (size_t j = 0; j < nc; j += uk->nr) {
-        const float *bq = bp + (j / uk->nr) * uk->nr * kc;
-        const size_t nn = nc - j < uk->nr ? nc - j : uk->nr;
-        for (size_t i = 0; i < m; i += uk->mr) {
-            const float *aq = ap + (i / uk->mr) * uk->mr * kc;
-            const size_t mm = m - i < uk->mr ? m - i : uk->mr;
-            float *cij = c + i * ldc + j;
+    for (size_t ir = 0; ir < m; ir += uk->mr) { /* loop 2: this A micro-panel stays in L1 */
+        const float *aq = ap + ir * kc;
+        const size_t mm = m - ir < uk->mr ? m - ir : uk->mr;
+        for (size_t jr = 0; jr < nc; jr += uk->nr) { /* loop 1: B micro-panels from L2 */
+            const float *bq = bp + jr * kc;
+            const size_t nn = nc - jr < uk->nr ? nc - jr : uk->nr;
+            float *cij = c + ir * ldc + jr;
             if (mm == uk->mr && nn == uk->nr) {
                 uk->fn(kc, aq, bq, cij, ldc, accumulate);
                 continue;
@@ -328,46 +598,47 @@ static void macro_kernel(const sgemm_micro *uk, size_t m, size_t nc, size_t kc, 
     }
 }
 
-/* The GotoBLAS loop nest for C (m x n) = A (m x n) * B (n x n), all row-major: for each NC-wide
- * panel of B and KC-deep slice, pack the B panel (threads share the packing), then threads take
- * MC-row blocks of A, pack them into their own buffer, and run the macro-kernel.  threaded = 0
- * runs it on the calling thread alone. */
-static void sgemm_packed_rows(const float *a, const float *b, size_t m, size_t n, float *c,
-                              int threaded) {
-    const sgemm_micro uk = pick_micro_kernel();
-    const size_t kc_max = SGEMM_KC, nc_max = SGEMM_NC;
-    const size_t mc_max = SGEMM_MC / uk.mr * uk.mr;
-    const int nthreads = threaded ? omp_get_max_threads() : 1;
-    const size_t a_floats = mc_max * kc_max;
-    float *bpack = hx_alloc(hx_round_up(nc_max, uk.nr) * kc_max * sizeof(float));
-    float *apack = hx_alloc((size_t)nthreads * a_floats * sizeof(float));
-    if (!bpack || !apack) { /* leave the poison in c: verification reports the failure */
-        hx_free(bpack);
+/* Loops 5, 4 and 3 (see the header) for C (m x n) = A (m x n) * B (n x n), all row-major: pack
+ * A's mc x kc block together, then each thread packs its own kc x nc blocks of B and runs the
+ * macro-kernel on them.  m < n: a block of C's rows (the mpi rows). */
+static void sgemm_goto_rows(const float *a, const float *b, size_t m, size_t n, float *c,
+                            int threads, bool micro_kernel) {
+    const sgemm_micro uk = pick_micro(micro_kernel);
+    const hx_sgemm_blocking bl = hx_sgemm_blocking_for(n, threads, micro_kernel);
+    const size_t a_floats = (bl.mc + uk.mr - 1) / uk.mr * uk.mr * bl.kc;
+    const size_t b_floats = (bl.nc + uk.nr - 1) / uk.nr * uk.nr * bl.kc;
+    float *apack = hx_alloc(a_floats * sizeof(float));
+    float *bpack = hx_alloc((size_t)threads * b_floats * sizeof(float));
+    if (!apack || !bpack) { /* c keeps its poison: verification reports the failed row */
+        hx_notice("sgemm: out of memory for the packing buffers");
         hx_free(apack);
+        hx_free(bpack);
         return;
     }
-#pragma omp parallel num_threads(nthreads)
+#pragma omp parallel num_threads(threads)
     {
-        float *mine = apack + (size_t)omp_get_thread_num() * a_floats;
-        for (size_t jc = 0; jc < n; jc += nc_max) {
-            const size_t nc = n - jc < nc_max ? n - jc : nc_max;
-            const long panels = (long)((nc + uk.nr - 1) / uk.nr);
-            for (size_t pc = 0; pc < n; pc += kc_max) {
-                const size_t kc = n - pc < kc_max ? n - pc : kc_max;
+        float *bmine = bpack + (size_t)omp_get_thread_num() * b_floats;
+        for (size_t ic = 0; ic < m; ic += bl.mc) { /* loop 5 */
+            const size_t mc = m - ic < bl.mc ? m - ic : bl.mc;
+            const long panels = (long)((mc + uk.mr - 1) / uk.mr);
+            for (size_t pc = 0; pc < n; pc += bl.kc) { /* loop 4 */
+                const size_t kc = n - pc < bl.kc ? n - pc : bl.kc;
 #pragma omp for schedule(static)
-                for (long q = 0; q < panels; q++)
-                    pack_b_panel(b + pc * n + jc, n, kc, nc, uk.nr, (size_t)q,
-                                 bpack + (size_t)q * uk.nr * kc);
-                /* implicit barrier: the B panel is complete */
-                const long blocks = (long)((m + mc_max - 1) / mc_max);
-#pragma omp for schedule(dynamic, 1)
-                for (long ib = 0; ib < blocks; ib++) {
-                    const size_t ic = (size_t)ib * mc_max;
-                    const size_t mc = m - ic < mc_max ? m - ic : mc_max;
-                    pack_a(a + ic * n + pc, n, mc, kc, uk.mr, mine);
-                    macro_kernel(&uk, mc, nc, kc, mine, bpack, c + ic * n + jc, n, pc > 0);
+                for (long q = 0; q < panels; q++) {
+                    const size_t row = (size_t)q * uk.mr;
+                    pack_a_panel(a + (ic + row) * n + pc, n, mc - row < uk.mr ? mc - row : uk.mr,
+                                 kc, uk.mr, apack + row * kc);
                 }
-                /* implicit barrier: nobody still reads the B panel when it is repacked */
+                /* implicit barrier: the A block is complete */
+                const long blocks = (long)((n + bl.nc - 1) / bl.nc);
+#pragma omp for schedule(dynamic, 1)
+                for (long jb = 0; jb < blocks; jb++) { /* loop 3 */
+                    const size_t jc = (size_t)jb * bl.nc;
+                    const size_t nc = n - jc < bl.nc ? n - jc : bl.nc;
+                    pack_b_block(b + pc * n + jc, n, kc, nc, uk.nr, bmine);
+                    macro_kernel(&uk, mc, nc, kc, apack, bmine, c + ic * n + jc, n, pc > 0);
+                }
+                /* implicit barrier: nobody still reads the A block when it is repacked */
             }
         }
     }
@@ -375,15 +646,33 @@ static void sgemm_packed_rows(const float *a, const float *b, size_t m, size_t n
     hx_free(bpack);
 }
 
-static void sgemm_packed(const sgemm_data *d, float *c, int threaded) {
-    sgemm_packed_rows(d->a, d->b, d->n, d->n, c, threaded);
+/* --- simd and omp-simd: the chosen variant on one thread or on all ---------------------------- */
+
+static void sgemm_variant(const hx_problem *p, float *c, int threads) {
+    const sgemm_data *d = p->data;
+    switch (p->variant) {
+    case SGEMM_NAIVE:
+        sgemm_naive(d, c, threads);
+        break;
+    case SGEMM_TRANSPOSED:
+        sgemm_transposed(d, c, threads);
+        break;
+    case SGEMM_BLOCKED:
+        sgemm_blocked(d, c, threads);
+        break;
+    case SGEMM_PACKED:
+        sgemm_goto_rows(d->a, d->b, d->n, d->n, c, threads, false);
+        break;
+    default:
+        sgemm_goto_rows(d->a, d->b, d->n, d->n, c, threads, true);
+    }
 }
 
 static void sgemm_simd(const hx_problem *p, void *out) {
-    sgemm_packed(p->data, out, 0);
+    sgemm_variant(p, out, 1);
 }
 
-/* ---- omp: threads over cache blocks, scalar body (MIMD) ---------------------------------- */
+/* ---- omp: threads over cache blocks, scalar body (MIMD) -------------------------------------- */
 
 /* Each thread owns 64-row x 256-column blocks of C and walks k in 256-deep slices, so the slice
  * of B it reads (256 x 256 floats = 256 KiB) stays in L2 while 64 rows of C reuse it. */
@@ -412,13 +701,13 @@ HX_SERIAL static void sgemm_omp(const hx_problem *p, void *out) {
         }
 }
 
-/* ---- omp-simd: threads x micro-kernel over packed panels (MIMD of SIMD) ------------------- */
+/* ---- omp-simd: threads x SIMD, in the chosen variant (MIMD of SIMD) -------------------------- */
 
 static void sgemm_omp_simd(const hx_problem *p, void *out) {
-    sgemm_packed(p->data, out, 1);
+    sgemm_variant(p, out, omp_get_max_threads());
 }
 
-/* ---- blas: the tuned library call ---------------------------------------------------------- */
+/* ---- blas: the tuned library call ------------------------------------------------------------ */
 
 #ifdef HETERO_HAVE_BLAS
 static void sgemm_blas(const hx_problem *p, void *out) {
@@ -430,37 +719,427 @@ static void sgemm_blas(const hx_problem *p, void *out) {
 }
 #endif
 
-/* ---- opencl: kernels/sgemm.cl ------------------------------------------------------------- */
+/* ---- opencl: autotuned register tiles, kernels/sgemm.cl -------------------------------------- */
 
-typedef struct sgemm_ocl {
-    hx_ocl_mem *a, *b, *c;
+/*
+ * A configuration is a register tile (MR rows x NV vectors of VW floats per work-item) and a way
+ * to feed it: "packed" configurations (CPU devices, whose local memory is ordinary memory: the
+ * device reports CL_DEVICE_LOCAL_MEM_TYPE = CL_GLOBAL) pack A and B into panels with two small
+ * kernels and run sgemm_tile on them with no barrier; "local" configurations (GPUs: CL_LOCAL)
+ * stage k-slices in local memory in sgemm_local.  Which tile is fastest depends on the device
+ * and its compiler (register count, how wide vectors are lowered), so the first run on a device
+ * times every configuration of its kind at n = 2048 and keeps the fastest in the tuning file
+ * (host/ocl/tuning.c, keyed by platform, device, driver and version): later runs read it.  The
+ * tuning is announced on stderr, costs a kernel build per configuration (about a second each on
+ * PoCL, once: PoCL caches binaries) and is not part of any timed run.  HETERO_SGEMM_OCL=NAME
+ * forces a configuration (any kind, on any device it fits: that is how the tests run the local
+ * kernel on a CPU device).
+ *
+ * Timing: the kernel time of a run is the sum of its launches - for packed configurations the two
+ * packing kernels and the tile kernel, so the packing is paid for in every run, as in the CPU
+ * variant.
+ */
+
+#define TUNING_KEY  "sgemm-tiles/2" /* bump when the kernels or the candidates change */
+#define TUNING_N    2048
+#define TUNING_REPS 3 /* rounds of timed runs, after one of warm-up */
+
+typedef struct sgemm_config {
+    const char *name;
+    bool local;          /* sgemm_local (else the packed kernels) */
+    unsigned mr, nv, vw; /* the register tile: mr x (nv * vw) */
+    unsigned tx, ty;     /* work-group: tx x ty items (packed: row panels x column panels) */
+    unsigned bk;         /* local: k-slices of bk */
+} sgemm_config;
+
+/* The candidates.  Packed, named MRxNR-fVW-TXxTY: tiles that fill AVX-512's 32 vector registers
+ * with float16 accumulators (24 to 28 of them), or AVX2's 16 with float8 (12); work-groups of
+ * TX row panels x TY column panels, whose items PoCL runs one after the other on one core, so
+ * the group's TX A panels and TY B panels are reused from L2 (a group of 4 x 1 panels, reusing
+ * only B, ran at half the speed of 4 x 4 at n = 4096).  Local: the 64 x 64 tile of 8 x 8 items,
+ * the 128 x 128 tile of 16 x 16 items that the CUDA kernel uses, and 4 x 4 per item. */
+static const sgemm_config configs[] = {
+    {"packed-14x32-f16-4x4", false, 14, 2, 16, 4, 4, 0},
+    {"packed-6x64-f16-4x2", false, 6, 4, 16, 4, 2, 0},
+    {"packed-6x64-f16-4x4", false, 6, 4, 16, 4, 4, 0},
+    {"packed-6x64-f16-8x2", false, 6, 4, 16, 8, 2, 0},
+    {"packed-4x96-f16-4x2", false, 4, 6, 16, 4, 2, 0},
+    {"packed-6x32-f8-4x4", false, 6, 4, 8, 4, 4, 0},
+    {"packed-6x16-f8-4x4", false, 6, 2, 8, 4, 4, 0},
+    {"local-64x64-8x8", true, 8, 1, 8, 8, 8, 16},
+    {"local-128x128-8x8", true, 8, 1, 8, 16, 16, 8},
+    {"local-64x64-4x4", true, 4, 1, 4, 16, 16, 16},
+};
+#define NCONFIGS (sizeof configs / sizeof configs[0])
+
+size_t hx_sgemm_ocl_config_count(void) {
+    return NCONFIGS;
+}
+
+const char *hx_sgemm_ocl_config_name(size_t i) {
+    return i < NCONFIGS ? configs[i].name : NULL;
+}
+
+bool hx_sgemm_ocl_config_uses_local(size_t i) {
+    return i < NCONFIGS && configs[i].local;
+}
+
+const char *hx_sgemm_ocl_config_options(size_t i, char *buf, size_t len) {
+    const sgemm_config *c = &configs[i < NCONFIGS ? i : 0];
+    snprintf(buf, len, "-DSGEMM_LOCAL=%d -DMR=%u -DNV=%u -DVW=%u -DTX=%u -DTY=%u -DBK=%u",
+             c->local ? 1 : 0, c->mr, c->nv, c->vw, c->tx, c->ty, c->local ? c->bk : 1);
+    return buf;
+}
+
+/* Why configuration c cannot run on d, or NULL. */
+static const char *unfit(const sgemm_config *c, const hx_ocl_device *d) {
+    if ((size_t)c->tx * c->ty > d->max_work_group)
+        return "work-group larger than the device allows";
+    if (c->local &&
+        (cl_ulong)c->bk * (c->ty * c->mr + c->tx * c->nv * c->vw) * sizeof(float) > d->local_mem)
+        return "more local memory than the device has";
+    return NULL;
+}
+
+/* Whether c is of the kind d should run: local tiling only where local memory is real. */
+static bool suits(const sgemm_config *c, const hx_ocl_device *d) {
+    return c->local == (d->local_mem_type == CL_LOCAL) && !unfit(c, d);
+}
+
+static int find_config(const char *name, size_t *out) {
+    for (size_t i = 0; i < NCONFIGS; i++)
+        if (strcmp(configs[i].name, name) == 0) {
+            *out = i;
+            return HX_OK;
+        }
+    char list[512];
+    size_t used = 0;
+    for (size_t i = 0; i < NCONFIGS && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                 configs[i].name);
+    return hx_fail(HX_ERR_USAGE,
+                   "HETERO_SGEMM_OCL='%s' is not an sgemm tile configuration; "
+                   "accepted: %s",
+                   name, list);
+}
+
+/* --- the launches of one run ------------------------------------------------------------------ */
+
+typedef struct sgemm_launch {
     cl_kernel kernel;
     size_t global[2], local[2];
+} sgemm_launch;
+
+typedef struct sgemm_plan {
+    sgemm_launch step[3];
+    size_t nsteps;
+    size_t packed_a_bytes, packed_b_bytes; /* scratch of the packed configurations */
+} sgemm_plan;
+
+static size_t round_up(size_t n, size_t m) {
+    return (n + m - 1) / m * m;
+}
+
+/* Work sizes for c at order n (kernels filled in by the caller, in step order). */
+static sgemm_plan plan_for(const sgemm_config *c, size_t n) {
+    sgemm_plan p = {0};
+    const size_t nr = (size_t)c->nv * c->vw;
+    if (c->local) {
+        const size_t bm = (size_t)c->ty * c->mr, bn = (size_t)c->tx * nr;
+        p.nsteps = 1;
+        p.step[0] = (sgemm_launch){
+            NULL, {(n + bn - 1) / bn * c->tx, (n + bm - 1) / bm * c->ty}, {c->tx, c->ty}};
+        return p;
+    }
+    const size_t panels_a = (n + c->mr - 1) / c->mr, panels_b = (n + nr - 1) / nr;
+    p.nsteps = 3;
+    p.step[0] = (sgemm_launch){NULL, {round_up(n, 64), panels_a}, {64, 1}}; /* pack A */
+    p.step[1] = (sgemm_launch){NULL, {panels_b * nr, n}, {nr, 1}};          /* pack B */
+    p.step[2] = (sgemm_launch){NULL, /* tiles: tx row panels x ty column panels per group */
+                               {round_up(panels_a, c->tx), round_up(panels_b, c->ty)},
+                               {c->tx, c->ty}};
+    p.packed_a_bytes = panels_a * c->mr * n * sizeof(float);
+    p.packed_b_bytes = panels_b * nr * n * sizeof(float);
+    return p;
+}
+
+static const char *const packed_kernels[] = {"sgemm_pack_a", "sgemm_pack_b", "sgemm_tile"};
+
+/* --- the autotuner ---------------------------------------------------------------------------- */
+
+/* Scratch of one tuning session: matrices of TUNING_N and packed panels big enough for every
+ * candidate. */
+typedef struct tune_mem {
+    cl_mem a, b, c, ap, bp;
+} tune_mem;
+
+static void tune_mem_release(tune_mem *m) {
+    cl_mem *all[] = {&m->a, &m->b, &m->c, &m->ap, &m->bp};
+    for (size_t i = 0; i < 5; i++)
+        if (*all[i])
+            clReleaseMemObject(*all[i]);
+}
+
+static int tune_mem_create(hx_ocl_session *s, tune_mem *m) {
+    memset(m, 0, sizeof *m);
+    const size_t bytes = (size_t)TUNING_N * TUNING_N * sizeof(float);
+    const size_t panels = (size_t)(TUNING_N + 64) * TUNING_N * sizeof(float); /* any tile */
+    float *host = malloc(bytes);
+    if (!host)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory for the sgemm tuning matrices");
+    hx_fill_uniform(host, (size_t)TUNING_N * TUNING_N, 1, 1, -1.0f, 1.0f);
+    cl_int err;
+    m->a = clCreateBuffer(s->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host, &err);
+    if (err == CL_SUCCESS)
+        m->b =
+            clCreateBuffer(s->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host, &err);
+    if (err == CL_SUCCESS)
+        m->c = clCreateBuffer(s->context, CL_MEM_WRITE_ONLY, bytes, NULL, &err);
+    if (err == CL_SUCCESS)
+        m->ap = clCreateBuffer(s->context, CL_MEM_READ_WRITE, panels, NULL, &err);
+    if (err == CL_SUCCESS)
+        m->bp = clCreateBuffer(s->context, CL_MEM_READ_WRITE, panels, NULL, &err);
+    free(host);
+    if (err != CL_SUCCESS) {
+        tune_mem_release(m);
+        return hx_ocl_fail(err, "clCreateBuffer (sgemm tuning)");
+    }
+    return HX_OK;
+}
+
+/* Set the arguments of c's kernels on the given memory. */
+static int set_args(const sgemm_config *c, sgemm_plan *p, cl_mem a, cl_mem b, cl_mem out, cl_mem ap,
+                    cl_mem bp, cl_uint n) {
+    if (c->local) {
+        cl_kernel k = p->step[0].kernel;
+        HX_CL(clSetKernelArg(k, 0, sizeof a, &a));
+        HX_CL(clSetKernelArg(k, 1, sizeof b, &b));
+        HX_CL(clSetKernelArg(k, 2, sizeof out, &out));
+        HX_CL(clSetKernelArg(k, 3, sizeof n, &n));
+        return HX_OK;
+    }
+    HX_CL(clSetKernelArg(p->step[0].kernel, 0, sizeof a, &a));
+    HX_CL(clSetKernelArg(p->step[0].kernel, 1, sizeof ap, &ap));
+    HX_CL(clSetKernelArg(p->step[0].kernel, 2, sizeof n, &n));
+    HX_CL(clSetKernelArg(p->step[1].kernel, 0, sizeof b, &b));
+    HX_CL(clSetKernelArg(p->step[1].kernel, 1, sizeof bp, &bp));
+    HX_CL(clSetKernelArg(p->step[1].kernel, 2, sizeof n, &n));
+    HX_CL(clSetKernelArg(p->step[2].kernel, 0, sizeof ap, &ap));
+    HX_CL(clSetKernelArg(p->step[2].kernel, 1, sizeof bp, &bp));
+    HX_CL(clSetKernelArg(p->step[2].kernel, 2, sizeof out, &out));
+    HX_CL(clSetKernelArg(p->step[2].kernel, 3, sizeof n, &n));
+    return HX_OK;
+}
+
+/* Kernel seconds of one run of plan p (sum of its launches' event times). */
+static int time_plan(cl_command_queue q, const sgemm_plan *p, double *seconds) {
+    cl_event ev[3];
+    size_t launched = 0;
+    cl_int err = CL_SUCCESS;
+    for (size_t i = 0; err == CL_SUCCESS && i < p->nsteps; i++) {
+        err = clEnqueueNDRangeKernel(q, p->step[i].kernel, 2, NULL, p->step[i].global,
+                                     p->step[i].local, 0, NULL, &ev[i]);
+        launched += err == CL_SUCCESS;
+    }
+    if (err == CL_SUCCESS)
+        err = clFinish(q);
+    double total = 0.0;
+    for (size_t i = 0; i < launched; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        if (err == CL_SUCCESS)
+            err = clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+        if (err == CL_SUCCESS)
+            err = clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+        total += t1 > t0 ? (double)(t1 - t0) * 1e-9 : 0.0;
+        clReleaseEvent(ev[i]);
+    }
+    *seconds = total;
+    return err == CL_SUCCESS ? HX_OK : hx_ocl_fail(err, "sgemm tuning run");
+}
+
+/* One candidate of a tuning session: its program and kernels on the tuning memory. */
+typedef struct candidate {
+    size_t config;
+    cl_program program;
+    sgemm_plan plan;
+    double best; /* best kernel seconds so far; 0 = none yet */
+    bool failed;
+} candidate;
+
+static void candidate_release(candidate *k) {
+    for (size_t i = 0; i < k->plan.nsteps; i++)
+        if (k->plan.step[i].kernel)
+            clReleaseKernel(k->plan.step[i].kernel);
+    if (k->program)
+        clReleaseProgram(k->program);
+}
+
+/* Build configuration i and set its kernels up on m.  A configuration the device's compiler
+ * refuses is left out with a notice (false), not an error: the others may run. */
+static bool candidate_make(hx_ocl_session *s, size_t i, const tune_mem *m, candidate *k) {
+    const sgemm_config *c = &configs[i];
+    char opts[256];
+    memset(k, 0, sizeof *k);
+    k->config = i;
+    if (hx_ocl_build(s, "sgemm.cl", hx_sgemm_ocl_config_options(i, opts, sizeof opts),
+                     &k->program) != HX_OK) {
+        hx_notice("sgemm tuning: %s does not build on '%s'; left out", c->name, s->dev->name);
+        return false;
+    }
+    k->plan = plan_for(c, TUNING_N);
+    int status = HX_OK;
+    for (size_t step = 0; status == HX_OK && step < k->plan.nsteps; step++) {
+        cl_int err;
+        k->plan.step[step].kernel =
+            clCreateKernel(k->program, c->local ? "sgemm_local" : packed_kernels[step], &err);
+        if (err != CL_SUCCESS)
+            status = hx_ocl_fail(err, "clCreateKernel (sgemm tuning)");
+    }
+    if (status == HX_OK)
+        status = set_args(c, &k->plan, m->a, m->b, m->c, m->ap, m->bp, TUNING_N);
+    if (status != HX_OK) {
+        hx_notice("sgemm tuning: %s cannot be set up on '%s' (%s); left out", c->name, s->dev->name,
+                  hx_error_message());
+        candidate_release(k);
+        return false;
+    }
+    return true;
+}
+
+/* Time every configuration that suits the device and keep the fastest.  The candidates take
+ * turns, one run each per round (after a warm-up round), and each keeps its best time, so a burst
+ * of load from other programs hits them all alike instead of sinking one. */
+static int tune(hx_ocl_session *s, size_t *chosen) {
+    const hx_ocl_device *d = s->dev;
+    char path[4096] = "the tuning file";
+    hx_ocl_tuning_path(path, sizeof path);
+    hx_notice("sgemm: timing the OpenCL tile configurations on '%s' at n = %d (once for this "
+              "device and driver; kept in %s)",
+              d->name, TUNING_N, path);
+    tune_mem m;
+    HX_TRY(tune_mem_create(s, &m));
+    candidate cands[NCONFIGS];
+    size_t ncands = 0;
+    for (size_t i = 0; i < NCONFIGS; i++)
+        if (suits(&configs[i], d) && candidate_make(s, i, &m, &cands[ncands]))
+            ncands++;
+    for (int round = 0; round <= TUNING_REPS; round++)
+        for (size_t k = 0; k < ncands; k++) {
+            double t;
+            if (cands[k].failed)
+                continue;
+            if (time_plan(s->queue, &cands[k].plan, &t) != HX_OK) {
+                hx_notice("sgemm tuning: %s fails on '%s' (%s); left out",
+                          configs[cands[k].config].name, d->name, hx_error_message());
+                cands[k].failed = true;
+            } else if (round > 0 && (cands[k].best == 0.0 || t < cands[k].best)) {
+                cands[k].best = t;
+            }
+        }
+    double best = 0.0;
+    char summary[512] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < ncands; k++) {
+        if (!cands[k].failed && cands[k].best > 0.0) {
+            const double gflops = 2.0 * TUNING_N * TUNING_N * (double)TUNING_N / cands[k].best;
+            if (used < sizeof summary)
+                used += (size_t)snprintf(summary + used, sizeof summary - used, "%s%s %.1f",
+                                         used ? ", " : "", configs[cands[k].config].name,
+                                         gflops * 1e-9);
+            if (best == 0.0 || cands[k].best < best) {
+                best = cands[k].best;
+                *chosen = cands[k].config;
+            }
+        }
+        candidate_release(&cands[k]);
+    }
+    tune_mem_release(&m);
+    if (best == 0.0)
+        return hx_fail(HX_ERR_RUNTIME, "sgemm: no tile configuration runs on '%s'", d->name);
+    hx_notice("sgemm: using %s on '%s' (best GFLOP/s at n = %d: %s)", configs[*chosen].name,
+              d->name, TUNING_N, summary);
+    if (hx_ocl_tuning_put(d, TUNING_KEY, configs[*chosen].name) != HX_OK)
+        hx_notice("sgemm: could not keep the choice: %s", hx_error_message());
+    return HX_OK;
+}
+
+/* The configuration for this device: forced, cached, or tuned now. */
+static int choose_config(hx_ocl_session *s, size_t *chosen) {
+    const hx_ocl_device *d = s->dev;
+    const char *forced = getenv("HETERO_SGEMM_OCL");
+    if (forced && *forced) {
+        HX_TRY(find_config(forced, chosen));
+        const char *why = unfit(&configs[*chosen], d);
+        if (why)
+            return hx_fail(HX_ERR_MISSING, "HETERO_SGEMM_OCL=%s cannot run on '%s': %s", forced,
+                           d->name, why);
+        return HX_OK;
+    }
+    char name[64];
+    if (hx_ocl_tuning_get(d, TUNING_KEY, name, sizeof name) == HX_OK)
+        for (size_t i = 0; i < NCONFIGS; i++)
+            if (strcmp(configs[i].name, name) == 0 && suits(&configs[i], d)) {
+                *chosen = i;
+                return HX_OK;
+            }
+    return tune(s, chosen);
+}
+
+/* --- the binding ------------------------------------------------------------------------------ */
+
+typedef struct sgemm_ocl {
+    size_t config;
+    hx_ocl_mem *a, *b, *c, *ap, *bp;
+    sgemm_plan plan;
 } sgemm_ocl;
 
-static int sgemm_ocl_prepare(hx_ocl_job *job) {
-    const sgemm_data *d = job->problem->data;
-    const size_t bytes = d->n * d->n * sizeof(float);
-    const hx_ocl_device *dev = job->session->dev;
-    if (dev->max_work_group < SGEMM_OCL_ITEMS * SGEMM_OCL_ITEMS)
-        return hx_fail(HX_ERR_MISSING,
-                       "sgemm needs work-groups of %d items; device '%s' allows %zu",
-                       SGEMM_OCL_ITEMS * SGEMM_OCL_ITEMS, dev->name, dev->max_work_group);
+static int sgemm_ocl_configure(hx_ocl_job *job, char *options, size_t len) {
     sgemm_ocl *s;
     HX_TRY(hx_ocl_state(job, sizeof *s, (void **)&s));
+    HX_TRY(choose_config(job->session, &s->config));
+    const size_t used = strlen(options);
+    char tile[256];
+    snprintf(options + used, len - used, "%s%s", used ? " " : "",
+             hx_sgemm_ocl_config_options(s->config, tile, sizeof tile));
+    return HX_OK;
+}
+
+static int sgemm_ocl_prepare(hx_ocl_job *job) {
+    sgemm_ocl *s = job->state;
+    const sgemm_config *c = &configs[s->config];
+    const sgemm_data *d = job->problem->data;
+    const size_t bytes = d->n * d->n * sizeof(float);
+    s->plan = plan_for(c, d->n);
     HX_TRY(hx_ocl_alloc(job, bytes, HX_MEM_READ, &s->a));
     HX_TRY(hx_ocl_alloc(job, bytes, HX_MEM_READ, &s->b));
     HX_TRY(hx_ocl_alloc(job, bytes, HX_MEM_WRITE, &s->c));
-    HX_TRY(hx_ocl_kernel(job, "sgemm", &s->kernel));
-    cl_uint n = (cl_uint)d->n;
-    HX_TRY(hx_ocl_arg_mem(s->kernel, 0, s->a));
-    HX_TRY(hx_ocl_arg_mem(s->kernel, 1, s->b));
-    HX_TRY(hx_ocl_arg_mem(s->kernel, 2, s->c));
-    HX_CL(clSetKernelArg(s->kernel, 3, sizeof n, &n));
-    /* one work-group per 64 x 64 tile of C; tiles past the edge are guarded in the kernel */
-    const size_t tiles = (d->n + SGEMM_OCL_TILE - 1) / SGEMM_OCL_TILE;
-    s->local[0] = s->local[1] = SGEMM_OCL_ITEMS;
-    s->global[0] = s->global[1] = tiles * SGEMM_OCL_ITEMS;
+    const cl_uint n = (cl_uint)d->n;
+    if (c->local) {
+        cl_kernel k;
+        HX_TRY(hx_ocl_kernel(job, "sgemm_local", &k));
+        s->plan.step[0].kernel = k;
+        HX_TRY(hx_ocl_arg_mem(k, 0, s->a));
+        HX_TRY(hx_ocl_arg_mem(k, 1, s->b));
+        HX_TRY(hx_ocl_arg_mem(k, 2, s->c));
+        HX_CL(clSetKernelArg(k, 3, sizeof n, &n));
+        return HX_OK;
+    }
+    HX_TRY(hx_ocl_alloc(job, s->plan.packed_a_bytes, HX_MEM_READ_WRITE, &s->ap));
+    HX_TRY(hx_ocl_alloc(job, s->plan.packed_b_bytes, HX_MEM_READ_WRITE, &s->bp));
+    for (size_t i = 0; i < 3; i++)
+        HX_TRY(hx_ocl_kernel(job, packed_kernels[i], &s->plan.step[i].kernel));
+    cl_kernel pack_a = s->plan.step[0].kernel, pack_b = s->plan.step[1].kernel,
+              tile = s->plan.step[2].kernel;
+    HX_TRY(hx_ocl_arg_mem(pack_a, 0, s->a));
+    HX_TRY(hx_ocl_arg_mem(pack_a, 1, s->ap));
+    HX_CL(clSetKernelArg(pack_a, 2, sizeof n, &n));
+    HX_TRY(hx_ocl_arg_mem(pack_b, 0, s->b));
+    HX_TRY(hx_ocl_arg_mem(pack_b, 1, s->bp));
+    HX_CL(clSetKernelArg(pack_b, 2, sizeof n, &n));
+    HX_TRY(hx_ocl_arg_mem(tile, 0, s->ap));
+    HX_TRY(hx_ocl_arg_mem(tile, 1, s->bp));
+    HX_TRY(hx_ocl_arg_mem(tile, 2, s->c));
+    HX_CL(clSetKernelArg(tile, 3, sizeof n, &n));
     return HX_OK;
 }
 
@@ -469,16 +1148,31 @@ static int sgemm_ocl_run(hx_ocl_job *job, void *out) {
     const sgemm_data *d = job->problem->data;
     HX_TRY(hx_ocl_upload(job, s->a, d->a));
     HX_TRY(hx_ocl_upload(job, s->b, d->b));
-    HX_TRY(hx_ocl_launch(job, s->kernel, 2, s->global, s->local));
+    for (size_t i = 0; i < s->plan.nsteps; i++)
+        HX_TRY(hx_ocl_launch(job, s->plan.step[i].kernel, 2, s->plan.step[i].global,
+                             s->plan.step[i].local));
     return hx_ocl_download(job, s->c, out);
+}
+
+/* The configuration that ran, for the row (JSON and the line under the table). */
+static void sgemm_ocl_extras(hx_ocl_job *job, hx_result *r) {
+    const sgemm_ocl *s = job->state;
+    const sgemm_config *c = &configs[s->config];
+    hx_result_extra(r, "tile_rows", c->mr);
+    hx_result_extra(r, "tile_cols", (double)c->nv * c->vw);
+    hx_result_extra(r, "vector_width", c->vw);
+    hx_result_extra(r, "local_memory", c->local ? 1.0 : 0.0);
 }
 
 static const hx_ocl_binding sgemm_ocl_binding = {
     .file = "sgemm.cl",
+    .configure = sgemm_ocl_configure,
     .prepare = sgemm_ocl_prepare,
     .run = sgemm_ocl_run,
+    .extras = sgemm_ocl_extras,
 };
 
+/* ---- verification ---------------------------------------------------------------------------- */
 /* ---- mpi: rows of A and C per rank, B gathered (MIMD, distributed memory) ------------------ */
 
 #ifdef HETERO_HAVE_MPI
@@ -486,7 +1180,7 @@ static const hx_ocl_binding sgemm_ocl_binding = {
  * row) and first-touches its rows of A and B with serial's values.  Row i of C needs row i of A
  * and ALL of B, so each run starts with MPI_Allgatherv of the B blocks into a full copy of B on
  * every rank - n^2 floats arriving at every rank, against 2 n^3 / p flops of its own work, the
- * ratio that decides whether this scales - then the packed omp-simd kernel computes the rank's
+ * ratio that decides whether this scales - then the omp-simd micro-kernel variant computes the rank's
  * rows of C.  Each c_ij is the same sum in the same order as on the omp-simd row, so the
  * tolerance is the one every backend gets.  (SUMMA, on a 2-D grid, would send each rank only
  * its panels of A and B - 2 n^2 / sqrt(p) floats - at the price of more, smaller messages.) */
@@ -551,7 +1245,7 @@ static int sgemm_mpi_run(hx_mpi_job *job) {
     HX_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, s->b, s->counts, s->displs, MPI_FLOAT,
                           job->comm));
     double t = hx_mpi_compute_begin();
-    sgemm_packed_rows(s->a, s->b, s->rows, n, s->c, 1);
+    sgemm_goto_rows(s->a, s->b, s->rows, n, s->c, omp_get_max_threads(), true);
     hx_mpi_compute_end(job, t);
     return HX_OK;
 }
@@ -574,7 +1268,6 @@ static const hx_mpi_binding sgemm_mpi_binding = {
 };
 #endif
 
-/* ---- verification ------------------------------------------------------------------------- */
 
 static void sgemm_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
     const sgemm_data *d = p->data;
@@ -600,16 +1293,18 @@ static void sgemm_verify(const hx_problem *p, const void *out, const void *ref, 
         }
 }
 
-/* ---- registry entry ----------------------------------------------------------------------- */
+/* ---- registry entry -------------------------------------------------------------------------- */
 
 const hx_workload hx_workload_sgemm = {
     .name = "sgemm",
     .summary = "C = A * B, n x n float32 matrices",
     .lesson = "compute-bound: cache blocking, packing and register tiling, the roofline's right",
     .size_unit = "matrix order n (n x n matrices)",
-    .default_size = 512,
+    .default_size = 1000,
     .min_size = 1,
     .max_size = 16384,
+    .variants = sgemm_variants,
+    .default_variant = SGEMM_MICRO_KERNEL,
     .test_size = 37,
     .default_reps = 3,
     .default_warmup = 1,

@@ -46,10 +46,10 @@ static void every_mode_runs_verifies_and_reports_its_e2e(void **state) {
     jv *doc = run_json("run --device=cpu --mem=all --backend=serial,opencl --size=65536 --reps=3 "
                        "--warmup=1 vecadd histogram histogram-coop",
                        0);
-    static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine"};
+    static const char *const modes[] = {"buffer", "svm-coarse", "svm-fine", "zero-copy"};
     static const char *const workloads[] = {"vecadd", "histogram", "histogram-coop"};
     for (size_t w = 0; w < 3; w++)
-        for (size_t m = 0; m < 3; m++) {
+        for (size_t m = 0; m < 4; m++) {
             const jv *r = row(doc, workloads[w], "opencl", modes[m]);
             if (!r)
                 print_error("no %s opencl row in mode %s\n", workloads[w], modes[m]);
@@ -76,8 +76,25 @@ static void table_names_each_mode_and_its_in_place_figure(void **state) {
     assert_contains(p.out, "[buffer]");
     assert_contains(p.out, "[svm-coarse]");
     assert_contains(p.out, "[svm-fine]");
+    assert_contains(p.out, "[zero-copy]");
     assert_contains(p.out, "e2e median");
     assert_contains(p.out, "vecadd/opencl [svm-fine]: e2e_in_place_s=");
+    hx_proc_free(&p);
+}
+
+/* PoCL shares the host's memory: auto takes zero-copy there and says so. */
+static void auto_takes_zero_copy_on_a_host_unified_device(void **state) {
+    (void)state;
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "run --device=cpu --mem=auto --backend=opencl "
+                                           "--size=70000 --reps=2 --warmup=1 --format=json vecadd"),
+                     0);
+    jv *doc = hx_expect_json(&p, 0);
+    assert_contains(p.err, "--mem=auto: using zero-copy");
+    const jv *r = row(doc, "vecadd", "opencl", "zero-copy");
+    assert_non_null(r);
+    assert_true(jv_get(r, "verified")->boolean);
+    jv_free(doc);
     hx_proc_free(&p);
 }
 
@@ -132,6 +149,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_mode_runs_verifies_and_reports_its_e2e),
         cmocka_unit_test(table_names_each_mode_and_its_in_place_figure),
+        cmocka_unit_test(auto_takes_zero_copy_on_a_host_unified_device),
         cmocka_unit_test(coop_histogram_is_exact_for_every_split),
         cmocka_unit_test(coop_rejects_a_share_out_of_range),
     };

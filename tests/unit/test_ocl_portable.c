@@ -3,12 +3,14 @@
  * device-scope C11 atomics, coarse-grain SVM at most), checked on whatever OpenCL device this
  * machine has (PoCL's CPU device in CI):
  *   - the build options a job picks: CL3.0 only where the device has C11 atomics;
- *   - every workload's kernel file builds with the options it would get on an NVIDIA GPU;
+ *   - every workload's kernel file builds with the options it would get on an NVIDIA GPU, and
+ *     sgemm's in every tile configuration its autotuner may pick;
  *   - one source with an #ifdef __opencl_c_atomic_scope_device fallback counts exactly under
  *     both -cl-std=CL1.2 and -cl-std=CL3.0, taking the branch each language version allows.
  * Without any OpenCL device the device parts are skipped.
  */
 #include "hx_test.h"
+#include "workloads/sgemm.h"
 
 #include "hetero/core/error.h"
 #include "hetero/ocl/ocl.h"
@@ -88,6 +90,28 @@ static void every_kernel_builds_for_the_nvidia_profile(void **state) {
     assert_true(built >= 1);
 }
 
+/* sgemm's kernel with each tile configuration's -D options, as sgemm_ocl.c builds it. */
+static void every_sgemm_tile_configuration_builds_for_the_nvidia_profile(void **state) {
+    (void)state;
+    if (ndevs == 0)
+        skip();
+    hx_ocl_device nv = nvidia_profile(&devs[0]);
+    const hx_ocl_binding *b = hx_workload_find("sgemm")->ocl;
+    for (size_t i = 0; i < hx_sgemm_ocl_config_count(); i++) {
+        char base[256], tile[256], opts[600];
+        hx_ocl_build_options(&nv, b, base, sizeof base);
+        snprintf(opts, sizeof opts, "%s %s", base,
+                 hx_sgemm_ocl_config_options(i, tile, sizeof tile));
+        cl_program prog;
+        int status = hx_ocl_build(&session, b->file, opts, &prog);
+        if (status != HX_OK)
+            print_error("sgemm %s with '%s': %s\n", hx_sgemm_ocl_config_name(i), opts,
+                        hx_error_message());
+        assert_int_equal(status, HX_OK);
+        clReleaseProgram(prog);
+    }
+}
+
 /* The pattern docs/gpu.md prescribes for atomics; `which` records the branch taken. */
 static const char *atomics_source =
     "#ifdef __opencl_c_atomic_scope_device\n"
@@ -159,6 +183,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(build_options_pick_cl30_only_with_c11_atomics),
         cmocka_unit_test(every_kernel_builds_for_the_nvidia_profile),
+        cmocka_unit_test(every_sgemm_tile_configuration_builds_for_the_nvidia_profile),
         cmocka_unit_test(atomics_fallback_counts_exactly_in_both_languages),
     };
     return cmocka_run_group_tests(tests, open_first_device, close_device);

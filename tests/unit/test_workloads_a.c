@@ -256,7 +256,7 @@ static void cost_models(void **state) {
         assert_near(w->bytes(&p), expect[i].bytes, 0);
         assert_near(w->flops ? w->flops(&p) : 0.0, expect[i].flops, 0);
     }
-    assert_int_equal(hx_workload_default_size(hx_workload_find("sgemm")), 512);
+    assert_int_equal(hx_workload_default_size(hx_workload_find("sgemm")), 1000);
     assert_string_equal(hx_workload_find("sgemm")->size_unit, "matrix order n (n x n matrices)");
 }
 

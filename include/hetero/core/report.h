@@ -1,10 +1,10 @@
 /*
  * report.h - the result record of `hetero run` and its three writers (table, CSV, JSON).
  *
- * One record per (workload, backend, device, size, threads, mem).  Derived figures (speedup,
- * efficiency, GB/s, GFLOP/s) are computed once, in hx_result_derive(), from the workload's cost
- * model and the measured median: writers only format.  docs/json.md documents the JSON schema
- * "hetero.run/1"; the CSV has the same fields flattened, one header row.
+ * One record per (workload, backend, variant, device, size, threads, mem).  Derived figures
+ * (speedup, efficiency, GB/s, GFLOP/s) are computed once, in hx_result_derive(), from the
+ * workload's cost model and the measured median: writers only format.  docs/json.md documents the
+ * JSON schema "hetero.run/1"; the CSV has the same fields flattened, one header row.
  */
 #ifndef HETERO_REPORT_H
 #define HETERO_REPORT_H
@@ -28,7 +28,9 @@ typedef struct hx_result {
     uint64_t size;
     int threads;      /* host threads used (1 for serial/simd); per rank on mpi rows */
     int ranks;        /* processes: the ranks of an mpi row, 1 elsewhere */
-    char variant[16]; /* mpi rows: the communication pattern ("allreduce", "overlap", ...) */
+    /* The row's variant, "" for none: the algorithm variant of simd/omp-simd rows of a workload
+     * that has variants (run --variant), the communication pattern of mpi rows ("allreduce", ...). */
+    char variant[16];
     int reps, warmup;
     unsigned pe;   /* processing elements, for efficiency */
     hx_stats time; /* the main time: kernel time for device rows */

@@ -37,6 +37,7 @@ typedef struct hx_run_item {
     const hx_workload *workload;
     uint64_t size;
     double params[HX_MAX_PARAMS];
+    bool variants[HX_MAX_VARIANTS]; /* the variants simd and omp-simd run in, a row each */
     hx_measure_opts opts;
 } hx_run_item;
 

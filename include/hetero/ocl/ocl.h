@@ -9,7 +9,10 @@
  * Memory modes (docs/svm.md):
  *   buffer      cl_mem with explicit write/read transfers - every device has it;
  *   svm-coarse  clSVMAlloc coarse-grain; the host reaches it through map/unmap;
- *   svm-fine    fine-grain buffer SVM; host and device use one pointer, no maps.
+ *   svm-fine    fine-grain buffer SVM; host and device use one pointer, no maps;
+ *   zero-copy   devices that share the host's memory (CL_DEVICE_HOST_UNIFIED_MEMORY): cl_mem
+ *               created with CL_MEM_USE_HOST_PTR over the workload's own page-aligned arrays,
+ *               reached through map/unmap, so nothing is copied.
  * A binding allocates through hx_ocl_alloc() and moves data with hx_ocl_upload()/download(), and
  * the same binding code then runs in every mode.
  *
@@ -46,7 +49,13 @@ int hx_ocl_fail(cl_int err, const char *call);
 
 /* ---- devices ----------------------------------------------------------------------------- */
 
-typedef enum { HX_MEM_BUFFER = 0, HX_MEM_SVM_COARSE, HX_MEM_SVM_FINE, HX_MEM_COUNT } hx_mem_mode;
+typedef enum {
+    HX_MEM_BUFFER = 0,
+    HX_MEM_SVM_COARSE,
+    HX_MEM_SVM_FINE,
+    HX_MEM_ZERO_COPY,
+    HX_MEM_COUNT
+} hx_mem_mode;
 
 typedef struct hx_ocl_device {
     cl_platform_id platform;
@@ -68,7 +77,9 @@ typedef struct hx_ocl_device {
     cl_ulong global_mem, max_alloc, local_mem;
     cl_device_svm_capabilities svm; /* 0 on devices below 2.0 */
     bool fp64;
-    bool c11_atomics; /* OpenCL C 3.0 device-scope atomics (__opencl_c_atomic_scope_device) */
+    bool c11_atomics;  /* OpenCL C 3.0 device-scope atomics (__opencl_c_atomic_scope_device) */
+    bool host_unified; /* CL_DEVICE_HOST_UNIFIED_MEMORY: device and host share one memory */
+    cl_device_local_mem_type local_mem_type; /* CL_LOCAL (dedicated) or CL_GLOBAL (emulated) */
 } hx_ocl_device;
 
 /* Every device on every platform (empty, not an error, when there is no platform). */
@@ -109,10 +120,11 @@ void hx_ocl_subdevice_release(hx_ocl_device *sub);
 
 /* ---- memory modes ------------------------------------------------------------------------- */
 
-const char *hx_mem_name(hx_mem_mode m);               /* "buffer", "svm-coarse", "svm-fine" */
+const char *hx_mem_name(hx_mem_mode m); /* "buffer", "svm-coarse", "svm-fine", "zero-copy" */
 int hx_mem_parse(const char *text, hx_mem_mode *out); /* not "auto"/"all": see run.c */
 bool hx_mem_supported(const hx_ocl_device *d, hx_mem_mode m);
-hx_mem_mode hx_mem_best(const hx_ocl_device *d); /* fine > coarse > buffer */
+/* zero-copy on a device with host-unified memory, else fine > coarse > buffer */
+hx_mem_mode hx_mem_best(const hx_ocl_device *d);
 /* "coarse-grain buffer, fine-grain buffer, atomics" or "none" */
 const char *hx_ocl_svm_describe(cl_device_svm_capabilities caps, char *buf, size_t len);
 
@@ -152,6 +164,22 @@ void hx_ocl_session_close(hx_ocl_session *s);
 /* Build file with options (the -cl-std is added: CL1.2 unless options name one), once per session.
  * A build failure is HX_ERR_RUNTIME with the compiler's build log in the message. */
 int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_program *out);
+/* The same build, not kept in the session: the caller releases *out (autotuning candidates). */
+int hx_ocl_build(hx_ocl_session *s, const char *file, const char *options, cl_program *out);
+
+/* ---- tuned values, cached per device ------------------------------------------------------ */
+
+/* A small text file next to the survey's, $XDG_CACHE_HOME/hetero/ocl-tuning.txt (else
+ * ~/.cache/hetero/), holds what an autotuner chose, per (what, device): the device is identified
+ * by platform, name, driver and version, so a new driver or another machine sharing the home
+ * directory tunes again.  `what` names the tuner and its method ("sgemm-tiles/1"): a new method
+ * has a new name, and the old entries are ignored. */
+/* The value stored for (what, d) into value; HX_ERR_MISSING when there is none. */
+int hx_ocl_tuning_get(const hx_ocl_device *d, const char *what, char *value, size_t len);
+/* Store value for (what, d), replacing an older one (written to a temporary file and renamed). */
+int hx_ocl_tuning_put(const hx_ocl_device *d, const char *what, const char *value);
+/* The path of the file, for messages. */
+int hx_ocl_tuning_path(char *buf, size_t len);
 
 /* ---- jobs: one workload run on one session ------------------------------------------------ */
 
@@ -159,17 +187,25 @@ int hx_ocl_program(hx_ocl_session *s, const char *file, const char *options, cl_
 #define HX_OCL_MAX_MEMS    16
 #define HX_OCL_MAX_EVENTS  256
 
+#define HX_OCL_MAX_MEM_ARGS 8
+
 typedef enum { HX_MEM_READ = 1, HX_MEM_WRITE = 2, HX_MEM_READ_WRITE = 3 } hx_mem_access;
 
 typedef struct hx_ocl_mem {
     hx_mem_mode mode;
     hx_mem_access access;
     size_t bytes;
-    cl_mem buffer;      /* buffer mode */
-    void *backing;      /* buffer mode on a CPU device: hetero's own host memory under the buffer */
+    cl_mem buffer;      /* buffer and zero-copy modes */
+    void *backing;      /* hetero's own host memory under the buffer (CPU device, zero-copy) */
     void *svm;          /* SVM modes */
     const void *placed; /* svm-fine: the host source whose bytes the allocation holds */
     void *deferred_dst; /* svm-fine in place: where the run's result goes after the timing */
+    void *host;         /* zero-copy: the workload's array the buffer wraps (NULL: backing) */
+    struct {
+        cl_kernel kernel;
+        cl_uint index;
+    } args[HX_OCL_MAX_MEM_ARGS]; /* where it is a kernel argument: set again when rewrapped */
+    size_t nargs;
 } hx_ocl_mem;
 
 typedef struct hx_ocl_job hx_ocl_job;
@@ -185,6 +221,10 @@ typedef struct hx_ocl_binding {
      * (atomic_add & co.): built with -cl-std=CL3.0 where the device has C11 atomics, with CL1.2
      * elsewhere (NVIDIA).  docs/gpu.md has the rules. */
     bool c11_atomics_if_available;
+    /* Optional: choose the job's build options before its program is built (options holds the
+     * default ones, len bytes; e.g. tile sizes an autotuner picked for this device).  May keep
+     * what it chose in job->state (hx_ocl_state) for prepare. */
+    int (*configure)(hx_ocl_job *job, char *options, size_t len);
     /* Create kernels and memory, set the arguments that do not change.  Inputs may be uploaded
      * here only when the binding's run() uploads them again (each run counts its transfers). */
     int (*prepare)(hx_ocl_job *job);
@@ -240,10 +280,13 @@ int hx_ocl_kernel(hx_ocl_job *job, const char *name, cl_kernel *out);
 /* Allocate device memory in the job's mode (released with the job). */
 int hx_ocl_alloc(hx_ocl_job *job, size_t bytes, hx_mem_access access, hx_ocl_mem **out);
 /* Bind a memory object as kernel argument idx (cl_mem or SVM pointer, by mode). */
-int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, const hx_ocl_mem *m);
-/* Copy host src into m (non-blocking for buffers; the job orders it before later commands). */
+int hx_ocl_arg_mem(cl_kernel k, cl_uint idx, hx_ocl_mem *m);
+/* Copy host src into m (non-blocking for buffers; the job orders it before later commands).
+ * zero-copy: a read-only m is made to wrap src itself (page-aligned) and only mapped; others
+ * are filled through a map. */
 int hx_ocl_upload(hx_ocl_job *job, hx_ocl_mem *m, const void *src);
-/* Copy m into host dst, complete on return. */
+/* Copy m into host dst, complete on return.  zero-copy: after the first run m wraps dst itself
+ * (page-aligned, whole), so the kernels write the result in place and this only maps it. */
 int hx_ocl_download(hx_ocl_job *job, hx_ocl_mem *m, void *dst);
 /* Seconds between a completed event's CL_PROFILING_COMMAND_START and END (0 when END <= START);
  * the queue must have profiling enabled. */

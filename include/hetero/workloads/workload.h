@@ -30,7 +30,8 @@
 extern "C" {
 #endif
 
-#define HX_MAX_PARAMS 4
+#define HX_MAX_PARAMS   4
+#define HX_MAX_VARIANTS 8
 
 /* A workload's own numeric parameter, given on the command line as --NAME=VALUE. */
 typedef struct hx_param_def {
@@ -49,6 +50,7 @@ typedef struct hx_problem {
     uint64_t seed; /* --seed */
     int threads;   /* threads for the omp backends */
     double param[HX_MAX_PARAMS]; /* workload parameters, in the order of workload->params */
+    unsigned variant;            /* index into workload->variants for the simd/omp-simd backends */
     void *data;                  /* workload-private inputs and scratch, made by setup */
     size_t out_bytes;            /* bytes of one output, set by setup */
 } hx_problem;
@@ -89,6 +91,11 @@ struct hx_workload {
     uint64_t min_size, max_size;       /* accepted --size range */
     const hx_param_def *params;        /* optional, nparams entries */
     size_t nparams;
+    /* Optional algorithm variants of the simd and omp-simd backends, in the order a lesson steps
+     * through them (NULL-terminated, at most HX_MAX_VARIANTS), chosen with `run --variant`;
+     * hx_problem.variant is the index, default_variant the one used when none is chosen. */
+    const char *const *variants;
+    unsigned default_variant;
     int default_reps, default_warmup; /* 0: the command's defaults (long-running workloads
                                          such as sgemm ask for fewer) */
     /* A small size that still takes every path of every backend (vector tails, several
@@ -137,6 +144,16 @@ const hx_param_def *hx_workload_param(const hx_workload *w, const char *name, si
 /* Parse text as the value of parameter d: a number in [d->min, d->max], whole if d->integer;
  * HX_ERR_USAGE naming --NAME and the text otherwise. */
 int hx_param_parse(const hx_param_def *d, const char *text, double *out);
+
+/* Whether backend b of w runs in variants (w has variants and b is simd or omp-simd). */
+bool hx_workload_variant_applies(const hx_workload *w, hx_backend b);
+
+/* Number of w's variants (0 when it has none). */
+unsigned hx_workload_variant_count(const hx_workload *w);
+
+/* Parse a --variant list ("all" or comma-separated names) for w into want[0..count): a name w
+ * does not have is HX_ERR_USAGE naming it and w's variants.  w without variants: all false. */
+int hx_workload_variants_parse(const hx_workload *w, const char *list, bool *want);
 
 /* Whether size is in w's range and its inputs fit in host memory: HX_OK, or HX_ERR_USAGE naming
  * option ("--size"), the size and w's accepted range.  Touches no device. */
