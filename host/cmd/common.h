@@ -52,7 +52,33 @@ typedef struct hx_cli_opts {
     size_t nparams;
 } hx_cli_opts;
 
-/* The shared entries of an option table (a command adds its own and {"help"...}, {NULL}). */
+/* The report options of most commands: --format (table, csv, json) and --output. */
+#define HX_CLI_REPORT_OPTS                                                                         \
+    {"format", 'f', "FMT", "report format: table (default), csv, json"}, {                         \
+        "output", 'o', "FILE", "write the report to FILE instead of stdout"                        \
+    }
+
+/* The end of every option table: --help, then the terminator. */
+#define HX_CLI_HELP_AND_END                                                                        \
+    {"help", 'h', NULL, "show this help"}, {                                                       \
+        NULL, 0, NULL, NULL                                                                        \
+    }
+
+/* The body of a command's entry point that parses into a config_type, prints its help or runs
+ * it, and turns the status into the exit code (hx_report_error). */
+#define HX_CLI_MAIN(config_type, parse, help_fn, run_fn, argc, argv)                               \
+    do {                                                                                           \
+        config_type config_;                                                                       \
+        bool help_ = false;                                                                        \
+        int status_ = parse(&config_, argc, argv, &help_);                                         \
+        if (status_ == HX_OK && help_)                                                             \
+            help_fn(stdout);                                                                       \
+        else if (status_ == HX_OK)                                                                 \
+            status_ = run_fn(&config_);                                                            \
+        return hx_report_error(status_);                                                           \
+    } while (0)
+
+/* The shared entries of an option table (a command adds its own and HX_CLI_HELP_AND_END). */
 #define HX_CLI_WORKLOAD_OPTS                                                                       \
     {"backend", 'b', "LIST", "backends to run, comma-separated (see 'hetero list')"},              \
         {"device", 'd', "SPEC", "OpenCL device: gpu, cpu, accelerator, all, P:D or name part"},    \
@@ -71,8 +97,7 @@ typedef struct hx_cli_opts {
         {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},      \
         {"kernels-fallback", 0, NULL,                                                              \
          "with --kernels: use the embedded copy of a file DIR lacks"},                             \
-        {"format", 'f', "FMT", "report format: table (default), csv, json"},                       \
-        {"output", 'o', "FILE", "write the report to FILE instead of stdout"},                     \
+        HX_CLI_REPORT_OPTS,                                                                        \
         {"wide", 0, NULL, "tables: full device names (default: shortened to fit 160 columns)"}, {  \
         "verbose", 'v', NULL, "also say what is skipped and why (CUDA on a machine without it)"    \
     }

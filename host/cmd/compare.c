@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -23,8 +24,7 @@ static const hx_opt compare_opts[] = {
      "never)"},
     {"format", 'f', "FMT", "table (default), markdown, csv, json"},
     {"output", 'o', "FILE", "write the comparison to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void compare_help(FILE *out) {
@@ -147,12 +147,5 @@ static int run_compare(const compare_config *c) {
 }
 
 int hx_cmd_compare(int argc, char **argv) {
-    compare_config c;
-    bool help = false;
-    int status = parse_args(&c, argc, argv, &help);
-    if (status == HX_OK && help)
-        compare_help(stdout);
-    else if (status == HX_OK)
-        status = run_compare(&c);
-    return hx_report_error(status);
+    HX_CLI_MAIN(compare_config, parse_args, compare_help, run_compare, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/conc/conc.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
@@ -45,10 +46,8 @@ static const hx_opt conc_opts[] = {
     {"crash-task", 0, "N", "crash: the task whose first attempt faults (default 3)"},
     {"crash-signal", 0, "SIG", "crash: segv (an invalid store, default) or abort"},
     {"plot", 'p', "FILE", "draw the sync and ipc sweeps with gnuplot into FILE.svg or .png"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void conc_help(FILE *out) {

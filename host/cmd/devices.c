@@ -47,10 +47,8 @@ static const hx_opt devices_opts[] = {
     {"plot", 'p', "FILE", "with --hierarchy: draw the memory mountain and latency (.svg/.png)"},
     {"kernels", 'k', "DIR", "load kernels/*.cl from DIR instead of the embedded copies"},
     {"kernels-fallback", 0, NULL, "with --kernels: use the embedded copy of a file DIR lacks"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void devices_help(FILE *out) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -74,8 +75,7 @@ static const hx_opt serve_opts[] = {
     {"port", 'p', "P", "TCP port (default 7007; 0 picks a free one)"},
     {"bind", 0, "ADDR", "IPv4 address to listen on (default 127.0.0.1)"},
     {"workers", 'w', "N", "loops for epoll-reuseport / epoll-threads (default: online cores)"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static int take_serve(void *ctx, const char *name, const char *value) {
@@ -133,10 +133,8 @@ static const hx_opt bench_opts_table[] = {
     {"threads", 't', "N", "load generator threads (default 1)"},
     {"drain", 0, "T", "how long to wait for owed echoes after the window (default 5s)"},
     {"target", 0, "HOST:PORT", "drive this echo server instead of starting the models"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static int take_duration(const char *opt, const char *v, double lo, double hi, double *out) {
@@ -261,18 +259,14 @@ static int bench(int argc, char **argv) {
 /* ---- switch and list ------------------------------------------------------------------------ */
 
 static const hx_opt report_only_opts[] = {
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static const hx_opt switch_opts[] = {
     {"reps", 'r', "N", "timed repetitions per method (default 7)"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 typedef struct switch_opts_t {

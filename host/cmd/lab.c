@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/parse.h"
@@ -24,8 +25,7 @@ typedef struct lab_config {
 static const hx_opt lab_opts[] = {
     {"dir", 0, "DIR", "where the lab's reports and plots go (default ./hetero-lab-NAME)"},
     {"full", 0, NULL, "the handout's sizes (default: small ones, a minute or two)"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void lab_help(FILE *out) {

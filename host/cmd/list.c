@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
@@ -29,8 +30,7 @@ static void json_code_lines(hx_json *j, const hx_workload *w) {
 static const hx_opt list_opts[] = {
     {"format", 'f', "FMT", "table (default) or json"},
     {"output", 'o', "FILE", "write the list to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void list_json(FILE *out) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -73,10 +74,8 @@ static const hx_opt map_opts[] = {
     {"steps", 0, "N", "comm: Jacobi steps (200)"},
     {"work", 0, "U", "comm: work units per cell update, mean (8)"},
     {"shape", 0, "S", "comm: block costs uniform or increasing (default increasing)"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 static const unsigned opt_modes[] = {
     RUN | SWEEP, RUN,  ALL,  RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, ALL,

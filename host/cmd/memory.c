@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
@@ -23,8 +24,7 @@
 typedef struct memory_config {
     bool topology, first_touch, binding;
     hx_memory_opts opts;
-    hx_format format;
-    const char *output;
+    hx_report_opts report; /* --format, --output */
 } memory_config;
 
 static const hx_opt memory_opts[] = {
@@ -33,10 +33,8 @@ static const hx_opt memory_opts[] = {
     {"threads", 't', "N", "threads of the triads (default: all cores)"},
     {"reps", 'r', "N", "timed triads per row (default 5; the median is reported)"},
     {"warmup", 'w', "N", "untimed triads first (default 1)"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void memory_help(FILE *out) {
@@ -89,13 +87,9 @@ static int apply_option(void *ctx, const hx_arg *a) {
         return hx_parse_int("--reps", v, 1, 100000, &c->opts.reps);
     if (strcmp(n, "warmup") == 0)
         return hx_parse_int("--warmup", v, 0, 100000, &c->opts.warmup);
-    if (strcmp(n, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(n, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
-    }
-    return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", n);
+    bool handled;
+    HX_TRY(hx_report_opts_apply(&c->report, n, v, &handled));
+    return handled ? HX_OK : hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", n);
 }
 
 static int parse_args(memory_config *c, int argc, char **argv, bool *help) {
@@ -281,11 +275,11 @@ static void write_csv(FILE *out, const memory_report *m) {
 
 static int write_report(const memory_config *c, const memory_report *m) {
     hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
+    HX_TRY(hx_output_open(&out, c->report.output));
     int status = HX_OK;
-    if (c->format == HX_FORMAT_JSON) {
+    if (c->report.format == HX_FORMAT_JSON) {
         write_json(out.fp, c, m);
-    } else if (c->format == HX_FORMAT_CSV) {
+    } else if (c->report.format == HX_FORMAT_CSV) {
         write_csv(out.fp, m);
     } else {
         if (c->topology) {
@@ -325,12 +319,5 @@ static int run(const memory_config *c) {
 }
 
 int hx_cmd_memory(int argc, char **argv) {
-    memory_config c;
-    bool help = false;
-    int status = parse_args(&c, argc, argv, &help);
-    if (status == HX_OK && help)
-        memory_help(stdout);
-    else if (status == HX_OK)
-        status = run(&c);
-    return hx_report_error(status);
+    HX_CLI_MAIN(memory_config, parse_args, memory_help, run, argc, argv);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/json.h"
@@ -26,8 +27,7 @@ typedef struct misd_config {
     hx_misd_opts opts;
     misd_part part;
     hx_misd_fault fault;
-    hx_format format;
-    const char *output;
+    hx_report_opts report; /* --format, --output */
 } misd_config;
 
 static const hx_opt misd_opts[] = {
@@ -40,10 +40,8 @@ static const hx_opt misd_opts[] = {
     {"reps", 'r', "N", "timed repetitions (default 5; the median is reported)"},
     {"warmup", 'w', "N", "untimed runs first (default 1)"},
     {"seed", 0, "N", "seed of the stream (default 42)"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void misd_help(FILE *out) {
@@ -107,13 +105,9 @@ static int apply_option(void *ctx, const hx_arg *a) {
         return hx_parse_int("--warmup", v, 0, 100000, &c->opts.warmup);
     if (strcmp(n, "seed") == 0)
         return hx_parse_uint("--seed", v, 0, UINT64_MAX, &c->seed);
-    if (strcmp(n, "format") == 0)
-        return hx_parse_format(v, &c->format);
-    if (strcmp(n, "output") == 0) {
-        c->output = v;
-        return hx_output_check(v);
-    }
-    return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", n);
+    bool handled;
+    HX_TRY(hx_report_opts_apply(&c->report, n, v, &handled));
+    return handled ? HX_OK : hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", n);
 }
 
 /* --inject-fault takes an optional value: only "--inject-fault=V:B:BIT" attaches one. */
@@ -320,11 +314,11 @@ static void write_csv(FILE *out, const misd_config *c, const hx_misd_row *rows,
 
 static int write_report(const misd_config *c, const hx_misd_row *rows, const hx_misd_vote *vote) {
     hx_output out;
-    HX_TRY(hx_output_open(&out, c->output));
+    HX_TRY(hx_output_open(&out, c->report.output));
     int status = HX_OK;
-    if (c->format == HX_FORMAT_JSON)
+    if (c->report.format == HX_FORMAT_JSON)
         write_json(out.fp, c, rows, vote);
-    else if (c->format == HX_FORMAT_CSV)
+    else if (c->report.format == HX_FORMAT_CSV)
         write_csv(out.fp, c, rows, vote);
     else {
         if (rows)
@@ -361,12 +355,5 @@ static int run(misd_config *c) {
 }
 
 int hx_cmd_misd(int argc, char **argv) {
-    misd_config c;
-    bool help = false;
-    int status = parse_args(&c, argc, argv, &help);
-    if (status == HX_OK && help)
-        misd_help(stdout);
-    else if (status == HX_OK)
-        status = run(&c);
-    return hx_report_error(status);
+    HX_CLI_MAIN(misd_config, parse_args, misd_help, run, argc, argv);
 }

@@ -16,6 +16,7 @@
 #include "hetero/core/plot.h"
 
 #ifdef HETERO_HAVE_MPI
+#include "common.h"
 #include "hetero/mpi/bench.h"
 #include "hetero/mpi/mpi.h"
 
@@ -36,10 +37,8 @@ static const hx_opt mpi_opts[] = {
     {"batches", 0, "N", "timed batches per size (pingpong 5: the best; collectives 3: median)"},
     {"iters", 0, "N", "round trips (pingpong, default 1000) or calls (collectives, 100) a batch"},
     {"plot", 'p', "FILE", "draw the figure with gnuplot into FILE.svg or FILE.png"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void mpi_help(FILE *out) {
@@ -137,9 +136,8 @@ static int report(const mpi_config *c, const hx_pingpong_result *pp,
                                          : hx_collectives_write(out.fp, c->report.format, coll);
     status = status == HX_OK ? hx_output_commit(&out) : (hx_output_abort(&out), status);
     if (status == HX_OK && c->report.plot)
-        status = c->what == MPI_PINGPONG
-                     ? hx_pingpong_plot(c->report.plot, pp)
-                     : hx_collectives_plot(c->report.plot, coll);
+        status = c->what == MPI_PINGPONG ? hx_pingpong_plot(c->report.plot, pp)
+                                         : hx_collectives_plot(c->report.plot, coll);
     return status;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "hetero/core/args.h"
 #include "hetero/core/error.h"
 #include "hetero/core/output.h"
@@ -17,8 +18,7 @@
 
 static const hx_opt report_opts[] = {
     {"output", 'o', "FILE", "write the page to FILE (default: stdout)"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void report_help(FILE *out) {

@@ -34,8 +34,8 @@ typedef struct run_config {
     size_t nworkloads;
     int threads;
     bool threads_given;
-    bool roofline;            /* --roofline: pct_peak against measured peaks (hetero devices) */
-    const char *plot;         /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
+    bool roofline;    /* --roofline: pct_peak against measured peaks (hetero devices) */
+    const char *plot; /* --plot=FILE: the roofline with this run's rows (implies --roofline) */
     const char *variant_spec; /* --variant LIST, or NULL: each workload's default variant */
     hx_mpi_spec mpi;
     const char *mpi_variants;
@@ -51,8 +51,7 @@ static const hx_opt run_opts[] = {
     {"overlap", 0, NULL, "mpi rows: stencil2d's overlapped halo only (--mpi-variant=overlap)"},
     {"grid", 0, "PxQ", "mpi rows: the 2-D process grid of stencil2d (P x Q = the ranks)"},
     {"chunk", 0, "N", "mpi rows: rows per manager/worker chunk of mandelbrot (default 4)"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void run_help(FILE *out) {

@@ -40,8 +40,7 @@ static const hx_opt scale_opts[] = {
     {"mode", 0, "MODE", "strong (default: fixed size) or weak (size grows with p)"},
     {"sizes", 0, "A..B[*F]", "sweep sizes A, A*F, ... up to B instead of threads (F 2 or more)"},
     {"plot", 'p', "FILE", "draw the figure with gnuplot into FILE.svg or FILE.png"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_HELP_AND_END,
 };
 
 static void scale_help(FILE *out) {

@@ -37,10 +37,8 @@ static const hx_opt sched_opts[] = {
     {"svm-stress", 0, "N",
      "instead: N runs of histogram-coop with random sizes, splits and threads, each exact"},
     {"seed", 0, "N", "seed of --svm-stress's random choices (default 42)"},
-    {"format", 'f', "FMT", "report format: table (default), csv, json"},
-    {"output", 'o', "FILE", "write the report to FILE instead of stdout"},
-    {"help", 'h', NULL, "show this help"},
-    {NULL, 0, NULL, NULL},
+    HX_CLI_REPORT_OPTS,
+    HX_CLI_HELP_AND_END,
 };
 
 static void sched_help(FILE *out) {
