@@ -2,10 +2,12 @@
  * noise.c - machine noise: samples from /proc, windows between them, one verdict (see noise.h).
  *
  * The figures are ticks of /proc/stat's aggregate "cpu" line.  This process's share is taken
- * out with getrusage (microseconds, every thread), so what is left of the busy ticks is other
- * programs' work: the direct measure of competition, where the load average is a minute-long
- * moving average that also counts hetero's own threads.  Two samples each round to a tick per
- * CPU, so a short window gets a larger allowance before it is called noisy (hx_noise_judge).
+ * out with getrusage (microseconds, every thread), and so is that of the job's other processes
+ * on this machine (the other MPI ranks, from their /proc/PID/stat), so what is left of the busy
+ * ticks is other programs' work: the direct measure of competition, where the load average is a
+ * minute-long moving average that also counts hetero's own threads.  Two samples each round to a
+ * tick per CPU, so a short window gets a larger allowance before it is called noisy
+ * (hx_noise_judge).
  *
  * The command's state (the start sample, the rows noted, the worst row) is process-wide: rows
  * are measured one after another, but the counters are atomic and the worst row is kept under a
@@ -69,18 +71,19 @@ bool hx_noise_parse_loadavg(const char *text, double *load1, double *load5) {
     return sscanf(text, "%lf %lf", load1, load5) == 2;
 }
 
-/* This process's threads in state R (running or runnable), from /proc/self/task/N/stat. */
-static int own_running_threads(void) {
-    DIR *d = opendir("/proc/self/task");
+/* The threads in state R (running or runnable) of the process whose task folder is `tasks`
+ * ("/proc/self/task", "/proc/PID/task"), from each thread's stat. */
+static int running_threads(const char *tasks) {
+    DIR *d = opendir(tasks);
     if (!d)
-        return 1;
+        return 0;
     int running = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof path, "/proc/self/task/%.20s/stat", e->d_name);
+        char path[96], buf[512];
+        snprintf(path, sizeof path, "%s/%.20s/stat", tasks, e->d_name);
         if (!read_text(path, buf, sizeof buf))
             continue;
         const char *close = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
@@ -88,15 +91,64 @@ static int own_running_threads(void) {
             running++;
     }
     closedir(d);
+    return running;
+}
+
+bool hx_noise_parse_pid_ticks(const char *text, double *ticks) {
+    const char *p = strrchr(text, ')'); /* after the name: state, then fields 4.. */
+    if (!p)
+        return false;
+    unsigned long long utime = 0, stime = 0;
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+        2)
+        return false;
+    *ticks = (double)utime + (double)stime;
+    return true;
+}
+
+/* The job's other processes (hx_noise_set_peers): written before rows run, then only read. */
+static int peers[HX_NOISE_MAX_PEERS];
+static atomic_size_t npeers;
+
+void hx_noise_set_peers(const int *pids, size_t n) {
+    size_t kept = 0;
+    const int self = (int)getpid();
+    for (size_t i = 0; i < n && kept < HX_NOISE_MAX_PEERS; i++)
+        if (pids[i] != self && pids[i] > 0)
+            peers[kept++] = pids[i];
+    atomic_store(&npeers, kept);
+}
+
+/* This job's running threads: this process's (at least the caller), and its peers'. */
+static int own_running_threads(void) {
+    int running = running_threads("/proc/self/task");
+    const size_t n = atomic_load(&npeers);
+    for (size_t i = 0; i < n; i++) {
+        char tasks[48];
+        snprintf(tasks, sizeof tasks, "/proc/%d/task", peers[i]);
+        running += running_threads(tasks);
+    }
     return running > 0 ? running : 1;
 }
 
+static double ticks_per_second(void);
+
+/* This job's CPU seconds: this process's threads (getrusage) and its peers' (their stat). */
 static double own_cpu_seconds(void) {
     struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 0.0;
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    double seconds = 0.0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    const size_t n = atomic_load(&npeers);
+    for (size_t i = 0; i < n; i++) {
+        char path[48], buf[1024];
+        double ticks;
+        snprintf(path, sizeof path, "/proc/%d/stat", peers[i]);
+        if (read_text(path, buf, sizeof buf) && hx_noise_parse_pid_ticks(buf, &ticks))
+            seconds += ticks / ticks_per_second();
+    }
+    return seconds;
 }
 
 /* The last samples taken, oldest first overwritten: what a short row's window reaches back to. */
@@ -311,15 +363,16 @@ void hx_noise_command(hx_noise *out) {
     hx_noise_between(start, &now, out);
     if (override_text())
         return; /* the hook's figures stand for the whole command */
-    /* the start's load and runnable tasks were others' work alone: hetero had not begun */
+    /* The tasks runnable at the start were others' work: hetero had not begun, except the job's
+     * other ranks, starting beside this one (each at least one running thread).  The load
+     * average is shown but does not decide: it is a minute's average that also counts hetero's
+     * own previous commands (a lab's steps, a script's runs), which would mark a quiet machine
+     * noisy. */
     double load = start->load1;
-    int runnable = start->procs_running - start->own_running;
+    int runnable = start->procs_running - start->own_running - (int)atomic_load(&npeers);
     if (load > out->load1)
         out->load1 = load;
-    if (load > (double)out->cpus) {
-        out->noisy = true;
-        add_reason(out, "load %.1f", load);
-    } else if (runnable > out->cpus) {
+    if (runnable > out->cpus) {
         out->noisy = true;
         add_reason(out, "%.0f other runnable tasks", (double)runnable);
     }

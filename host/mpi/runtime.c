@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hetero/core/error.h"
+#include "hetero/core/noise.h"
 #include "hetero/mpi/mpi.h"
 
 enum { TAG_CONTROL = 1 };
@@ -77,6 +79,29 @@ int hx_mpi_fail(int mpi_code, const char *what) {
 
 /* ---- start and stop ----------------------------------------------------------------------- */
 
+/* The other ranks on this node are this job, not other programs: give the noise readings
+ * (core/noise.h) their pids, so the CPU they spend counts as hetero's own. */
+static int tell_noise_the_node(void) {
+    MPI_Comm node;
+    HX_MPI(
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, job.rank, MPI_INFO_NULL, &node));
+    int n = 0, rc = MPI_Comm_size(node, &n);
+    int *pids = rc == MPI_SUCCESS ? calloc((size_t)n, sizeof *pids) : NULL;
+    int mine = (int)getpid();
+    if (pids)
+        rc = MPI_Allgather(&mine, 1, MPI_INT, pids, 1, MPI_INT, node);
+    MPI_Comm_free(&node);
+    int status = HX_OK;
+    if (rc != MPI_SUCCESS)
+        status = hx_mpi_fail(rc, "MPI_Allgather of the ranks' pids");
+    else if (!pids)
+        status = hx_fail(HX_ERR_RUNTIME, "out of memory for %d pids", n);
+    else
+        hx_noise_set_peers(pids, (size_t)n);
+    free(pids);
+    return status;
+}
+
 int hx_mpi_start(bool requested, bool threaded) {
     if (job.active)
         return HX_OK;
@@ -96,6 +121,7 @@ int hx_mpi_start(bool requested, bool threaded) {
     HX_MPI(MPI_Comm_size(MPI_COMM_WORLD, &job.size));
     HX_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &job.control));
     job.stopped = false;
+    HX_TRY(tell_noise_the_node());
     if (job.rank > 0)
         hx_messages_quiet(1);
     if (provided < wanted)

@@ -2,8 +2,10 @@
  * test_noise.c - the noise readings and their verdicts, from made-up /proc text and windows:
  * what is parsed, what counts as other programs' work, when a window is noisy, the allowance for
  * short windows, the test hook's text, the memory estimate, the device names shortened for
- * tables and whether a binary is an installed one.  Nothing here depends on how busy the machine running the tests is, except the one
- * check that a real reading is well-formed.
+ * tables, whether a binary is an installed one, and that a peer process (another MPI rank of the
+ * job) counts as our own.  Nothing here depends on how busy the machine running the tests is,
+ * except the check that a real reading is well-formed and the peer's, which waits for its child
+ * to have burnt 0.2 s of CPU.
  */
 #include "hetero/core/alloc.h"
 #include "hetero/core/error.h"
@@ -12,6 +14,9 @@
 #include "hetero/core/self.h"
 #include "hx_test.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char stat_text[] = "cpu  1000 100 300 5000 50 10 20 40 7 0\n"
@@ -84,6 +89,60 @@ static void other_programs_work_is_what_is_left_after_our_own(void **state) {
     assert_near(n.steal, 0.09, 1e-12);
     assert_true(n.noisy);
     assert_contains(n.reason, "steal 9%");
+}
+
+static void a_process_stat_gives_its_cpu_ticks(void **state) {
+    (void)state;
+    double ticks = 0;
+    /* a name with spaces and a parenthesis, then state, ppid ... utime 1234, stime 56 */
+    assert_true(hx_noise_parse_pid_ticks(
+        "4242 (hetero (rank) 1) R 1 4242 4242 0 -1 4194304 100 0 0 0 1234 56 0 0 20 0 3 0",
+        &ticks));
+    assert_true(ticks == 1290.0);
+    assert_false(hx_noise_parse_pid_ticks("4242 (hetero) R 1 2", &ticks));
+    assert_false(hx_noise_parse_pid_ticks("no name here", &ticks));
+}
+
+static double process_cpu_s(pid_t pid) {
+    char path[48], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    double ticks = 0;
+    return hx_noise_parse_pid_ticks(buf, &ticks) ? ticks / (double)sysconf(_SC_CLK_TCK) : 0;
+}
+
+/* A peer's CPU time (another rank of the job) counts as our own once it is named, not before:
+ * a child burns 0.2 s of CPU and waits; naming it adds that to the sample's own time. */
+static void a_peer_counts_as_our_own(void **state) {
+    (void)state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        while ((double)clock() / CLOCKS_PER_SEC < 0.2)
+            ;
+        pause();
+        _exit(0);
+    }
+    for (int i = 0; i < 1000 && process_cpu_s(child) < 0.19; i++)
+        usleep(10000);
+    const double burnt = process_cpu_s(child);
+    hx_noise_sample alone, with_peer;
+    hx_noise_read(&alone);
+    int pids[] = {(int)getpid(), (int)child}; /* our own pid is skipped */
+    hx_noise_set_peers(pids, 2);
+    hx_noise_read(&with_peer);
+    hx_noise_set_peers(NULL, 0);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_true(burnt >= 0.19);
+    const double added = with_peer.own_cpu_s - alone.own_cpu_s;
+    if (added < burnt - 0.02 || added > burnt + 0.1)
+        fail_msg("naming the peer added %.3f s of CPU; the peer had used %.3f s", added, burnt);
 }
 
 static void judgement_allows_for_the_tick(void **state) {
@@ -188,6 +247,8 @@ int main(void) {
         cmocka_unit_test(loadavg_is_parsed),
         cmocka_unit_test(other_programs_work_is_what_is_left_after_our_own),
         cmocka_unit_test(judgement_allows_for_the_tick),
+        cmocka_unit_test(a_process_stat_gives_its_cpu_ticks),
+        cmocka_unit_test(a_peer_counts_as_our_own),
         cmocka_unit_test(test_hook_text),
         cmocka_unit_test(a_real_reading_is_well_formed),
         cmocka_unit_test(meminfo_and_the_estimate),

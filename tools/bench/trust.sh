@@ -51,7 +51,7 @@ amdahl_once() {
     "$hetero" scale amdahl --serial-fraction=0.1 --threads=1,2 --format=json -o "$tmp/a.json" \
         2>/dev/null || true
     json "$tmp/a.json" "'; '.join(('P = %.3f (law 0.9, ratio %.3f)' % (f['P'], f['P']/0.9)) \
-if f['ok'] else ('no fit: ' + (f.get('reason') or '?')) for f in d['fits']) + \
+if f['ok'] else ('no fit: ' + (f.get('no_fit') or '?')) for f in d['fits']) + \
 '; noisy points %d of %d' % (sum(p['noisy'] for p in d['points']), len(d['points']))"
 }
 

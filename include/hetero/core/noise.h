@@ -55,7 +55,7 @@ typedef struct hx_noise_sample {
     int cpus;            /* CPUs counted in /proc/stat (the machine, not an affinity mask) */
     int procs_running;   /* runnable tasks of the whole machine (/proc/stat) */
     int own_running;     /* of which this process's threads */
-    double own_cpu_s;    /* this process: user + system seconds (getrusage) */
+    double own_cpu_s;    /* this job: user + system seconds (getrusage, plus the peers') */
     double load1, load5; /* /proc/loadavg; negative when unreadable */
 } hx_noise_sample;
 
@@ -124,6 +124,17 @@ const char *hx_noise_governor(char *buf, size_t len);
 /* /proc/stat text: the aggregate "cpu" line, the number of "cpuN" lines, procs_running.
  * Returns false when the text has no "cpu" line. */
 bool hx_noise_parse_stat(const char *text, hx_noise_sample *s);
+/* /proc/PID/stat text: that process's user + system CPU time in clock ticks (fields 14 and 15).
+ * Returns false when the text has no such fields. */
+bool hx_noise_parse_pid_ticks(const char *text, double *ticks);
+
+/* The other processes of this job on this machine (the other MPI ranks on the node, told by the
+ * mpi layer after MPI_Init): their CPU time and running threads are this job's work, not other
+ * programs', so every later sample counts them as own.  This process's pid in the list is
+ * skipped; at most HX_NOISE_MAX_PEERS are kept.  Call before rows are measured. */
+#define HX_NOISE_MAX_PEERS 256
+void hx_noise_set_peers(const int *pids, size_t n);
+
 /* /proc/loadavg text: the first two numbers.  Returns false when they are missing. */
 bool hx_noise_parse_loadavg(const char *text, double *load1, double *load5);
 /* Apply the thresholds to a window's figures and fill noisy and reason.  ticks_per_cpu: the
