@@ -36,7 +36,7 @@ static const hx_opt misd_opts[] = {
     {"functions", 0, "LIST", "crc32c,adler32,fnv1a,sum64,minmax or all (default all)"},
     {"part", 0, "PART", "all (default), lockstep (sequential vs lockstep) or vote"},
     {"inject-fault", 0, "[V:B:BIT]", "flip BIT of voter V's value after block B (default 1:mid:7)"},
-    {"no-pin", 0, NULL, "do not pin thread i to core i mod cores"},
+    {"no-pin", 0, NULL, "leave the lanes' placement to the OS (default: pinned by cost)"},
     {"reps", 'r', "N", "timed repetitions (default 5; the median is reported)"},
     {"warmup", 'w', "N", "untimed runs first (default 1)"},
     {"seed", 0, "N", "seed of the stream (default 42)"},

@@ -264,15 +264,54 @@ hx_misd_value hx_misd_compute(hx_misd_function f, const hx_misd_stream *s) {
 
 /* ---- pinning ------------------------------------------------------------------------------ */
 
-/* Thread i on core i mod cores, where the OS lets us (a container may not). */
-static void pin_to_core(size_t i) {
+static size_t online_cores(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1)
-        return;
+    return cores > 0 ? (size_t)cores : 1;
+}
+
+/* The calling thread on `core`, where the OS lets us (a container may not). */
+static void pin_to_core(int core) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET((int)(i % (size_t)cores), &set);
+    CPU_SET(core, &set);
     (void)sched_setaffinity(0, sizeof set, &set); /* best effort; the row says pinned or not */
+}
+
+void hx_misd_place(const double *cost, size_t k, size_t cores, int *core_of) {
+    double load[HX_MISD_MAX_FUNCTIONS] = {0};
+    bool placed[HX_MISD_MAX_FUNCTIONS] = {false};
+    if (cores > HX_MISD_MAX_FUNCTIONS)
+        cores = HX_MISD_MAX_FUNCTIONS; /* more cores than lanes: the first k suffice */
+    for (size_t n = 0; n < k; n++) {
+        size_t next = k;
+        for (size_t i = 0; i < k; i++) /* the costliest lane not yet placed */
+            if (!placed[i] && (next == k || cost[i] > cost[next]))
+                next = i;
+        size_t least = 0;
+        for (size_t c = 1; c < cores; c++)
+            if (load[c] < load[least])
+                least = c;
+        placed[next] = true;
+        core_of[next] = (int)least;
+        load[least] += cost[next];
+    }
+}
+
+/* Each lane's core: its function timed over the first MiB of the stream (at least a block),
+ * then hx_misd_place.  With more lanes than cores, i mod cores would put crc32c, fnv1a and
+ * minmax on one core and leave the other half idle at every barrier. */
+static void plan_lanes(const hx_misd_stream *s, const hx_misd_opts *o, int *core_of) {
+    double cost[HX_MISD_MAX_FUNCTIONS];
+    size_t sample = s->bytes < ((size_t)1 << 20) ? s->bytes : (size_t)1 << 20;
+    for (size_t k = 0; k < o->nfns; k++) {
+        fn_state st;
+        fn_init(&st, o->fns[k]);
+        double t0 = hx_now();
+        fn_update(&st, s->data, sample);
+        (void)fn_final(&st);
+        cost[k] = hx_now() - t0;
+    }
+    hx_misd_place(cost, o->nfns, online_cores(), core_of);
 }
 
 /* ---- sequential and lockstep -------------------------------------------------------------- */
@@ -285,6 +324,7 @@ static void run_sequential(const hx_misd_stream *s, const hx_misd_opts *o, hx_mi
 typedef struct lockstep {
     const hx_misd_stream *s;
     const hx_misd_opts *o;
+    const int *core_of; /* each lane's core (plan_lanes), when pinned */
     pthread_barrier_t barrier;
     hx_misd_value values[HX_MISD_MAX_FUNCTIONS];
 } lockstep;
@@ -299,7 +339,7 @@ static void *lockstep_lane(void *arg) {
     lane *l = arg;
     lockstep *ls = l->ls;
     if (ls->o->pin)
-        pin_to_core(l->index);
+        pin_to_core(ls->core_of[l->index]);
     fn_state st;
     fn_init(&st, ls->o->fns[l->index]);
     size_t nblocks = hx_misd_blocks(ls->s);
@@ -312,8 +352,9 @@ static void *lockstep_lane(void *arg) {
     return NULL;
 }
 
-static int run_lockstep(const hx_misd_stream *s, const hx_misd_opts *o, hx_misd_value *out) {
-    lockstep ls = {.s = s, .o = o};
+static int run_lockstep(const hx_misd_stream *s, const hx_misd_opts *o, const int *core_of,
+                        hx_misd_value *out) {
+    lockstep ls = {.s = s, .o = o, .core_of = core_of};
     if (pthread_barrier_init(&ls.barrier, NULL, (unsigned)o->nfns) != 0)
         return hx_fail(HX_ERR_RUNTIME, "pthread_barrier_init failed");
     pthread_t threads[HX_MISD_MAX_FUNCTIONS];
@@ -336,12 +377,12 @@ static int run_lockstep(const hx_misd_stream *s, const hx_misd_opts *o, hx_misd_
 }
 
 static int run_mode(hx_misd_mode m, const hx_misd_stream *s, const hx_misd_opts *o,
-                    hx_misd_value *out) {
+                    const int *core_of, hx_misd_value *out) {
     if (m == HX_MISD_SEQUENTIAL) {
         run_sequential(s, o, out);
         return HX_OK;
     }
-    return run_lockstep(s, o, out);
+    return run_lockstep(s, o, core_of, out);
 }
 
 static int measure_mode(hx_misd_mode m, const hx_misd_stream *s, const hx_misd_opts *o,
@@ -355,12 +396,14 @@ static int measure_mode(hx_misd_mode m, const hx_misd_stream *s, const hx_misd_o
     double *t = calloc((size_t)o->reps, sizeof *t);
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    int core_of[HX_MISD_MAX_FUNCTIONS];
+    plan_lanes(s, o, core_of); /* outside the timed runs: a placement, decided once */
     int status = HX_OK;
     for (int i = 0; status == HX_OK && i < o->warmup; i++)
-        status = run_mode(m, s, o, r->values);
+        status = run_mode(m, s, o, core_of, r->values);
     for (int i = 0; status == HX_OK && i < o->reps; i++) {
         double t0 = hx_now();
-        status = run_mode(m, s, o, r->values);
+        status = run_mode(m, s, o, core_of, r->values);
         t[i] = hx_now() - t0;
     }
     if (status == HX_OK) {
@@ -445,7 +488,7 @@ static void *vote_lane(void *arg) {
     voter *me = arg;
     vote_run *run = me->run;
     if (run->pin)
-        pin_to_core((size_t)me->index);
+        pin_to_core((int)((size_t)me->index % online_cores())); /* three equal voters */
     const hx_misd_fault *f = run->fault;
     uint32_t crc = 0xFFFFFFFFu;
     size_t nblocks = hx_misd_blocks(run->s);

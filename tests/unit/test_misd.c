@@ -41,6 +41,35 @@ static void the_functions_give_known_answers(void **state) {
                      hx_crc32c_bitwise(~0u, zeros, 64) ^ ~0u);
 }
 
+/* The busiest core's total cost, which every barrier waits for. */
+static double busiest(const double *cost, const int *core_of, size_t k, size_t cores) {
+    double load[8] = {0}, most = 0;
+    for (size_t i = 0; i < k; i++) {
+        assert_true(core_of[i] >= 0 && (size_t)core_of[i] < cores);
+        load[core_of[i]] += cost[i];
+    }
+    for (size_t c = 0; c < cores; c++)
+        most = load[c] > most ? load[c] : most;
+    return most;
+}
+
+/* The five functions' costs as measured here (ms): crc32c, adler32, fnv1a, sum64, minmax. */
+static void lanes_are_placed_by_cost(void **state) {
+    (void)state;
+    const double cost[] = {32, 25, 67, 3, 9};
+    int core_of[5];
+    hx_misd_place(cost, 5, 2, core_of);
+    assert_true(busiest(cost, core_of, 5, 2) <= 69.0); /* i mod 2 gives 108 */
+    assert_int_not_equal(core_of[2], core_of[0]);      /* fnv1a and crc32c apart */
+    hx_misd_place(cost, 5, 8, core_of);                /* enough cores: a core each */
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = i + 1; j < 5; j++)
+            assert_int_not_equal(core_of[i], core_of[j]);
+    hx_misd_place(cost, 5, 1, core_of);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(core_of[i], 0);
+}
+
 static void lockstep_equals_sequential_for_any_functions_and_blocks(void **state) {
     (void)state;
     const size_t blocks[] = {64, 192, 4096, 1 << 20};
@@ -110,6 +139,7 @@ int main(void) {
         cmocka_unit_test(crc32c_has_its_check_value_in_every_implementation),
         cmocka_unit_test(the_functions_give_known_answers),
         cmocka_unit_test(lockstep_equals_sequential_for_any_functions_and_blocks),
+        cmocka_unit_test(lanes_are_placed_by_cost),
         cmocka_unit_test(the_vote_catches_an_injected_fault_and_only_then),
         cmocka_unit_test(bad_streams_and_function_lists_are_refused),
     };

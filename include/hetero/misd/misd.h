@@ -74,8 +74,13 @@ typedef struct hx_misd_opts {
     hx_misd_function fns[HX_MISD_MAX_FUNCTIONS];
     size_t nfns;
     int reps, warmup;
-    bool pin; /* pin thread i to core i mod cores (sched_setaffinity) */
+    bool pin; /* pin each lockstep lane to the core hx_misd_place gives it (sched_setaffinity) */
 } hx_misd_opts;
+
+/* Where the K lockstep lanes go on `cores` cores: the costliest lane first, each onto the core
+ * with the least cost so far (longest processing time first), so the slowest core - which every
+ * barrier waits for - carries as little as it can.  cost[i] is lane i's time (any unit). */
+void hx_misd_place(const double *cost, size_t k, size_t cores, int *core_of);
 
 typedef enum { HX_MISD_SEQUENTIAL = 0, HX_MISD_LOCKSTEP, HX_MISD_MODE_COUNT } hx_misd_mode;
 const char *hx_misd_mode_name(hx_misd_mode m);
