@@ -202,6 +202,14 @@ static void check_mapping(const hx_lab_reports *r, const hx_lab_machine *m, hx_l
         if (m->cores < 2)
             hx_lab_find(out, serial, HX_LAB_CANNOT_SHOW,
                         "cannot show here: needs 2 cores (this machine has %d)", m->cores);
+        else if (isnan(e)) /* the analysis gives no e where S > p: no serial fraction fits */
+            hx_lab_find(out, serial, HX_LAB_NOT_SHOWN,
+                        "stencil2d on 2 ranks: S = %.2f, no e(2): %s (each rank's half of the "
+                        "grid fits a faster cache, which hides the communication)",
+                        hx_lab_number(two, "speedup"),
+                        hx_lab_string(two, "karp_flatt_no_fit")[0]
+                            ? hx_lab_string(two, "karp_flatt_no_fit")
+                            : "superlinear");
         else
             hx_lab_find(out, serial, when(e > 0.0),
                         "stencil2d on 2 ranks: S = %.2f, e(2) = %.3f (from the time with "
