@@ -45,6 +45,29 @@ static hx_lab_verdict verdict_of(const hx_lab_findings *f, const char *prefix) {
     return HX_LAB_NOT_SHOWN;
 }
 
+/* The detail of the finding whose shape starts with `prefix`. */
+static const char *detail_of(const hx_lab_findings *f, const char *prefix) {
+    for (size_t i = 0; i < f->n; i++)
+        if (strncmp(f->f[i].shape, prefix, strlen(prefix)) == 0)
+            return f->f[i].detail;
+    fail_msg("no finding '%s'", prefix);
+    return "";
+}
+
+/* The point of `backend` at p in a hetero.scale report. */
+static json_t *scale_point(json_t *doc, const char *backend, int p) {
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(doc, "points"), i, row) {
+        if (strcmp(hx_lab_string(row, "backend"), backend) == 0 &&
+            (int)hx_lab_number(row, "p") == p)
+            return row;
+    }
+    print_error("no point %s p=%d\n", backend, p);
+    fail();
+    return NULL;
+}
+
 static hx_lab_findings check(const hx_lab *lab, const hx_lab_reports *r, const hx_lab_machine *m) {
     hx_lab_findings f = {0};
     lab->check(r, m, &f);
@@ -77,15 +100,6 @@ static void flynn_reads_simd_misd_and_the_vote(void **state) {
     f = check(lab, &r, &two_cores);
     assert_int_equal(verdict_of(&f, "MISD: "), HX_LAB_NOT_SHOWN);
     hx_lab_reports_free(&r);
-}
-
-/* The detail of the finding whose shape starts with `prefix`. */
-static const char *detail_of(const hx_lab_findings *f, const char *prefix) {
-    for (size_t i = 0; i < f->n; i++)
-        if (strncmp(f->f[i].shape, prefix, strlen(prefix)) == 0)
-            return f->f[i].detail;
-    fail_msg("no finding '%s'", prefix);
-    return "";
 }
 
 /* A report whose provenance says the machine was noisy: its "not shown" says so, a shape that
@@ -134,6 +148,13 @@ static void message_passing_reads_messages_halos_and_mapping(void **state) {
     f = check(lab, &r, &two_cores);
     assert_int_equal(verdict_of(&f, "mandelbrot: "), HX_LAB_NOT_SHOWN);
     assert_int_equal(verdict_of(&f, "stencil2d: the halo"), HX_LAB_NOT_SHOWN);
+    json_t *two = scale_point(r.docs[6], "mpi", 2); /* superlinear: the analysis gives no e */
+    json_object_set_new(two, "speedup", json_real(2.08));
+    json_object_set_new(two, "karp_flatt", json_null());
+    json_object_set_new(two, "karp_flatt_no_fit", json_string("S > p"));
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "over ranks"), HX_LAB_NOT_SHOWN);
+    assert_non_null(strstr(detail_of(&f, "over ranks"), "no e(2): S > p"));
     json_decref(r.docs[1]); /* a step that could not run: its shapes cannot show */
     r.docs[1] = NULL;
     snprintf(r.why[1], sizeof r.why[1], "needs mpi");
@@ -141,20 +162,6 @@ static void message_passing_reads_messages_halos_and_mapping(void **state) {
     assert_int_equal(verdict_of(&f, "TCP: "), HX_LAB_CANNOT_SHOW);
     assert_int_equal(verdict_of(&f, "shared memory: "), HX_LAB_SHOWN);
     hx_lab_reports_free(&r);
-}
-
-/* The point of `backend` at p in a hetero.scale report. */
-static json_t *scale_point(json_t *doc, const char *backend, int p) {
-    size_t i;
-    json_t *row;
-    json_array_foreach(json_object_get(doc, "points"), i, row) {
-        if (strcmp(hx_lab_string(row, "backend"), backend) == 0 &&
-            (int)hx_lab_number(row, "p") == p)
-            return row;
-    }
-    print_error("no point %s p=%d\n", backend, p);
-    fail();
-    return NULL;
 }
 
 /* Recorded on the loaded 2-core VM (load average 14): several shapes not shown, for the reasons
