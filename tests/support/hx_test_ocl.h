@@ -50,4 +50,20 @@ static inline void hx_test_ocl_close(hx_test_ocl *t) {
     memset(t, 0, sizeof *t);
 }
 
+/* The device of a test program whose tests all share one session: cmocka group fixtures,
+ * cmocka_run_group_tests(tests, hx_test_ocl_setup, hx_test_ocl_teardown). */
+__attribute__((unused)) static hx_test_ocl hx_ocl;
+
+__attribute__((unused)) static int hx_test_ocl_setup(void **state) {
+    (void)state;
+    hx_test_ocl_open(&hx_ocl);
+    return 0;
+}
+
+__attribute__((unused)) static int hx_test_ocl_teardown(void **state) {
+    (void)state;
+    hx_test_ocl_close(&hx_ocl);
+    return 0;
+}
+
 #endif

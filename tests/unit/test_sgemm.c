@@ -107,19 +107,9 @@ static void blocking_follows_the_rules(void **state) {
 
 /* ---- OpenCL tile configurations -------------------------------------------------------------- */
 
-static hx_test_ocl ocl;
-
-static int open_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_open(&ocl);
-    return 0;
-}
-
 static int close_ocl(void **state) {
-    (void)state;
     unsetenv("HETERO_SGEMM_OCL");
-    hx_test_ocl_close(&ocl);
-    return 0;
+    return hx_test_ocl_teardown(state);
 }
 
 static void every_ocl_configuration_verifies(void **state) {
@@ -130,9 +120,9 @@ static void every_ocl_configuration_verifies(void **state) {
         setenv("HETERO_SGEMM_OCL", hx_sgemm_ocl_config_name(i), 1);
         const hx_mem_mode modes[] = {HX_MEM_BUFFER, HX_MEM_ZERO_COPY};
         for (size_t m = 0; m < 2; m++) {
-            if (!hx_mem_supported(ocl.session->dev, modes[m]))
+            if (!hx_mem_supported(hx_ocl.session->dev, modes[m]))
                 continue;
-            hx_target t = {.session = ocl.session, .mem = modes[m]};
+            hx_target t = {.session = hx_ocl.session, .mem = modes[m]};
             for (size_t s = 0; s < sizeof ocl_sizes / sizeof ocl_sizes[0]; s++)
                 run_one(HX_BACKEND_OPENCL, 0, &t, ocl_sizes[s], 1);
         }
@@ -148,7 +138,7 @@ static void an_unknown_configuration_is_refused(void **state) {
     assert_int_equal(hx_instance_init(&in, w, 8, 1, 1, NULL), HX_OK);
     hx_ocl_job job;
     assert_int_equal(
-        hx_ocl_job_start(&job, ocl.session, w->ocl, &in.problem, in.problem.size, HX_MEM_BUFFER),
+        hx_ocl_job_start(&job, hx_ocl.session, w->ocl, &in.problem, in.problem.size, HX_MEM_BUFFER),
         HX_ERR_USAGE);
     assert_non_null(strstr(hx_error_message(), "packed-99x99"));
     assert_non_null(strstr(hx_error_message(), hx_sgemm_ocl_config_name(0)));
@@ -167,5 +157,5 @@ int main(void) {
         cmocka_unit_test(an_unknown_configuration_is_refused),
     };
     int failed = cmocka_run_group_tests(cpu, NULL, NULL);
-    return failed + cmocka_run_group_tests(device, open_ocl, close_ocl);
+    return failed + cmocka_run_group_tests(device, hx_test_ocl_setup, close_ocl);
 }

@@ -10,7 +10,6 @@
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
-static hx_test_ocl ocl;
 static const hx_measure_opts quick = {.reps = 2, .warmup = 1};
 static const uint64_t sizes[] = {1, 7, 16, 33, 1000, 4099, 65536 + 13};
 
@@ -71,9 +70,9 @@ static void asking_for_more_simd_than_the_cpu_has_is_refused(void **state) {
 static void opencl_in_every_memory_mode(void **state) {
     (void)state;
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(hx_ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = hx_ocl.session, .mem = (hx_mem_mode)m};
         run_backend(HX_BACKEND_OPENCL, &t);
     }
 }
@@ -106,18 +105,6 @@ static void sizes_out_of_range_are_refused_before_allocating(void **state) {
     assert_int_equal(hx_instance_init(&in, w, w->max_size + 1, 7, 1, NULL), HX_ERR_USAGE);
 }
 
-static int open_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_open(&ocl);
-    return 0;
-}
-
-static int close_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_close(&ocl);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cpu_backends_at_every_simd_level),
@@ -126,5 +113,5 @@ int main(void) {
         cmocka_unit_test(a_wrong_result_is_caught),
         cmocka_unit_test(sizes_out_of_range_are_refused_before_allocating),
     };
-    return cmocka_run_group_tests(tests, open_ocl, close_ocl);
+    return cmocka_run_group_tests(tests, hx_test_ocl_setup, hx_test_ocl_teardown);
 }

@@ -13,7 +13,6 @@
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
-static hx_test_ocl ocl;
 static const hx_measure_opts quick = {.reps = 2, .warmup = 1};
 
 typedef struct case_sizes {
@@ -171,9 +170,9 @@ static void blas_backend(void **state) {
 static void opencl_in_every_memory_mode(void **state) {
     (void)state;
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(hx_ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = hx_ocl.session, .mem = (hx_mem_mode)m};
         run_all(HX_BACKEND_OPENCL, &t, 1);
     }
 }
@@ -269,18 +268,6 @@ static void scan_refuses_sizes_that_could_overflow(void **state) {
     assert_contains(hx_error_message(), "out of range for scan");
 }
 
-static int open_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_open(&ocl);
-    return 0;
-}
-
-static int close_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_close(&ocl);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cost_models),
@@ -292,5 +279,5 @@ int main(void) {
         cmocka_unit_test(blas_backend),
         cmocka_unit_test(opencl_in_every_memory_mode),
     };
-    return cmocka_run_group_tests(tests, open_ocl, close_ocl);
+    return cmocka_run_group_tests(tests, hx_test_ocl_setup, hx_test_ocl_teardown);
 }

@@ -12,7 +12,6 @@
 #include "hx_test.h"
 #include "hx_test_ocl.h"
 
-static hx_test_ocl ocl;
 static const hx_measure_opts quick = {.reps = 1, .warmup = 1};
 
 /* Set up w at size with params (NULL: defaults) and measure serial into in->ref. */
@@ -57,9 +56,9 @@ static void every_backend(hx_instance *in, const char *name, uint64_t size, cons
     hx_cpu_set_simd(best);
     measure_verified(in, HX_BACKEND_OMP, NULL);
     for (int m = 0; m < HX_MEM_COUNT; m++) {
-        if (!hx_mem_supported(ocl.session->dev, (hx_mem_mode)m))
+        if (!hx_mem_supported(hx_ocl.session->dev, (hx_mem_mode)m))
             continue;
-        hx_target t = {.session = ocl.session, .mem = (hx_mem_mode)m};
+        hx_target t = {.session = hx_ocl.session, .mem = (hx_mem_mode)m};
         measure_verified(in, HX_BACKEND_OPENCL, &t);
     }
 }
@@ -384,18 +383,6 @@ static void nbody_tolerance_rejects_one_wrong_component(void **state) {
 /* ---- the suite --------------------------------------------------------------------------------
  */
 
-static int open_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_open(&ocl);
-    return 0;
-}
-
-static int close_ocl(void **state) {
-    (void)state;
-    hx_test_ocl_close(&ocl);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mandelbrot_every_backend),
@@ -411,5 +398,5 @@ int main(void) {
         cmocka_unit_test(nbody_every_backend),
         cmocka_unit_test(nbody_tolerance_rejects_one_wrong_component),
     };
-    return cmocka_run_group_tests(tests, open_ocl, close_ocl);
+    return cmocka_run_group_tests(tests, hx_test_ocl_setup, hx_test_ocl_teardown);
 }
