@@ -36,7 +36,7 @@ enum {
 typedef struct map_cli {
     map_mode mode;
     const char *tasks, *slow, *gantt, *plot, *output, *chunk_text;
-    bool tasks_given, count_given, cost_given, help;
+    bool tasks_given, count_given, cost_given, reps_given, help;
     hx_map_params params;
     hx_map_bench_config bench;
     hx_map_decompose_config dec;
@@ -221,7 +221,7 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
     return HX_OK;
 }
 
-static void set_defaults(map_cli *c) {
+static map_cli *set_defaults(map_cli *c) {
     memset(c, 0, sizeof *c);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->tasks = "mandelbrot";
@@ -236,10 +236,11 @@ static void set_defaults(map_cli *c) {
     hx_map_comm_default(&c->comm);
     c->dec.workers = c->comm.workers = c->bench.run.workers;
     c->format = HX_FORMAT_TABLE;
+    return c;
 }
 
 /* What depends on the mode or on more than one option, once all are read. */
-static int finish_options(map_cli *c, bool reps_given) {
+static int finish_options(map_cli *c) {
     if (c->mode == MODE_SWEEP) {
         if (!c->tasks_given)
             c->tasks = "synthetic";
@@ -247,7 +248,7 @@ static int finish_options(map_cli *c, bool reps_given) {
             c->params.count = 65536;
         if (!c->cost_given)
             c->params.cost = 200;
-        if (!reps_given)
+        if (!c->reps_given)
             c->bench.reps = 3;
         HX_TRY(hx_parse_size_range("--chunk", c->chunk_text ? c->chunk_text : "1..4096", 1,
                                    1u << 30, c->chunks, HX_MAP_MAX_CHUNKS, &c->nchunks));
@@ -259,48 +260,49 @@ static int finish_options(map_cli *c, bool reps_given) {
     return HX_OK;
 }
 
+typedef struct map_parse { /* the command line as it is read */
+    map_cli *c;
+    unsigned words; /* arguments read: the mode is the only one */
+} map_parse;
+
+static int map_mode_word(void *ctx, const char *value) {
+    map_parse *mp = ctx;
+    int m = 0;
+    if (mp->words++ > 0)
+        return hx_fail(HX_ERR_USAGE, "unexpected argument '%s' for 'hetero map'", value);
+    HX_TRY(hx_parse_choice("hetero map", value, mode_names, &m));
+    mp->c->mode = (map_mode)m;
+    return HX_OK;
+}
+
+static int map_source_option(void *ctx, hx_argparse *ap, hx_arg *a) { /* --count, --tree, ... */
+    map_cli *c = ((map_parse *)ctx)->c;
+    bool known;
+    const char *v = hx_args_take_value(ap, a);
+    if (v)
+        HX_TRY(hx_map_param_set(&c->params, a->name, v, &known));
+    if (!v || !known)
+        return hx_args_unknown(ap, a);
+    c->count_given |= strcmp(a->name, "count") == 0;
+    c->cost_given |= strcmp(a->name, "cost") == 0;
+    return HX_OK;
+}
+
+static int map_option(void *ctx, const hx_arg *a) {
+    map_parse *mp = ctx;
+    if (!(opt_modes[a->opt - map_opts] & (1u << mp->c->mode)))
+        return hx_fail(HX_ERR_USAGE, "--%s is not an option of 'hetero map %s'", a->opt->name,
+                       mode_names[mp->c->mode]);
+    mp->c->reps_given |= strcmp(a->opt->name, "reps") == 0;
+    return apply_option(mp->c, a->opt->name, a->value);
+}
+
 static int parse_args(map_cli *c, int argc, char **argv) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, map_opts, "map");
-    set_defaults(c);
-    bool mode_seen = false, reps_given = false;
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_POSITIONAL) {
-            int m;
-            if (mode_seen)
-                return hx_fail(HX_ERR_USAGE, "unexpected argument '%s' for 'hetero map'", a.value);
-            HX_TRY(hx_parse_choice("hetero map", a.value, mode_names, &m));
-            c->mode = (map_mode)m;
-            mode_seen = true;
-            continue;
-        }
-        if (a.kind == HX_ARG_UNKNOWN) { /* a task-source option? */
-            bool known;
-            const char *v = hx_args_take_value(&ap, &a);
-            if (!v)
-                return hx_args_unknown(&ap, &a);
-            HX_TRY(hx_map_param_set(&c->params, a.name, v, &known));
-            if (!known)
-                return hx_args_unknown(&ap, &a);
-            c->count_given |= strcmp(a.name, "count") == 0;
-            c->cost_given |= strcmp(a.name, "cost") == 0;
-            continue;
-        }
-        if (strcmp(a.opt->name, "help") == 0) {
-            c->help = true;
-            return HX_OK;
-        }
-        if (!(opt_modes[a.opt - map_opts] & (1u << c->mode)))
-            return hx_fail(HX_ERR_USAGE, "--%s is not an option of 'hetero map %s'", a.opt->name,
-                           mode_names[c->mode]);
-        reps_given |= strcmp(a.opt->name, "reps") == 0;
-        HX_TRY(apply_option(c, a.opt->name, a.value));
-    }
-    return finish_options(c, reps_given);
+    map_parse mp = {.c = set_defaults(c)};
+    HX_TRY(hx_args_parse_with(&ap, map_option, map_mode_word, map_source_option, &mp, &c->help));
+    return c->help ? HX_OK : finish_options(c);
 }
 
 /* ---- the modes -------------------------------------------------------------------------- */

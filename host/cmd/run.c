@@ -80,7 +80,8 @@ static void run_help(FILE *out) {
         run_opts);
 }
 
-static int apply_option(run_config *c, const hx_arg *a) {
+static int apply_option(void *ctx, const hx_arg *a) {
+    run_config *c = ctx;
     bool handled;
     HX_TRY(hx_cli_apply(&c->cli, a, &handled));
     if (handled)
@@ -121,31 +122,27 @@ static int apply_option(run_config *c, const hx_arg *a) {
     return hx_fail(HX_ERR_RUNTIME, "internal: option --%s has no handler", name);
 }
 
+static int run_workload(void *ctx, const char *name) {
+    run_config *c = ctx;
+    if (c->nworkloads == MAX_WORKLOADS)
+        return hx_fail(HX_ERR_USAGE, "too many workloads (at most %d)", MAX_WORKLOADS);
+    return hx_workload_parse(name, &c->workloads[c->nworkloads++]);
+}
+
+/* maybe a workload parameter: checked once the workloads are known */
+static int run_param(void *ctx, hx_argparse *ap, hx_arg *a) {
+    return hx_cli_keep_param(&((run_config *)ctx)->cli, ap, a);
+}
+
 static int parse_args(run_config *c, int argc, char **argv, bool *help) {
     hx_argparse ap;
     hx_args_init(&ap, argc, argv, run_opts, "run");
     memset(c, 0, sizeof *c);
     hx_cli_init(&c->cli, DEFAULT_REPS, DEFAULT_WARMUP);
     c->threads = omp_get_num_procs();
-    for (;;) {
-        hx_arg a;
-        HX_TRY(hx_args_next(&ap, &a));
-        if (a.kind == HX_ARG_END)
-            break;
-        if (a.kind == HX_ARG_POSITIONAL) {
-            if (c->nworkloads == MAX_WORKLOADS)
-                return hx_fail(HX_ERR_USAGE, "too many workloads (at most %d)", MAX_WORKLOADS);
-            HX_TRY(hx_workload_parse(a.value, &c->workloads[c->nworkloads++]));
-        } else if (a.kind == HX_ARG_UNKNOWN) {
-            /* maybe a workload parameter: checked once the workloads are known */
-            HX_TRY(hx_cli_keep_param(&c->cli, &ap, &a));
-        } else if (strcmp(a.opt->name, "help") == 0) {
-            *help = true;
-            return HX_OK;
-        } else {
-            HX_TRY(apply_option(c, &a));
-        }
-    }
+    HX_TRY(hx_args_parse_with(&ap, apply_option, run_workload, run_param, c, help));
+    if (*help)
+        return HX_OK;
     if (c->nworkloads == 0)
         c->workloads[c->nworkloads++] = hx_workload_find("vecadd");
     return hx_cli_check(&c->cli);

@@ -156,6 +156,11 @@ int hx_args_parse_options(hx_argparse *ap, hx_args_apply_fn apply, void *ctx, bo
 
 int hx_args_parse(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
                   void *ctx, bool *help) {
+    return hx_args_parse_with(ap, apply, positional, NULL, ctx, help);
+}
+
+int hx_args_parse_with(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
+                       hx_args_unknown_fn unknown, void *ctx, bool *help) {
     *help = false;
     for (;;) {
         hx_arg a;
@@ -169,6 +174,10 @@ int hx_args_parse(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn
         if (a.kind == HX_ARG_POSITIONAL)
             return hx_fail(HX_ERR_USAGE, "'hetero %s' takes no arguments; got '%s'", ap->command,
                            a.value);
+        if (a.kind == HX_ARG_UNKNOWN && unknown) {
+            HX_TRY(unknown(ctx, ap, &a));
+            continue;
+        }
         if (a.kind == HX_ARG_UNKNOWN)
             return hx_args_unknown(ap, &a);
         if (strcmp(a.opt->name, "help") == 0) {

@@ -70,6 +70,13 @@ typedef int (*hx_args_positional_fn)(void *ctx, const char *value);
 int hx_args_parse(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
                   void *ctx, bool *help);
 
+/* The same again, where an option the table lacks may be a parameter (a workload's, a task
+ * source's): unknown(ctx, ap, arg) takes its value (hx_args_take_value) or refuses it
+ * (hx_args_unknown). */
+typedef int (*hx_args_unknown_fn)(void *ctx, hx_argparse *ap, hx_arg *arg);
+int hx_args_parse_with(hx_argparse *ap, hx_args_apply_fn apply, hx_args_positional_fn positional,
+                       hx_args_unknown_fn unknown, void *ctx, bool *help);
+
 /* Print "Usage: ..." then the options, aligned. */
 void hx_args_help(FILE *out, const char *usage, const char *description, const hx_opt *opts);
 
