@@ -391,8 +391,9 @@ static int write_table(FILE *out, const hx_host_info *host, const hx_result *rs,
               "SIMD lane counts as one\n",
               out);
     if (any_beyond) /* true, and surprising: say where the extra speed comes from */
-        fputs("eff > 1: faster than p serial loops; the row's algorithm reuses caches and "
-              "registers the plain serial loop does not, so the gain is not only parallelism\n",
+        fputs("eff > 1: more than p times serial's speed; one serial loop leaves part of the "
+              "machine unused (one core cannot draw all the memory bandwidth), or the row's "
+              "algorithm reuses caches the plain loop does not (sgemm's blocking)\n",
               out);
     if (any_device)
         fputs("device rows: median = kernel time (event profiling); e2e = the whole run with "

@@ -69,7 +69,7 @@ static void efficiency_above_one_is_explained_only_when_a_row_has_it(void **stat
     free(out);
     hx_result beyond[] = {row("serial", "", 1.0), row("omp-simd", "micro-kernel", 2.1)};
     out = table(beyond, 2);
-    assert_non_null(strstr(out, "eff > 1: faster than p serial loops"));
+    assert_non_null(strstr(out, "eff > 1: more than p times serial's speed"));
     free(out);
 }
 
