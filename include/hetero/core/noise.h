@@ -19,8 +19,10 @@
  *
  *   foreign > HX_NOISE_FOREIGN_MAX of the machine,  or  steal > HX_NOISE_STEAL_MAX,
  *
- * and the whole command is also called noisy when the 1-minute load average at its start, or the
- * processes other than hetero that were runnable then, exceeded the online CPUs.  The measuring
+ * and the whole command is also called noisy when the tasks of other processes runnable at its
+ * start (the job's other ranks excepted) exceeded the online CPUs.  The 1-minute load average is
+ * reported beside the verdict but does not decide it: it also counts hetero's own previous
+ * commands.  The measuring
  * loop (engine/measure.c) takes one window per row and marks the row (`noisy: true`, `~` in the
  * tables); hx_noise_summary() is the one line a command prints about it ("noisy machine: load 4.1
  * on 2 cores, steal 9%: figures marked ~").
@@ -91,8 +93,8 @@ void hx_noise_row(const hx_noise_sample *a, const hx_noise_sample *b, hx_noise *
 void hx_noise_begin(void);
 /* The start sample (taken on first use if hx_noise_begin was not called). */
 const hx_noise_sample *hx_noise_start(void);
-/* The window from the command's start to now, with the start's load and runnable tasks judged
- * as well: the command-level verdict. */
+/* The window from the command's start to now, with the start's runnable tasks judged as well:
+ * the command-level verdict. */
 void hx_noise_command(hx_noise *out);
 /* The measuring loop reports each row's verdict here (thread-safe). */
 void hx_noise_note_row(const hx_noise *row);
