@@ -89,12 +89,25 @@ static void caches_text(const hx_device_record *r, char *buf, size_t len) {
 
 /* ---- table -------------------------------------------------------------------------------- */
 
+/* The clock cell: the measured clock where the record has one (--bench, or a clean cache); else
+ * the driver's reported maximum, marked '*', since a CPU device's driver often reports the base
+ * clock (PoCL: the nominal TSC rate), below what its cores run at.  Returns whether it marked. */
+static bool clock_cell(hx_table *t, const hx_device_record *r) {
+    if (r->clock.mhz > 0) {
+        hx_table_cell(t, "%.0f", r->clock.mhz);
+        return false;
+    }
+    hx_table_cell(t, r->clock_mhz ? "%u*" : "-", r->clock_mhz);
+    return r->clock_mhz != 0;
+}
+
 static int summary_table(FILE *out, const hx_survey *s) {
     const char *headers[] = {"id",     "type",      "name", "units", "MHz",
                              "memory", "max alloc", "fp64", "fp16",  "svm"};
     hx_table *t = hx_table_new(10, headers, "lllrrrrlll");
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    bool reported = false;
     for (size_t i = 0; i < s->n; i++) {
         const hx_device_record *r = &s->dev[i];
         char mem[32], alloc[32], svm[64];
@@ -109,7 +122,7 @@ static int summary_table(FILE *out, const hx_survey *s) {
             hx_table_cell(t, "%uc/%ut", r->compute_units, r->threads);
         else
             hx_table_cell(t, "%u CU", r->compute_units);
-        hx_table_cell(t, r->clock_mhz ? "%u" : "-", r->clock_mhz);
+        reported |= clock_cell(t, r);
         hx_table_cell(t, "%s", mem);
         hx_table_cell(t, "%s", alloc);
         hx_table_cell(t, "%s", yes_no(r->fp64));
@@ -118,6 +131,18 @@ static int summary_table(FILE *out, const hx_survey *s) {
     }
     hx_table_print(t, out);
     hx_table_free(t);
+    double host_mhz = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->dev[i].kind, "host") == 0)
+            host_mhz = s->dev[i].clock.mhz;
+    if (reported && host_mhz > 0)
+        fprintf(out,
+                "* MHz as the driver reports it, not measured: a CPU device's driver often "
+                "gives the base clock; the host's cores measure %.0f MHz\n",
+                host_mhz);
+    else if (reported)
+        fprintf(out, "* MHz as the driver reports it, not measured: a CPU device's driver often "
+                     "gives the base clock (--bench measures the host's)\n");
     return HX_OK;
 }
 

@@ -282,6 +282,40 @@ static void a_compute_bound_row_above_the_peak_is_capped_too(void **state) {
     hx_survey_free(&s);
 }
 
+/* ---- clocks: a driver's figure is marked, a measured one is not -------------------------------
+ */
+
+static char *survey_table(const hx_survey *s) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(hx_survey_write(f, HX_FORMAT_TABLE, s), HX_OK);
+    fclose(f);
+    return buf;
+}
+
+static void a_reported_clock_is_marked_and_the_measured_one_is_shown(void **state) {
+    (void)state;
+    hx_survey s;
+    machine(&s, false);
+    s.dev[1].clock_mhz = 2596; /* PoCL: the nominal TSC rate */
+    char *out = survey_table(&s);
+    assert_non_null(strstr(out, "2596*"));
+    assert_non_null(strstr(out, "--bench measures the host's"));
+    free(out);
+    s.dev[0].clock.mhz = 4041; /* the host's chains, measured */
+    out = survey_table(&s);
+    assert_non_null(strstr(out, " 4041 "));
+    assert_non_null(strstr(out, "the host's cores measure 4041 MHz"));
+    free(out);
+    s.dev[1].clock_mhz = 0;
+    out = survey_table(&s);
+    assert_null(strstr(out, "as the driver reports it"));
+    free(out);
+    hx_survey_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_smallest_level_holding_the_working_set_bounds_a_row),
@@ -289,6 +323,7 @@ int main(void) {
         cmocka_unit_test(a_row_above_its_ceiling_is_announced_and_never_shown_above_100),
         cmocka_unit_test(a_stale_ceiling_is_measured_again_once),
         cmocka_unit_test(a_compute_bound_row_above_the_peak_is_capped_too),
+        cmocka_unit_test(a_reported_clock_is_marked_and_the_measured_one_is_shown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
