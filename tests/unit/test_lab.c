@@ -416,6 +416,28 @@ static void io_models_reads_the_scan_memory_costs_and_workers(void **state) {
     hx_lab_reports_free(&r);
 }
 
+/* The eight parts every handout has, in the standard's order (docs/labs/README.md). */
+static void handout_has_the_eight_parts(const char *path) {
+    static const char *const parts[] = {"## 1. Question\n",   "## 2. Predict first\n",
+                                        "## 3. Run\n",        "## 4. What you should see\n",
+                                        "## 5. Why\n",        "## 6. Questions\n",
+                                        "## 7. Answer key\n", "## 8. Check\n"};
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[1 << 17];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *at = text;
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        const char *found = strstr(at, parts[k]);
+        if (!found)
+            fail_msg("%s: no '%.*s' after the part before it", path, (int)strlen(parts[k]) - 1,
+                     parts[k]);
+        at = found;
+    }
+}
+
 static void the_table_has_every_chapter_once(void **state) {
     (void)state;
     static const char *const needs[] = {"none", "gpu", "mpi", "numa2"};
@@ -431,6 +453,10 @@ static void the_table_has_every_chapter_once(void **state) {
             assert_string_not_equal(hx_lab_at(j)->name, lab->name);
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", getenv("HETERO_SOURCE_DIR"), lab->handout);
+        assert_int_equal(access(path, R_OK), 0);
+        handout_has_the_eight_parts(path);
+        snprintf(path, sizeof path, "%s/docs/labs/answers/%s.md", getenv("HETERO_SOURCE_DIR"),
+                 lab->name);
         assert_int_equal(access(path, R_OK), 0);
     }
     const hx_lab *lab;
