@@ -133,3 +133,9 @@ bool hx_deque_looks_nonempty(hx_deque *q) {
     int64_t b = atomic_load_explicit(&q->bottom, acquire);
     return t < b;
 }
+
+size_t hx_deque_size_hint(hx_deque *q) {
+    int64_t b = atomic_load_explicit(&q->bottom, relaxed);
+    int64_t t = atomic_load_explicit(&q->top, relaxed);
+    return b > t ? (size_t)(b - t) : 0;
+}

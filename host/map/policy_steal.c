@@ -6,9 +6,9 @@
  * while it is longer than --chunk pushes the upper half back and keeps the lower half (lazy
  * binary splitting): the big halves stay at the top, where thieves steal, and a thief that takes
  * one splits it again in its own deque.  Tree sources: worker 0's deque starts with the root,
- * and each visited node pushes its children (the tree search spawns into the deque), so a
- * worker goes depth-first through its own part while thieves take the shallow nodes, the big
- * subtrees.
+ * and each visited node pushes its children while the deque holds fewer than SPAWN_DEPTH tasks
+ * (lazy task creation; past that the worker searches them itself), so a worker goes depth-first
+ * through its own part while thieves take the shallow nodes, the big subtrees.
  *
  * An idle worker picks victims (random, round-robin or nearest-first in the hwloc tree), looks
  * whether the victim's deque seems to hold work, and only then steals.  Termination: a shared
@@ -42,11 +42,21 @@ static uint64_t pack_range(size_t begin, size_t end) {
     return (uint64_t)begin << 32 | (uint64_t)end;
 }
 
-static void spawn_child(hx_map_exec *e, uint64_t task) {
+/* Lazy task creation: a child goes into the deque only while the deque holds fewer than
+ * SPAWN_DEPTH tasks, enough for every thief to find one; past that the worker searches it itself
+ * (src_tree.c), without the push, the take and their fences. */
+#define SPAWN_DEPTH 16
+
+static bool spawn_child(hx_map_exec *e, uint64_t task) {
     map_worker *w = e->spawn_arg;
     steal_state *st = w->team->policy;
-    if (!hx_deque_push(&st->q[w->id], task))
+    if (hx_deque_size_hint(&st->q[w->id]) >= SPAWN_DEPTH)
+        return false;
+    if (!hx_deque_push(&st->q[w->id], task)) {
         atomic_store(&w->team->failed, 1);
+        return false; /* searched here instead; the run still reports the failure */
+    }
+    return true;
 }
 
 static void run_range(map_worker *w, steal_state *st, uint64_t word) {

@@ -101,16 +101,23 @@ static void explore(const tree_data *d, uint64_t root, hx_map_exec *e) {
         free(stack);
 }
 
+/* Under work-stealing: visit the node, then offer each child to the deque; a child the deque
+ * does not take (it holds enough already) is searched here, depth-first, offering its own
+ * children in turn, so the deque fills again as soon as thieves drain it. */
+static void run_spawning(const tree_data *d, uint64_t node, hx_map_exec *e) {
+    visit(d, node, e);
+    uint64_t kids = children(d, node);
+    for (uint64_t k = kids; k-- > 0;)
+        if (!e->spawn(e, child_of(node, k)))
+            run_spawning(d, child_of(node, k), e);
+}
+
 static void run(const hx_map_source *s, uint64_t task, hx_map_exec *e) {
     const tree_data *d = s->data;
-    if (!e->spawn) {
+    if (!e->spawn)
         explore(d, task, e);
-        return;
-    }
-    visit(d, task, e);
-    uint64_t kids = children(d, task);
-    for (uint64_t k = kids; k-- > 0;)
-        e->spawn(e, child_of(task, k));
+    else
+        run_spawning(d, task, e);
 }
 
 /* Breadth-first, a whole level at a time, until a level holds >= --frontier nodes: every

@@ -52,4 +52,7 @@ hx_deque_status hx_deque_steal(hx_deque *q, uint64_t *x);
 /* A hint for thieves choosing a victim: whether top < bottom when looked at. */
 bool hx_deque_looks_nonempty(hx_deque *q);
 
+/* Owner only, a hint: how many tasks the deque held when looked at (thieves may be taking). */
+size_t hx_deque_size_hint(hx_deque *q);
+
 #endif

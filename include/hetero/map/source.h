@@ -62,7 +62,8 @@ typedef struct hx_map_exec {
     unsigned worker;
     uint64_t units; /* what the source counts: tree nodes, nonzeros */
     uint64_t check; /* order-free checksum (XOR) a source may fold results into */
-    void (*spawn)(struct hx_map_exec *e, uint64_t task);
+    /* true: the task was queued for others to steal; false: the caller runs it now */
+    bool (*spawn)(struct hx_map_exec *e, uint64_t task);
     void *spawn_arg;
 } hx_map_exec;
 
