@@ -199,15 +199,7 @@ static void bad_options_exit_2(void **state) {
                           "devices --bench --hierarchy --plot=mountain.pdf",
                           "devices --bench --plot=mountain.svg",
                           "devices --bench --hierarchy --device=cpu"};
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        hx_proc p;
-        assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmds[i]), 0);
-        if (p.status != 2)
-            print_error("'%s' exited %d: %s\n", cmds[i], p.status, p.err);
-        assert_int_equal(p.status, 2);
-        assert_int_equal(hx_count_lines(p.err), 1);
-        hx_proc_free(&p);
-    }
+    hx_expect_usage_errors(cmds, sizeof cmds / sizeof cmds[0]);
 }
 
 static void short_bench_measures_positive_figures_and_fills_the_cache(void **state) {

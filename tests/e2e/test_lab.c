@@ -69,15 +69,7 @@ static void bad_input_is_one_line_and_exit_2(void **state) {
                          "lab list extra",
                          "lab check flynn extra",
                          "lab list --fast"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        hx_proc p;
-        assert_int_equal(hx_run_hetero_cmd(&p, "%s", bad[i]), 0);
-        if (p.status != 2)
-            print_error("%s: exit %d: %s\n", bad[i], p.status, p.err);
-        assert_int_equal(p.status, 2);
-        assert_int_equal(hx_count_lines(p.err), 1);
-        hx_proc_free(&p);
-    }
+    hx_expect_usage_errors(bad, sizeof bad / sizeof bad[0]);
 }
 
 int main(void) {

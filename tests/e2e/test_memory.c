@@ -48,13 +48,7 @@ static void bad_input_is_one_line_and_exit_2(void **state) {
     (void)state;
     const char *bad[] = {"memory --part=cache", "memory --size=10", "memory --threads=0",
                          "memory extra", "memory --reps=0"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        hx_proc p;
-        assert_int_equal(hx_run_hetero_cmd(&p, "%s", bad[i]), 0);
-        assert_int_equal(p.status, 2);
-        assert_int_equal(hx_count_lines(p.err), 1);
-        hx_proc_free(&p);
-    }
+    hx_expect_usage_errors(bad, sizeof bad / sizeof bad[0]);
 }
 
 int main(void) {

@@ -52,6 +52,19 @@ static inline jv *hx_expect_json(const hx_proc *p, int status) {
     return doc;
 }
 
+/* Each of the n command lines is a usage error: `hetero CMD` exits 2 with one line on stderr. */
+static inline void hx_expect_usage_errors(const char *const *cmds, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        hx_proc p;
+        assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmds[i]), 0);
+        if (p.status != 2)
+            print_error("'%s' exited %d: %s\n", cmds[i], p.status, p.err);
+        assert_int_equal(p.status, 2);
+        assert_int_equal(hx_count_lines(p.err), 1);
+        hx_proc_free(&p);
+    }
+}
+
 /* What the code under test writes to stderr between the two calls (testutil.h); the caller
  * frees the text. */
 static inline void hx_expect_capture(hx_capture *c) {
