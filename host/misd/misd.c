@@ -396,8 +396,9 @@ static int measure_mode(hx_misd_mode m, const hx_misd_stream *s, const hx_misd_o
     double *t = calloc((size_t)o->reps, sizeof *t);
     if (!t)
         return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    int core_of[HX_MISD_MAX_FUNCTIONS];
-    plan_lanes(s, o, core_of); /* outside the timed runs: a placement, decided once */
+    int core_of[HX_MISD_MAX_FUNCTIONS] = {0};
+    if (m == HX_MISD_LOCKSTEP && o->pin) /* only pinned lanes are placed; before the timed runs */
+        plan_lanes(s, o, core_of);
     int status = HX_OK;
     for (int i = 0; status == HX_OK && i < o->warmup; i++)
         status = run_mode(m, s, o, core_of, r->values);
