@@ -131,7 +131,10 @@ static int own_running_threads(void) {
     return running > 0 ? running : 1;
 }
 
-static double ticks_per_second(void);
+static double ticks_per_second(void) {
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? (double)hz : 100.0;
+}
 
 /* This job's CPU seconds: this process's threads (getrusage) and its peers' (their stat). */
 static double own_cpu_seconds(void) {
@@ -202,11 +205,6 @@ void hx_noise_read(hx_noise_sample *s) {
 }
 
 /* ---- judging ------------------------------------------------------------------------------ */
-
-static double ticks_per_second(void) {
-    long hz = sysconf(_SC_CLK_TCK);
-    return hz > 0 ? (double)hz : 100.0;
-}
 
 /* Append ", " + text to reason. */
 static void add_reason(hx_noise *n, const char *fmt, double value) {
