@@ -23,7 +23,7 @@ demo: build
 # of `hetero conc`, the mapping policies and the work-stealing deque of `hetero map`) under
 # ThreadSanitizer.  OpenMP code is left out of the TSan run: Debian's libgomp is not
 # instrumented, so TSan cannot see its barriers and reports false races (tests/tsan.supp).
-TSAN_TESTS = _io|sched|svm|misd|conc_(sync|crash|gil|ipc|cleanup)|map_policies|map_deque|progress
+TSAN_TESTS = _io|sched|svm|misd|conc_(sync|crash|gil|ipc|cleanup)|map_policies|map_deque|map_device|progress
 
 test: test-release test-asan test-tsan
 

@@ -20,7 +20,9 @@ set(allowed_engine core ocl cuda mpi workloads engine)
 # subsystems: over the engine, never over each other
 set(allowed_analysis core ocl cuda mpi workloads engine analysis)
 set(allowed_sched core ocl cuda mpi workloads engine sched)
-foreach(layer core ocl cuda mpi workloads engine analysis sched)
+# the mapping lab: over the workloads (mandelbrot's rows on the CPU and on a device), not the engine
+set(allowed_map core ocl workloads map)
+foreach(layer core ocl cuda mpi workloads engine analysis sched map)
   file(GLOB_RECURSE files ${SRC}/host/${layer}/*.c ${SRC}/host/${layer}/*.h
        ${SRC}/include/hetero/${layer}/*.h)
   foreach(f IN LISTS files)

@@ -19,6 +19,7 @@
 #include "hetero/core/output.h"
 #include "hetero/core/parse.h"
 #include "hetero/core/plot.h"
+#include "hetero/engine/target.h"
 #include "hetero/map/design.h"
 #include "hetero/map/map.h"
 
@@ -35,8 +36,8 @@ enum {
 
 typedef struct map_cli {
     map_mode mode;
-    const char *tasks, *slow, *gantt, *plot, *output, *chunk_text;
-    bool tasks_given, count_given, cost_given, reps_given, help;
+    const char *tasks, *slow, *gantt, *plot, *output, *chunk_text, *device, *policy_text;
+    bool tasks_given, count_given, cost_given, reps_given, workers_given, help;
     hx_map_params params;
     hx_map_bench_config bench;
     hx_map_decompose_config dec;
@@ -60,6 +61,9 @@ static const hx_opt map_opts[] = {
     {"group", 0, "N", "hierarchical: workers per group manager (default 2)"},
     {"victim", 0, "V", "work-stealing victims: random (default), round-robin, nearest (hwloc)"},
     {"slow", 0, "W:F", "worker W runs F times slower (busy-wait); a list W:F,W:F"},
+    {"device", 'd', "SPEC",
+     "one more worker that runs its claims on this OpenCL device: gpu, cpu, P:D or name part "
+     "(mandelbrot)"},
     {"pin", 0, "yes|no", "bind workers to cores with hwloc (default yes)"},
     {"reps", 'r', "N", "timed runs per policy (default 5, sweep 3; the median run is reported)"},
     {"warmup", 0, "N", "untimed, verified runs first (default 1)"},
@@ -78,9 +82,12 @@ static const hx_opt map_opts[] = {
     HX_CLI_HELP_AND_END,
 };
 static const unsigned opt_modes[] = {
-    RUN | SWEEP, RUN,  ALL,  RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, ALL,
-    ALL,         ALL,  RUN,  SWEEP,       DEC | COMM,  DEC,         DEC,         DEC,         COMM,
-    COMM,        COMM, COMM, COMM,        ALL,         ALL,         ALL};
+    RUN | SWEEP, RUN,         ALL, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP, RUN | SWEEP,
+    RUN | SWEEP, RUN | SWEEP, ALL, ALL,         ALL,         RUN,         SWEEP,
+    DEC | COMM,  DEC,         DEC, DEC,         COMM,        COMM,        COMM,
+    COMM,        COMM,        ALL, ALL,         ALL};
+_Static_assert(sizeof opt_modes / sizeof opt_modes[0] == sizeof map_opts / sizeof map_opts[0] - 1,
+               "one mode mask per option");
 
 static void map_help(FILE *out) {
     hx_args_help(
@@ -182,9 +189,14 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
         c->tasks = v;
         c->tasks_given = true;
     } else if (strcmp(name, "policy") == 0) {
+        c->policy_text = v;
         return parse_policies(c, v);
+    } else if (strcmp(name, "device") == 0) {
+        c->device = v;
+        return hx_ocl_check_spec(v);
     } else if (strcmp(name, "workers") == 0) {
-        HX_TRY(parse_count("--workers", v, 1, HX_MAP_MAX_WORKERS, &c->bench.run.workers));
+        HX_TRY(parse_count("--workers", v, 1, HX_MAP_MAX_WORKERS - 1, &c->bench.run.workers));
+        c->workers_given = true;
         c->dec.workers = c->comm.workers = c->bench.run.workers;
     } else if (strcmp(name, "chunk") == 0) {
         c->chunk_text = v;
@@ -340,11 +352,68 @@ static int write_report(const map_cli *c, const void *data) {
     return status;
 }
 
+/* --device: open the device (the engine's target set, as hetero sched does), give the source its
+ * kernel there and add the device worker after the CPU workers.  OpenMP's rows cannot hand work
+ * to it: under the default --policy=all they are left out, and said so. */
+static int add_device_worker(map_cli *c, hx_map_source *src, hx_target_set *ts) {
+    if (!hx_map_source_has_device(src))
+        return hx_fail(HX_ERR_USAGE,
+                       "--device: task source '%s' has no device kernel; sources with one: %s",
+                       c->tasks, hx_map_device_sources());
+    hx_target_spec spec = {.opencl = true,
+                           .opencl_explicit = true,
+                           .device = c->device,
+                           .max_devices = 1,
+                           .purpose = "a device worker"};
+    HX_TRY(hx_target_open(ts, &spec));
+    if (ts->ndevices == 0)
+        return hx_fail(HX_ERR_MISSING, "--device=%s: no OpenCL device was opened", c->device);
+    const hx_ocl_device *dev = ts->devices[0].dev;
+    if ((dev->type & CL_DEVICE_TYPE_CPU) && !c->workers_given && c->bench.run.workers > 1) {
+        c->bench.run.workers--; /* the device's own threads run on these cores too */
+        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s beside it (--workers to "
+                  "choose)",
+                  dev->name, c->bench.run.workers, c->bench.run.workers == 1 ? "" : "s");
+    }
+    HX_TRY(hx_map_source_attach_device(src, &ts->devices[0].session, dev->name));
+    c->bench.run.workers++;
+    c->bench.run.device_worker = true;
+    bool all = c->mode == MODE_RUN && (!c->policy_text || strstr(c->policy_text, "all") != NULL);
+    bool dropped = false;
+    for (int p = 0; all && p < HX_MAP_POLICY_COUNT; p++)
+        if (hx_map_policy_is_omp((hx_map_policy)p) && c->bench.want[p]) {
+            c->bench.want[p] = false;
+            dropped = true;
+        }
+    if (dropped)
+        hx_notice("leaving out omp-static, omp-dynamic and omp-guided: OpenMP's schedules cannot "
+                  "hand work to the device worker");
+    return HX_OK;
+}
+
+/* The task source, with its device worker under --device. */
+static int open_source(map_cli *c, hx_map_source *src, hx_target_set *ts) {
+    memset(ts, 0, sizeof *ts);
+    HX_TRY(hx_map_source_open(c->tasks, &c->params, src));
+    int status = c->device ? add_device_worker(c, src, ts) : HX_OK;
+    if (status != HX_OK) {
+        hx_map_source_close(src);
+        hx_target_close(ts);
+    }
+    return status;
+}
+
+static void close_source(hx_map_source *src, hx_target_set *ts) {
+    hx_map_source_close(src); /* the kernel on the device first, then the device */
+    hx_target_close(ts);
+}
+
 static int run_policies(map_cli *c) {
     if (c->gantt)
         HX_TRY(need_gnuplot("--gantt"));
     hx_map_source src;
-    HX_TRY(hx_map_source_open(c->tasks, &c->params, &src));
+    hx_target_set ts;
+    HX_TRY(open_source(c, &src, &ts));
     hx_map_report rep;
     int status = hx_map_bench(&src, &c->bench, &rep);
     if (status == HX_OK || status == HX_ERR_RUNTIME) { /* a failed check still shows the table */
@@ -354,7 +423,7 @@ static int run_policies(map_cli *c) {
     if (status == HX_OK && c->gantt)
         status = hx_map_gantt(&rep, c->gantt);
     hx_map_report_free(&rep);
-    hx_map_source_close(&src);
+    close_source(&src, &ts);
     return status;
 }
 
@@ -362,7 +431,8 @@ static int run_sweep(map_cli *c) {
     if (c->plot)
         HX_TRY(need_gnuplot("--plot"));
     hx_map_source src;
-    HX_TRY(hx_map_source_open(c->tasks, &c->params, &src));
+    hx_target_set ts;
+    HX_TRY(open_source(c, &src, &ts));
     static hx_map_sweep sweep; /* large: 64 results with their runs */
     int status = hx_map_sweep_run(&src, &c->bench, c->chunks, c->nchunks, &sweep);
     if (status == HX_OK)
@@ -370,7 +440,7 @@ static int run_sweep(map_cli *c) {
     if (status == HX_OK && c->plot)
         status = hx_map_sweep_plot(&sweep, c->plot);
     hx_map_sweep_free(&sweep);
-    hx_map_source_close(&src);
+    close_source(&src, &ts);
     return status;
 }
 

@@ -91,7 +91,7 @@ static void gantt_panel(FILE *f, const hx_map_result *x, size_t index, bool last
             ms, x->imbalance);
     fprintf(f, "set yrange [-0.6:%u.6]\nset ytics (", run->workers - 1);
     for (unsigned w = 0; w < run->workers; w++)
-        fprintf(f, "%s\"w%u\" %u", w ? ", " : "", w, w);
+        fprintf(f, "%s\"%s%u\" %u", w ? ", " : "", run->w[w].device ? "dev w" : "w", w, w);
     fprintf(f, ")\nset xrange [0:%.9g]\n", sp.tmax * 1.02);
     fputs(last ? "set xlabel \"time (s) from the run's start\"\n" : "unset xlabel\n", f);
     fprintf(f,

@@ -67,6 +67,7 @@ typedef struct map_worker {
     _Alignas(64) map_team *team;
     unsigned id;
     int pu;
+    bool device; /* runs its claims on the source's device (the last worker, device_worker) */
     double slow; /* factor, 1 = none */
     hx_map_exec exec;
     uint64_t start, end; /* ticks */
@@ -95,8 +96,12 @@ struct map_team {
     double *manager_cpu;
     void *policy; /* policy-wide state */
     uint64_t resolution_ticks;
-    atomic_int failed; /* a worker failed (out of memory growing a deque) */
+    atomic_int failed; /* a worker failed: why in fail_why (the first failure's) */
+    char fail_why[256];
 };
+
+/* Mark the run failed, keeping the first reason (any thread; the run reports it after the join). */
+void map_team_fail(map_team *t, const char *why);
 
 /* Make the workers (and managers), run them from one barrier, join them; fill the run. */
 int map_team_run(map_team *t, hx_map_run *out);

@@ -152,6 +152,29 @@ int map_policy_static(map_team *t, hx_map_policy p, hx_map_run *out) {
 
 /* ---- hx_map_run_policy ------------------------------------------------------------------- */
 
+/* A device worker needs a source whose device side is open, a hand-written policy, and no
+ * --slow of its own (the busy-wait model is CPU time, which a waiting thread does not spend). */
+static int check_device_worker(const hx_map_source *s, hx_map_policy p, const hx_map_config *c) {
+    if (!s->device_ready)
+        return hx_fail(HX_ERR_USAGE,
+                       "a device worker needs a task source with a device kernel (%s)",
+                       hx_map_device_sources());
+    if (hx_map_policy_is_omp(p))
+        return hx_fail(HX_ERR_USAGE,
+                       "--policy=%s cannot have a device worker: OpenMP's schedules hand work to "
+                       "OpenMP threads only",
+                       hx_map_policy_names[p]);
+    if (c->slow[c->workers - 1] > 1.0 && c->workers == 1)
+        return hx_fail(HX_ERR_USAGE, "--slow names worker 0, the device worker; there is no CPU "
+                                     "worker to slow");
+    if (c->slow[c->workers - 1] > 1.0)
+        return hx_fail(HX_ERR_USAGE,
+                       "--slow names worker %u, the device worker; only CPU workers 0..%u can be "
+                       "slowed",
+                       c->workers - 1, c->workers - 2);
+    return HX_OK;
+}
+
 int hx_map_config_check(const hx_map_source *s, hx_map_policy p, const hx_map_config *c) {
     if ((int)p < 0 || p >= HX_MAP_POLICY_COUNT)
         return hx_fail(HX_ERR_USAGE, "unknown policy %d", (int)p);
@@ -169,7 +192,7 @@ int hx_map_config_check(const hx_map_source *s, hx_map_policy p, const hx_map_co
         return hx_fail(HX_ERR_USAGE, "%zu tasks: at most 2^31 - 1", s->ntasks);
     if (p == HX_MAP_HIERARCHICAL && c->group < 1)
         return hx_fail(HX_ERR_USAGE, "--group=0: a group has at least one worker");
-    return HX_OK;
+    return c->device_worker ? check_device_worker(s, p, c) : HX_OK;
 }
 
 int hx_map_run_policy(const hx_map_source *s, hx_map_policy p, const hx_map_config *c,
@@ -191,6 +214,7 @@ int hx_map_run_policy(const hx_map_source *s, hx_map_policy p, const hx_map_conf
         t.w[i].id = i;
         t.w[i].pu = -1;
         t.w[i].slow = c->slow[i] > 1.0 ? c->slow[i] : 1.0;
+        t.w[i].device = c->device_worker && i == c->workers - 1;
         t.w[i].exec.worker = i;
         t.w[i].rng = hx_mix64(c->seed ^ hx_mix64(i + 1));
     }

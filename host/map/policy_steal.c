@@ -53,7 +53,7 @@ static bool spawn_child(hx_map_exec *e, uint64_t task) {
     if (hx_deque_size_hint(&st->q[w->id]) >= SPAWN_DEPTH)
         return false;
     if (!hx_deque_push(&st->q[w->id], task)) {
-        atomic_store(&w->team->failed, 1);
+        map_team_fail(w->team, "a worker ran out of memory growing its deque");
         return false; /* searched here instead; the run still reports the failure */
     }
     return true;
@@ -66,7 +66,7 @@ static void run_range(map_worker *w, steal_state *st, uint64_t word) {
         uint64_t t = map_sched_begin();
         size_t mid = begin + (end - begin) / 2;
         if (!hx_deque_push(&st->q[w->id], pack_range(mid, end)))
-            atomic_store(&w->team->failed, 1);
+            map_team_fail(w->team, "a worker ran out of memory growing its deque");
         map_sched_end(w, t);
         end = mid;
     }

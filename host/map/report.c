@@ -48,9 +48,12 @@ static void pinning_line(FILE *out, const hx_map_result *rs, size_t n, const hx_
     const char *why = hx_map_bind_problem();
     if (all && n > 0) {
         fputs("workers bound by hwloc to PUs ", out);
-        for (unsigned i = 0; i < rs[0].run.workers; i++)
-            fprintf(out, "%s%d", i ? "," : "", rs[0].run.w[i].pu);
-        fputs("; manager threads unbound\n", out);
+        for (unsigned i = 0, k = 0; i < rs[0].run.workers; i++)
+            if (!rs[0].run.w[i].device)
+                fprintf(out, "%s%d", k++ ? "," : "", rs[0].run.w[i].pu);
+        fputs(c->device_worker ? "; the device worker and manager threads unbound\n"
+                               : "; manager threads unbound\n",
+              out);
     } else {
         fprintf(out, "binding failed, workers unbound: %s\n", why ? why : "unknown reason");
     }
@@ -80,6 +83,7 @@ static void json_config(hx_json *j, const hx_map_bench_config *c, const hx_map_s
     hx_json_kv_int(j, "group", c->run.group);
     hx_json_kv_string(j, "victim", hx_map_victim_names[c->run.victim]);
     hx_json_kv_bool(j, "pin", c->run.pin);
+    hx_json_kv_string(j, "device", c->run.device_worker ? s->device_name : NULL);
     hx_json_kv_int(j, "reps", c->reps);
     hx_json_kv_int(j, "warmup", c->warmup);
     hx_json_key(j, "slow");
@@ -134,6 +138,7 @@ static void json_result(hx_json *j, const hx_map_result *r) {
         hx_json_object_begin(j);
         hx_json_kv_int(j, "worker", i);
         hx_json_kv_int(j, "pu", w->pu);
+        hx_json_kv_bool(j, "device", w->device);
         hx_json_kv_number(j, "busy_s", w->busy_s);
         hx_json_kv_number(j, "cpu_s", w->cpu_s);
         hx_json_kv_number(j, "task_s", w->task_s);
@@ -195,6 +200,12 @@ static int write_table(FILE *out, const hx_map_report *r) {
             r->cfg.run.workers, (unsigned long long)r->cfg.run.chunk, r->cfg.reps, r->cfg.warmup,
             serial, smin, smax);
     pinning_line(out, r->results, r->n, &r->cfg.run);
+    if (r->cfg.run.device_worker)
+        fprintf(out,
+                "worker %u is the device worker: its claims run on the OpenCL device '%s', one "
+                "launch each (kernel and read-back, waited for); its busy time is their wall "
+                "time\n",
+                r->cfg.run.workers - 1, r->src->device_name);
     for (unsigned i = 0; i < r->cfg.run.workers; i++)
         if (r->cfg.run.slow[i] > 1.0)
             fprintf(out, "worker %u is %.3g times slower (--slow: a busy-wait after each task)\n",
@@ -290,8 +301,12 @@ static int sweep_table(FILE *out, const hx_map_sweep *sw) {
         }
     char serial[32];
     hx_format_seconds(serial, sizeof serial, sw->serial.median);
-    fprintf(out, "hetero map sweep: %s\n%u workers, %d reps after %d warm-up; serial %s\n\n",
+    fprintf(out, "hetero map sweep: %s\n%u workers, %d reps after %d warm-up; serial %s\n",
             sw->src->describe, sw->cfg.run.workers, sw->cfg.reps, sw->cfg.warmup, serial);
+    if (sw->cfg.run.device_worker)
+        fprintf(out, "worker %u is the device worker: its claims run on '%s', one launch each\n",
+                sw->cfg.run.workers - 1, sw->src->device_name);
+    fputc('\n', out);
     hx_table_print(t, out);
     hx_table_free(t);
     for (int p = 0; p < 2; p++)

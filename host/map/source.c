@@ -4,6 +4,7 @@
  * Parameters are shared by all sources (one struct, hx_map_params) and set from the command line
  * through one table, so `hetero map --help` lists them once and a source picks what it needs.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,30 @@ int hx_map_source_open(const char *name, const hx_map_params *params, hx_map_sou
     return status;
 }
 
+bool hx_map_source_has_device(const hx_map_source *s) {
+    return s->kind && s->kind->device_open;
+}
+
+const char *hx_map_device_sources(void) {
+    return "mandelbrot";
+}
+
+int hx_map_source_attach_device(hx_map_source *s, struct hx_ocl_session *session,
+                                const char *device_name) {
+    if (!hx_map_source_has_device(s))
+        return hx_fail(HX_ERR_USAGE,
+                       "--device: task source '%s' has no device kernel; sources with one: %s",
+                       s->kind->name, hx_map_device_sources());
+    HX_TRY(s->kind->device_open(s, session));
+    s->device_ready = true;
+    snprintf(s->device_name, sizeof s->device_name, "%s", device_name);
+    return HX_OK;
+}
+
 void hx_map_source_close(hx_map_source *s) {
+    if (s->device_ready && s->kind->device_close)
+        s->kind->device_close(s);
+    s->device_ready = false;
     if (s->kind && s->kind->teardown)
         s->kind->teardown(s);
     s->data = NULL;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +82,8 @@ static void *thread_main(void *p) {
         return NULL;
     }
     map_worker *w = &t->w[a->index];
-    w->pu = t->cfg->pin ? hx_map_bind_worker(a->index, t->nworkers) : -1;
+    unsigned cpu_workers = t->nworkers - (t->cfg->device_worker ? 1u : 0u);
+    w->pu = t->cfg->pin && !w->device ? hx_map_bind_worker(a->index, cpu_workers) : -1;
     if (!pass_gate(a->gate))
         return NULL;
     w->cpu_start = hx_map_thread_cpu();
@@ -125,7 +127,7 @@ int map_team_run(map_team *t, hx_map_run *out) {
         status = hx_fail(HX_ERR_RUNTIME, "cannot create thread %u of %u: %s", made + 1, total,
                          strerror(err));
     else if (atomic_load(&t->failed))
-        status = hx_fail(HX_ERR_RUNTIME, "a worker ran out of memory growing its deque");
+        status = hx_fail(HX_ERR_RUNTIME, "%s", t->fail_why);
     else
         status = map_collect(t, out);
     for (unsigned i = 0; i < t->nmanagers; i++)
@@ -136,6 +138,14 @@ int map_team_run(map_team *t, hx_map_run *out) {
     free(args);
     free(tid);
     return status;
+}
+
+void map_team_fail(map_team *t, const char *why) {
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&t->failed, &expected, 2)) {
+        snprintf(t->fail_why, sizeof t->fail_why, "%s", why);
+        atomic_store(&t->failed, 1); /* fail_why is complete */
+    }
 }
 
 int map_check_team(unsigned workers, uint64_t items, const char *what, int reps, int max_reps) {
@@ -207,8 +217,31 @@ static void run_one_timed(map_worker *w, uint64_t word) {
         record(w, t0, t1, word);
 }
 
+/* The device worker's claim: one launch of every task in it, waited for.  After a failure the
+ * worker keeps claiming (so that managers and the termination of the policy see it as usual) but
+ * runs nothing: the run fails with the first reason. */
+static void run_on_device(map_worker *w, size_t begin, size_t end) {
+    map_team *t = w->team;
+    uint64_t t0 = hx_map_ticks();
+    if (atomic_load_explicit(&t->failed, memory_order_relaxed) == 0 &&
+        t->src->kind->device_run(t->src, begin, end, &w->exec) != HX_OK)
+        map_team_fail(t, hx_error_message());
+    uint64_t t1 = hx_map_ticks();
+    w->task_ticks += t1 - t0;
+    if (t->cfg->record) {
+        record(w, t0, t1, hx_map_task(t->src, begin));
+        if (w->niv > 0) /* one box for the whole launch */
+            w->iv[w->niv - 1].count += end - begin - 1;
+    }
+    w->tasks += end - begin;
+}
+
 void map_run_tasks(map_worker *w, size_t begin, size_t end) {
     const hx_map_source *s = w->team->src;
+    if (w->device) {
+        run_on_device(w, begin, end);
+        return;
+    }
     if (w->slow > 1.0 || w->team->cfg->record) {
         for (size_t i = begin; i < end; i++)
             run_one_timed(w, hx_map_task(s, i));
@@ -259,6 +292,9 @@ int map_collect(map_team *t, hx_map_run *out) {
         st->cpu_s = cpu;
         st->busy_s = cpu - w->idle_cpu > 0.0 ? cpu - w->idle_cpu : 0.0;
         st->task_s = (double)w->task_ticks * tick;
+        st->device = w->device;
+        if (w->device) /* its thread waits while the device computes: busy is the launches' wall */
+            st->busy_s = st->task_s;
         if (w->untimed) { /* wall time less getting work and idling */
             uint64_t wall = w->end - w->start, other = w->sched_ticks + w->idle_ticks;
             st->task_s = wall > other ? (double)(wall - other) * tick : 0.0;
@@ -273,7 +309,7 @@ int map_collect(map_team *t, hx_map_run *out) {
         st->steal_attempts = w->steal_attempts;
         st->messages = w->messages;
         st->pu = w->pu;
-        out->pinned &= w->pu >= 0;
+        out->pinned &= w->pu >= 0 || w->device; /* the device worker is never bound */
         out->tasks += w->tasks;
         out->total.units += w->exec.units;
         out->total.check ^= w->exec.check;

@@ -1,8 +1,8 @@
 /*
  * device.c - what the co-scheduling policies need on the device (see internal.h): the row-range
  * kernel and the device image for the policies that launch chunks, the persistent kernel with
- * its fine-grain SVM image and counters for dynamic-svm.  Arguments that never change (image,
- * geometry) are set once here; the row range of a chunk is set per launch (workers.c).
+ * its fine-grain SVM image and counters for dynamic-svm.  The row-range kernel and its image are
+ * the workload's (hx_mandelbrot_device, shared with hetero map's device worker).
  */
 #include <string.h>
 
@@ -24,22 +24,8 @@ static size_t image_bytes(const sched_ctx *x) {
 }
 
 int hx_sched_prepare_rows_kernel(sched_ctx *x) {
-    cl_program prog;
-    HX_TRY(hx_ocl_program(x->session, "mandelbrot.cl", NULL, &prog));
-    HX_TRY(make_kernel(prog, "mandelbrot", &x->rows_kernel));
-    cl_int err;
-    x->image = clCreateBuffer(x->session->context, CL_MEM_WRITE_ONLY, image_bytes(x), NULL, &err);
-    if (err != CL_SUCCESS)
-        return hx_ocl_fail(err, "clCreateBuffer");
-    cl_uint width = (cl_uint)x->g.width, iters = x->g.max_iter;
-    cl_kernel k = x->rows_kernel;
-    HX_CL(clSetKernelArg(k, 0, sizeof(cl_mem), &x->image));
-    HX_CL(clSetKernelArg(k, 1, sizeof width, &width));
-    HX_CL(clSetKernelArg(k, 4, sizeof(float), &x->g.x_min));
-    HX_CL(clSetKernelArg(k, 5, sizeof(float), &x->g.y_min));
-    HX_CL(clSetKernelArg(k, 6, sizeof(float), &x->g.dx));
-    HX_CL(clSetKernelArg(k, 7, sizeof(float), &x->g.dy));
-    HX_CL(clSetKernelArg(k, 8, sizeof iters, &iters));
+    HX_TRY(hx_mandelbrot_device_open(x->session, &x->g, &x->rows));
+    x->have_rows = true;
     return HX_OK;
 }
 
@@ -79,12 +65,10 @@ int hx_sched_prepare_persist_kernel(sched_ctx *x) {
 void hx_sched_ctx_close(sched_ctx *x) {
     if (x->session)
         clFinish(x->session->queue);
-    if (x->rows_kernel)
-        clReleaseKernel(x->rows_kernel);
+    if (x->have_rows)
+        hx_mandelbrot_device_close(&x->rows);
     if (x->persist_kernel)
         clReleaseKernel(x->persist_kernel);
-    if (x->image)
-        clReleaseMemObject(x->image);
     if (x->svm_image)
         clSVMFree(x->session->context, x->svm_image);
     if (x->svm_counters)

@@ -40,26 +40,11 @@ static void host_worker(sched_run *r, unsigned slot) {
     }
 }
 
-/* Enqueue rows [row, row + rows) on the device and their read-back into the host image. */
+/* Enqueue rows of chunk c on the device and their read-back into the host image. */
 static cl_int enqueue_chunk(sched_run *r, hx_sched_range c, cl_event *kernel_done,
                             cl_event *read_done) {
-    sched_ctx *x = r->x;
-    cl_uint offset = (cl_uint)c.begin, count = (cl_uint)(c.end - c.begin);
-    cl_int err = clSetKernelArg(x->rows_kernel, 2, sizeof offset, &offset);
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(x->rows_kernel, 3, sizeof count, &count);
-    size_t global = hx_round_up(count * x->g.width, x->local);
-    if (err == CL_SUCCESS)
-        err = clEnqueueNDRangeKernel(x->session->queue, x->rows_kernel, 1, NULL, &global, &x->local,
-                                     0, NULL, kernel_done);
-    size_t row_bytes = x->g.width * sizeof(uint32_t);
-    if (err == CL_SUCCESS)
-        err = clEnqueueReadBuffer(x->session->queue, x->image, CL_FALSE, c.begin * row_bytes,
-                                  count * row_bytes, r->image + c.begin * x->g.width, 0, NULL,
-                                  read_done);
-    if (err == CL_SUCCESS)
-        err = clFlush(x->session->queue);
-    return err;
+    return hx_mandelbrot_device_enqueue(&r->x->rows, c.begin, c.end, r->image, kernel_done,
+                                        read_done);
 }
 
 /* The proxy's next chunk for the device: the one static range, or a claim from the counter. */

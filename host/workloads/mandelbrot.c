@@ -368,6 +368,85 @@ static const hx_ocl_binding mandelbrot_ocl_binding = {
     .run = mandelbrot_ocl_run,
 };
 
+/* Chunks of rows on a device (mandelbrot.h): the image stays on the device, each chunk's rows
+ * are read back on their own, so a chunk is usable as soon as its read-back event completes. */
+int hx_mandelbrot_device_open(hx_ocl_session *s, const hx_mandelbrot_geometry *g,
+                              hx_mandelbrot_device *d) {
+    memset(d, 0, sizeof *d);
+    d->session = s;
+    d->g = *g;
+    cl_program prog;
+    HX_TRY(hx_ocl_program(s, "mandelbrot.cl", NULL, &prog));
+    cl_int err;
+    d->kernel = clCreateKernel(prog, "mandelbrot", &err);
+    if (err != CL_SUCCESS)
+        return hx_ocl_fail(err, "clCreateKernel(mandelbrot)");
+    size_t bytes = g->width * g->height * sizeof(uint32_t);
+    d->image = clCreateBuffer(s->context, CL_MEM_WRITE_ONLY, bytes, NULL, &err);
+    if (err != CL_SUCCESS) {
+        hx_mandelbrot_device_close(d);
+        return hx_ocl_fail(err, "clCreateBuffer (the device image)");
+    }
+    cl_uint width = (cl_uint)g->width, iters = g->max_iter;
+    cl_kernel k = d->kernel;
+    err = clSetKernelArg(k, 0, sizeof(cl_mem), &d->image);
+    err |= clSetKernelArg(k, 1, sizeof width, &width);
+    err |= clSetKernelArg(k, 4, sizeof(float), &g->x_min);
+    err |= clSetKernelArg(k, 5, sizeof(float), &g->y_min);
+    err |= clSetKernelArg(k, 6, sizeof(float), &g->dx);
+    err |= clSetKernelArg(k, 7, sizeof(float), &g->dy);
+    err |= clSetKernelArg(k, 8, sizeof iters, &iters);
+    if (err != CL_SUCCESS) { /* the codes OR together: report the call, not the code */
+        hx_mandelbrot_device_close(d);
+        return hx_fail(HX_ERR_RUNTIME, "OpenCL call clSetKernelArg(mandelbrot) failed");
+    }
+    d->local = hx_ocl_stream_local_size(s->dev);
+    if (d->local > 256) /* as the workload's binding: divergent rows balance in small groups */
+        d->local = 256;
+    return HX_OK;
+}
+
+cl_int hx_mandelbrot_device_enqueue(hx_mandelbrot_device *d, size_t begin, size_t end,
+                                    uint32_t *host_image, cl_event *kernel_done,
+                                    cl_event *read_done) {
+    cl_uint offset = (cl_uint)begin, count = (cl_uint)(end - begin);
+    cl_int err = clSetKernelArg(d->kernel, 2, sizeof offset, &offset);
+    if (err == CL_SUCCESS)
+        err = clSetKernelArg(d->kernel, 3, sizeof count, &count);
+    size_t global = hx_round_up(count * d->g.width, d->local);
+    if (err == CL_SUCCESS)
+        err = clEnqueueNDRangeKernel(d->session->queue, d->kernel, 1, NULL, &global, &d->local, 0,
+                                     NULL, kernel_done);
+    size_t row_bytes = d->g.width * sizeof(uint32_t);
+    if (err != CL_SUCCESS)
+        return err;
+    err =
+        clEnqueueReadBuffer(d->session->queue, d->image, CL_FALSE, begin * row_bytes,
+                            count * row_bytes, host_image + begin * d->g.width, 0, NULL, read_done);
+    if (err == CL_SUCCESS) {
+        err = clFlush(d->session->queue);
+        if (err != CL_SUCCESS && read_done) {
+            clReleaseEvent(*read_done);
+            *read_done = NULL;
+        }
+    }
+    if (err != CL_SUCCESS && kernel_done) { /* the caller gets no events to release */
+        clReleaseEvent(*kernel_done);
+        *kernel_done = NULL;
+    }
+    return err;
+}
+
+void hx_mandelbrot_device_close(hx_mandelbrot_device *d) {
+    if (d->session && (d->kernel || d->image))
+        clFinish(d->session->queue);
+    if (d->kernel)
+        clReleaseKernel(d->kernel);
+    if (d->image)
+        clReleaseMemObject(d->image);
+    memset(d, 0, sizeof *d);
+}
+
 /* ---- mpi: rows mapped to ranks statically or on demand (MIMD, distributed memory) -------- */
 
 #ifdef HETERO_HAVE_MPI
@@ -594,24 +673,32 @@ static int on_edge(const uint32_t *ref, size_t w, size_t h, size_t r, size_t c) 
     return 0;
 }
 
-static void mandelbrot_verify(const hx_problem *p, const void *out_, const void *ref_,
-                              hx_verdict *v) {
-    const uint32_t *out = out_, *ref = ref_;
-    const size_t w = p->size, h = p->size, npix = w * h;
-    const size_t allowed = npix / 1000; /* 0.1% of the pixels, rounded down */
-    int off_edge = 0;
-    memset(v, 0, sizeof *v);
-    v->tolerance = 0.001;
+void hx_mandelbrot_compare(const uint32_t *out, const uint32_t *ref, size_t w, size_t h,
+                           hx_mandelbrot_diff *d) {
+    const size_t npix = w * h;
+    memset(d, 0, sizeof *d);
     for (size_t i = 0; i < npix; i++) {
         if (out[i] == ref[i])
             continue;
-        if (v->bad_count++ == 0)
-            v->first_bad = i;
-        if (!on_edge(ref, w, h, i / w, i % w))
-            off_edge = 1;
+        if (d->bad++ == 0)
+            d->first_bad = i;
+        if (!d->off_edge && !on_edge(ref, w, h, i / w, i % w))
+            d->off_edge = true;
     }
-    v->max_err = off_edge ? 1.0 : (double)v->bad_count / (double)npix;
-    v->ok = !off_edge && v->bad_count <= allowed;
+    d->ok = !d->off_edge && d->bad <= npix / 1000; /* 0.1% of the pixels, rounded down */
+}
+
+static void mandelbrot_verify(const hx_problem *p, const void *out, const void *ref,
+                              hx_verdict *v) {
+    const size_t npix = p->size * p->size;
+    hx_mandelbrot_diff d;
+    hx_mandelbrot_compare(out, ref, p->size, p->size, &d);
+    memset(v, 0, sizeof *v);
+    v->tolerance = 0.001;
+    v->bad_count = d.bad;
+    v->first_bad = d.first_bad;
+    v->max_err = d.off_edge ? 1.0 : (double)d.bad / (double)npix;
+    v->ok = d.ok;
 }
 
 /* ---- registry entry ----------------------------------------------------------------------- */

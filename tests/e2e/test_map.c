@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,44 @@ static void gantt_files(void **state) {
     hx_proc_free(&p);
 }
 
+/* --device: the last worker runs its claims on the CPU OpenCL device; OpenMP's rows are left out
+ * (said on stderr); every run still verified against the serial image. */
+static void device_worker_joins_the_cpu_workers(void **state) {
+    (void)state;
+    hx_proc p;
+    assert_int_equal(hx_run_hetero_cmd(&p, "map --format=json --reps=1 --warmup=0 --device=cpu "
+                                           "--tasks=mandelbrot --size=96 --iters=64 --chunk=4"),
+                     0);
+    jv *doc = hx_expect_json(&p, 0);
+    assert_contains(p.err, "leaving out omp-static, omp-dynamic and omp-guided");
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) /* --workers not given: a core left for PoCL */
+        assert_contains(p.err, "is this CPU");
+    hx_proc_free(&p);
+    const jv *dev = jv_path(doc, "config.device");
+    assert_true(dev && dev->type == JV_STRING && strlen(dev->string) > 0);
+    const jv *rs = jv_get(doc, "results");
+    assert_int_equal(rs->len, 7); /* the hand-written policies */
+    for (size_t i = 0; i < rs->len; i++) {
+        const jv *r = jv_at(rs, i);
+        assert_string_equal(jv_get(r, "policy")->string, policies[i]);
+        assert_true(jv_get(r, "verified")->boolean);
+        const jv *pw = jv_get(r, "per_worker");
+        size_t W = pw->len;
+        assert_true(W >= 2);
+        assert_near(num(r, "workers"), (double)W, 0);
+        double tasks = 0;
+        for (size_t w = 0; w < W; w++) {
+            tasks += num(jv_at(pw, w), "tasks");
+            assert_true(jv_get(jv_at(pw, w), "device")->boolean == (w == W - 1));
+        }
+        assert_near(tasks, 48, 0);
+        const jv *d = jv_at(pw, W - 1);
+        assert_near(num(d, "pu"), -1, 0);
+        assert_near(num(d, "busy_s"), num(d, "task_s"), 1e-12);
+    }
+    jv_free(doc);
+}
+
 static void expect_usage(const char *args, const char *needle) {
     hx_proc p;
     assert_int_equal(hx_run_hetero_cmd(&p, "map %s", args), 0);
@@ -187,6 +226,11 @@ static void bad_input_exits_2(void **state) {
     expect_usage("decompose --stages=1:2", "G:T:R");
     expect_usage("comm --blocks=2 --workers=3", "more than the 2 blocks");
     expect_usage("--nosuch=1", "unknown option --nosuch");
+    expect_usage("--device=cpu --tasks=tree", "'tree' has no device kernel");
+    expect_usage("--device=cpu --workers=1 --policy=omp-dynamic", "OpenMP's schedules");
+    expect_usage("--device=cpu --workers=1 --slow=1:2", "only workers 0..0");
+    expect_usage("--device=", "--device is empty");
+    expect_usage("decompose --device=cpu", "not an option of 'hetero map decompose'");
 }
 
 static void help_lists_modes_and_source_options(void **state) {
@@ -207,6 +251,7 @@ int main(void) {
         cmocka_unit_test(sweep_decompose_comm),
         cmocka_unit_test(csv_has_a_line_per_policy),
         cmocka_unit_test(gantt_files),
+        cmocka_unit_test(device_worker_joins_the_cpu_workers),
         cmocka_unit_test(bad_input_exits_2),
         cmocka_unit_test(help_lists_modes_and_source_options),
     };

@@ -21,10 +21,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "hetero/map/policy.h"
-#include "hetero/map/source.h"
 #include "hetero/core/output.h"
 #include "hetero/core/stats.h"
+#include "hetero/map/policy.h"
+#include "hetero/map/source.h"
 
 #define HX_MAP_SCHEMA       "hetero.map/1"
 #define HX_MAP_SWEEP_SCHEMA "hetero.map-sweep/1"

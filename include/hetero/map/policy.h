@@ -20,6 +20,11 @@
  * and OpenMP's own schedule(static), schedule(dynamic, chunk), schedule(guided, chunk) as
  * reference rows (omp-static, omp-dynamic, omp-guided).
  *
+ * A device worker (config device_worker, a source with a device side): the last worker is a
+ * thread that gets work by the policy like any other, but runs each claim of tasks on an OpenCL
+ * device as one launch and waits for it.  It is left unbound (it mostly waits), --slow cannot
+ * name it, and OpenMP's rows cannot have one (their threads are OpenMP's).
+ *
  * What a worker measures (docs/map.md): its thread CPU time (busy = CPU time less the CPU time
  * it spent spinning idle), the wall time in task bodies, the time in the policy's own code while
  * getting work (overhead: claims, messages, takes, splits and successful steals; a failed steal
@@ -74,12 +79,14 @@ typedef struct hx_map_config {
     bool record;                     /* keep each worker's task intervals (--gantt) */
     double record_resolution_s;      /* intervals closer than this merge (bounds the memory) */
     uint64_t seed;                   /* victim choice */
+    bool device_worker; /* the last worker drives the source's device (attach_device) */
 } hx_map_config;
 
 void hx_map_config_default(hx_map_config *c);
 
 /* "W:F[,W:F...]": worker W runs F times slower (F >= 1; after each task a busy-wait until its
- * thread has spent (F-1) times the task's own CPU time).  HX_ERR_USAGE naming the worker when W >= workers. */
+ * thread has spent (F-1) times the task's own CPU time).  HX_ERR_USAGE naming the worker when W >=
+ * workers. */
 int hx_map_parse_slow(const char *text, hx_map_config *c);
 
 /* One interval of a worker's timeline: seconds from the run's start. */
@@ -95,7 +102,8 @@ typedef struct hx_map_worker_stats {
     double sched_s; /* wall time in the policy's code getting work */
     double idle_frac;
     uint64_t tasks, steals, steal_attempts, messages;
-    int pu; /* OS index of the processing unit it was bound to, -1 when unbound */
+    int pu;      /* OS index of the processing unit it was bound to, -1 when unbound */
+    bool device; /* the device worker: busy_s is its wall time in launches, not CPU time */
     hx_map_interval *iv;
     size_t niv;
 } hx_map_worker_stats;

@@ -74,6 +74,7 @@ typedef struct hx_map_check {
 } hx_map_check;
 
 typedef struct hx_map_source hx_map_source;
+struct hx_ocl_session; /* hetero/ocl/ocl.h: only sources with a device side use it */
 
 typedef struct hx_map_source_kind {
     const char *name, *summary;
@@ -87,6 +88,12 @@ typedef struct hx_map_source_kind {
     /* Compare the run's output (and the summed exec counts) with the reference. */
     void (*verify)(const hx_map_source *s, const hx_map_exec *total, bool from_root,
                    hx_map_check *c);
+    /* Optional, the device side of an index source (mandelbrot rows): prepare the kernel on an
+     * OpenCL session, run tasks [begin, end) there as one launch that returns once their results
+     * are in the output, and release it.  device_run is called by one thread at a time. */
+    int (*device_open)(hx_map_source *s, struct hx_ocl_session *session);
+    int (*device_run)(const hx_map_source *s, size_t begin, size_t end, hx_map_exec *e);
+    void (*device_close)(hx_map_source *s);
 } hx_map_source_kind;
 
 struct hx_map_source {
@@ -100,6 +107,8 @@ struct hx_map_source {
     uint64_t above_check;
     char describe[160]; /* one line for reports */
     void *data;
+    bool device_ready;     /* hx_map_source_attach_device() succeeded */
+    char device_name[128]; /* the device's name, for reports */
 };
 
 /* The task word of task i. */
@@ -121,6 +130,16 @@ int hx_map_param_set(hx_map_params *p, const char *name, const char *value, bool
 /* Make source `name` (HX_ERR_USAGE listing the accepted names when unknown) with params. */
 int hx_map_source_open(const char *name, const hx_map_params *params, hx_map_source *s);
 void hx_map_source_close(hx_map_source *s);
+
+/* Give s a device worker's kernel on session (opened by the caller, who closes it after
+ * hx_map_source_close): HX_ERR_USAGE naming the sources that have a device side when s has
+ * none.  A run whose config sets device_worker then runs its last worker's tasks there. */
+int hx_map_source_attach_device(hx_map_source *s, struct hx_ocl_session *session,
+                                const char *device_name);
+/* Whether s has a device side (before any device is opened). */
+bool hx_map_source_has_device(const hx_map_source *s);
+/* The sources with a device side, for messages: "mandelbrot". */
+const char *hx_map_device_sources(void);
 
 /* Run every task on the calling thread (tree: from the root, inline) into the reference and
  * return the seconds it took. */
