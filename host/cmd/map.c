@@ -37,7 +37,7 @@ enum {
 typedef struct map_cli {
     map_mode mode;
     const char *tasks, *slow, *gantt, *plot, *output, *chunk_text, *device, *policy_text;
-    bool tasks_given, count_given, cost_given, reps_given, workers_given, help;
+    bool tasks_given, count_given, cost_given, frontier_given, reps_given, workers_given, help;
     hx_map_params params;
     hx_map_bench_config bench;
     hx_map_decompose_config dec;
@@ -269,6 +269,8 @@ static int finish_options(map_cli *c) {
     }
     if (c->slow)
         HX_TRY(hx_map_parse_slow(c->slow, &c->bench.run));
+    if (!c->frontier_given) /* a static mapper over-decomposes by a few tasks per worker */
+        c->params.frontier = 4 * (uint64_t)c->bench.run.workers;
     return HX_OK;
 }
 
@@ -297,6 +299,7 @@ static int map_source_option(void *ctx, hx_argparse *ap, hx_arg *a) { /* --count
         return hx_args_unknown(ap, a);
     c->count_given |= strcmp(a->name, "count") == 0;
     c->cost_given |= strcmp(a->name, "cost") == 0;
+    c->frontier_given |= strcmp(a->name, "frontier") == 0;
     return HX_OK;
 }
 

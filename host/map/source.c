@@ -34,7 +34,7 @@ void hx_map_params_default(hx_map_params *p) {
     p->dist = HX_MAP_DIST_EXPONENTIAL;
     p->tree = HX_MAP_TREE_GEOMETRIC;
     p->node_work = 200;
-    p->frontier = 32;
+    p->frontier = 8; /* hetero map: 4 per worker unless --frontier */
     p->m = 8;
     p->q = 0.124;
     p->rows = 200000;
@@ -57,7 +57,8 @@ const hx_opt hx_map_source_opts[] = {
     {"m", 0, "M", "tree: binomial children of a non-root node (8)"},
     {"q", 0, "Q", "tree: binomial probability that a node has children (0.124)"},
     {"node-work", 0, "U", "tree: work units hashed per node (200)"},
-    {"frontier", 0, "N", "tree: tasks for non-spawning policies, a level of >= N nodes (32)"},
+    {"frontier", 0, "N",
+     "tree: tasks for non-spawning policies, a level of >= N nodes (4 per worker)"},
     {"rows", 0, "N", "spmv: matrix rows (200000)"},
     {"min-nnz", 0, "K", "spmv: shortest row (4); lengths are Pareto from K"},
     {"alpha", 0, "A", "spmv: Pareto shape of the row lengths (1.5; smaller: heavier tail)"},

@@ -74,6 +74,11 @@ static void tree_from_the_root(void **state) {
     assert_near(num(jv_at(rs, 1), "tasks"), 364, 0); /* (3^6 - 1) / 2 nodes */
     assert_true(jv_get(jv_at(rs, 1), "verified")->boolean);
     jv_free(doc);
+    /* without --frontier: a level of at least 4 tasks per worker (12 for 3: depth 3, 27 nodes) */
+    doc = map_json("--tasks=tree --tree=balanced --branch=3 --depth=5 --node-work=5 --workers=3 "
+                   "--policy=static-block");
+    assert_near(num(jv_at(jv_get(doc, "results"), 0), "tasks"), 27, 0);
+    jv_free(doc);
 }
 
 static void sweep_decompose_comm(void **state) {

@@ -49,7 +49,8 @@ typedef struct hx_map_params {
     hx_map_dist dist;
     /* tree */
     hx_map_tree tree;
-    uint64_t branch, depth, m, node_work, frontier;
+    uint64_t branch, depth, m, node_work,
+        frontier; /* frontier: hetero map's default 4 per worker */
     double q;
     /* spmv: rows x rows, row lengths Pareto with shape alpha and at least min_nnz */
     uint64_t rows, min_nnz;
