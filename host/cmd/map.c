@@ -355,33 +355,88 @@ static int write_report(const map_cli *c, const void *data) {
     return status;
 }
 
-/* --device: open the device (the engine's target set, as hetero sched does), give the source its
- * kernel there and add the device worker after the CPU workers.  OpenMP's rows cannot hand work
- * to it: under the default --policy=all they are left out, and said so. */
-static int add_device_worker(map_cli *c, hx_map_source *src, hx_target_set *ts) {
+/* The device worker's device: the engine's target set (as hetero sched opens it), and, for a CPU
+ * device, a sub-device of the cores the CPU workers leave free with a session of its own. */
+typedef struct map_device {
+    hx_target_set ts;
+    hx_ocl_device sub;
+    hx_ocl_session session;
+    bool have_sub, have_session;
+} map_device;
+
+static void map_device_close(map_device *d) {
+    if (d->have_session)
+        hx_ocl_session_close(&d->session);
+    if (d->have_sub)
+        hx_ocl_subdevice_release(&d->sub);
+    hx_target_close(&d->ts);
+    memset(d, 0, sizeof *d);
+}
+
+/* A CPU OpenCL device (PoCL) runs its own threads on the cores the CPU workers are bound to.
+ * Without --workers, one core is left to it; then, where the device can be partitioned (device
+ * fission), it gets exactly the cores the workers leave, so the two do not compete for a core.
+ * Every choice is announced. */
+static int share_the_cpu(map_cli *c, map_device *d, hx_ocl_session **session, const char **name) {
+    const hx_ocl_device *dev = d->ts.devices[0].dev;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!c->workers_given && c->bench.run.workers > 1)
+        c->bench.run.workers--;
+    unsigned w = c->bench.run.workers;
+    if (cores <= (long)w) {
+        hx_notice("the OpenCL device '%s' is this CPU, and the %u CPU workers take every core: "
+                  "the device's threads share them",
+                  dev->name, w);
+        return HX_OK;
+    }
+    unsigned free_cores = (unsigned)cores - w;
+    if (free_cores < dev->compute_units && hx_ocl_subdevice(dev, free_cores, &d->sub) == HX_OK) {
+        d->have_sub = true;
+        HX_TRY(hx_ocl_session_open(&d->sub, &d->session));
+        d->have_session = true;
+        *session = &d->session;
+        *name = d->sub.name;
+    }
+    const char *plural = w == 1 ? "" : "s";
+    if (d->have_sub)
+        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s, and the device on a "
+                  "sub-device of the %u other core%s (--workers to choose)",
+                  dev->name, w, plural, free_cores, free_cores == 1 ? "" : "s");
+    else
+        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s beside it, sharing the "
+                  "cores with its threads (--workers to choose)",
+                  dev->name, w, plural);
+    return HX_OK;
+}
+
+/* --device: open the device, give the source its kernel there and add the device worker after
+ * the CPU workers.  OpenMP's rows cannot hand work to it: under the default --policy=all they are
+ * left out, and said so. */
+static int add_device_worker(map_cli *c, hx_map_source *src, map_device *d) {
     if (!hx_map_source_has_device(src))
         return hx_fail(HX_ERR_USAGE,
                        "--device: task source '%s' has no device kernel; sources with one: %s",
                        c->tasks, hx_map_device_sources());
+    bool run = c->mode == MODE_RUN; /* sweep runs dynamic and manager-worker only */
+    bool all = run && (!c->policy_text || strstr(c->policy_text, "all") != NULL);
+    for (int p = 0; run && !all && p < HX_MAP_POLICY_COUNT; p++) /* before any device opens */
+        if (c->bench.want[p])
+            HX_TRY(hx_map_device_policy_check((hx_map_policy)p));
     hx_target_spec spec = {.opencl = true,
                            .opencl_explicit = true,
                            .device = c->device,
                            .max_devices = 1,
                            .purpose = "a device worker"};
-    HX_TRY(hx_target_open(ts, &spec));
-    if (ts->ndevices == 0)
+    HX_TRY(hx_target_open(&d->ts, &spec));
+    if (d->ts.ndevices == 0)
         return hx_fail(HX_ERR_MISSING, "--device=%s: no OpenCL device was opened", c->device);
-    const hx_ocl_device *dev = ts->devices[0].dev;
-    if ((dev->type & CL_DEVICE_TYPE_CPU) && !c->workers_given && c->bench.run.workers > 1) {
-        c->bench.run.workers--; /* the device's own threads run on these cores too */
-        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s beside it (--workers to "
-                  "choose)",
-                  dev->name, c->bench.run.workers, c->bench.run.workers == 1 ? "" : "s");
-    }
-    HX_TRY(hx_map_source_attach_device(src, &ts->devices[0].session, dev->name));
+    hx_ocl_session *session = &d->ts.devices[0].session;
+    const char *name = d->ts.devices[0].dev->name;
+    if (d->ts.devices[0].dev->type & CL_DEVICE_TYPE_CPU)
+        HX_TRY(share_the_cpu(c, d, &session, &name));
+    HX_TRY(hx_map_source_attach_device(src, session, name));
     c->bench.run.workers++;
     c->bench.run.device_worker = true;
-    bool all = c->mode == MODE_RUN && (!c->policy_text || strstr(c->policy_text, "all") != NULL);
     bool dropped = false;
     for (int p = 0; all && p < HX_MAP_POLICY_COUNT; p++)
         if (hx_map_policy_is_omp((hx_map_policy)p) && c->bench.want[p]) {
@@ -395,28 +450,28 @@ static int add_device_worker(map_cli *c, hx_map_source *src, hx_target_set *ts) 
 }
 
 /* The task source, with its device worker under --device. */
-static int open_source(map_cli *c, hx_map_source *src, hx_target_set *ts) {
-    memset(ts, 0, sizeof *ts);
+static int open_source(map_cli *c, hx_map_source *src, map_device *d) {
+    memset(d, 0, sizeof *d);
     HX_TRY(hx_map_source_open(c->tasks, &c->params, src));
-    int status = c->device ? add_device_worker(c, src, ts) : HX_OK;
+    int status = c->device ? add_device_worker(c, src, d) : HX_OK;
     if (status != HX_OK) {
         hx_map_source_close(src);
-        hx_target_close(ts);
+        map_device_close(d);
     }
     return status;
 }
 
-static void close_source(hx_map_source *src, hx_target_set *ts) {
+static void close_source(hx_map_source *src, map_device *d) {
     hx_map_source_close(src); /* the kernel on the device first, then the device */
-    hx_target_close(ts);
+    map_device_close(d);
 }
 
 static int run_policies(map_cli *c) {
     if (c->gantt)
         HX_TRY(need_gnuplot("--gantt"));
     hx_map_source src;
-    hx_target_set ts;
-    HX_TRY(open_source(c, &src, &ts));
+    map_device dev;
+    HX_TRY(open_source(c, &src, &dev));
     hx_map_report rep;
     int status = hx_map_bench(&src, &c->bench, &rep);
     if (status == HX_OK || status == HX_ERR_RUNTIME) { /* a failed check still shows the table */
@@ -426,7 +481,7 @@ static int run_policies(map_cli *c) {
     if (status == HX_OK && c->gantt)
         status = hx_map_gantt(&rep, c->gantt);
     hx_map_report_free(&rep);
-    close_source(&src, &ts);
+    close_source(&src, &dev);
     return status;
 }
 
@@ -434,8 +489,8 @@ static int run_sweep(map_cli *c) {
     if (c->plot)
         HX_TRY(need_gnuplot("--plot"));
     hx_map_source src;
-    hx_target_set ts;
-    HX_TRY(open_source(c, &src, &ts));
+    map_device dev;
+    HX_TRY(open_source(c, &src, &dev));
     static hx_map_sweep sweep; /* large: 64 results with their runs */
     int status = hx_map_sweep_run(&src, &c->bench, c->chunks, c->nchunks, &sweep);
     if (status == HX_OK)
@@ -443,7 +498,7 @@ static int run_sweep(map_cli *c) {
     if (status == HX_OK && c->plot)
         status = hx_map_sweep_plot(&sweep, c->plot);
     hx_map_sweep_free(&sweep);
-    close_source(&src, &ts);
+    close_source(&src, &dev);
     return status;
 }
 

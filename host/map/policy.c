@@ -152,6 +152,15 @@ int map_policy_static(map_team *t, hx_map_policy p, hx_map_run *out) {
 
 /* ---- hx_map_run_policy ------------------------------------------------------------------- */
 
+int hx_map_device_policy_check(hx_map_policy p) {
+    if (hx_map_policy_is_omp(p))
+        return hx_fail(HX_ERR_USAGE,
+                       "--policy=%s cannot have a device worker: OpenMP's schedules hand work to "
+                       "OpenMP threads only",
+                       hx_map_policy_names[p]);
+    return HX_OK;
+}
+
 /* A device worker needs a source whose device side is open, a hand-written policy, and no
  * --slow of its own (the busy-wait model is CPU time, which a waiting thread does not spend). */
 static int check_device_worker(const hx_map_source *s, hx_map_policy p, const hx_map_config *c) {
@@ -159,11 +168,7 @@ static int check_device_worker(const hx_map_source *s, hx_map_policy p, const hx
         return hx_fail(HX_ERR_USAGE,
                        "a device worker needs a task source with a device kernel (%s)",
                        hx_map_device_sources());
-    if (hx_map_policy_is_omp(p))
-        return hx_fail(HX_ERR_USAGE,
-                       "--policy=%s cannot have a device worker: OpenMP's schedules hand work to "
-                       "OpenMP threads only",
-                       hx_map_policy_names[p]);
+    HX_TRY(hx_map_device_policy_check(p));
     if (c->slow[c->workers - 1] > 1.0 && c->workers == 1)
         return hx_fail(HX_ERR_USAGE, "--slow names worker 0, the device worker; there is no CPU "
                                      "worker to slow");

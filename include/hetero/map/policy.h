@@ -67,6 +67,8 @@ extern const char *const hx_map_victim_names[];
 
 /* Whether p is one of OpenMP's (libgomp: not instrumented for ThreadSanitizer). */
 bool hx_map_policy_is_omp(hx_map_policy p);
+/* HX_OK when p can have a device worker, else HX_ERR_USAGE saying why (OpenMP's rows). */
+int hx_map_device_policy_check(hx_map_policy p);
 
 typedef struct hx_map_config {
     unsigned workers;                /* threads that run tasks */
