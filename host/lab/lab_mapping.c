@@ -1,6 +1,7 @@
 /*
  * lab_mapping.c - chapter 6, dynamic mapping: static against dynamic policies, manager-worker's
- * messages, work stealing on trees, a slow worker (docs/labs/mapping.md, `hetero map`).
+ * messages, work stealing on trees, a slow worker, an OpenCL device as one more worker
+ * (docs/labs/mapping.md, `hetero map`).
  */
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +37,12 @@ static const hx_lab_step steps[] = {
              "--policy=dynamic,manager-worker",
      .full_args = "map --tasks=synthetic --dist=uniform --count=200000 --cost=50 --workers=2 "
                   "--policy=dynamic,manager-worker,hierarchical"},
+    {.name = "device",
+     .args = "map --tasks=mandelbrot --device=cpu --chunk=4 --reps=3 "
+             "--policy=static-cyclic,dynamic",
+     .full_args = "map --tasks=mandelbrot --device=cpu --chunk=4 "
+                  "--policy=static-block,static-cyclic,dynamic,work-stealing "
+                  "--gantt={DIR}/device"},
 };
 
 static const char *const noisy = ": other work on the cores decides who gets CPU time (check the "
@@ -126,11 +133,38 @@ static void slow(const hx_lab_reports *r, const hx_lab_machine *m, hx_lab_findin
                 shown ? "" : noisy);
 }
 
+/* The device worker: static-cyclic hands it half the rows whatever its speed, dynamic lets it
+ * come back for more at its own pace.  The two take the same time only when the device is as fast
+ * as a core. */
+static void device(const hx_lab_reports *r, hx_lab_findings *out) {
+    static const char *const share = "dynamic gives the device worker its share; static-cyclic "
+                                     "gives it half the rows whatever its speed";
+    const json_t *doc = r->docs[6];
+    if (!doc) {
+        hx_lab_find(out, share, HX_LAB_CANNOT_SHOW, "cannot show here: %s",
+                    r->why[6][0] ? r->why[6] : "no OpenCL CPU device");
+        return;
+    }
+    double sc = field(doc, "static-cyclic", "makespan_s"),
+           dyn = field(doc, "dynamic", "makespan_s");
+    const json_t *dyn_row = hx_lab_row(doc, "results", "policy", "dynamic", NULL, NULL);
+    const json_t *per = json_object_get(dyn_row, "per_worker");
+    double dev_tasks = hx_lab_number(json_array_get(per, json_array_size(per) - 1), "tasks");
+    double tasks = hx_lab_number(dyn_row, "tasks");
+    bool shown = dyn < 0.8 * sc;
+    hx_lab_find(
+        out, share, shown ? HX_LAB_SHOWN : HX_LAB_NOT_SHOWN,
+        "static-cyclic %.2f ms, dynamic %.2f ms; dynamic gave the device %.0f of %.0f rows%s",
+        1e3 * sc, 1e3 * dyn, dev_tasks, tasks,
+        shown ? "" : ": the device is about as fast as a core here, or the run was noisy");
+}
+
 static void check(const hx_lab_reports *r, const hx_lab_machine *m, hx_lab_findings *out) {
     imbalance(r, out);
     overhead(r, out);
     trees(r, m, out);
     slow(r, m, out);
+    device(r, out);
 }
 
 const hx_lab hx_lab_mapping = {

@@ -271,7 +271,7 @@ static void processes_threads_reads_the_conc_report(void **state) {
 
 /* Recorded on a loaded machine (load average about 12): the static shapes showed, the stealing
  * imbalance did not (1.33x), nor did the pipeline's bound or cyclic finishing first. */
-static void mapping_reads_imbalance_overhead_trees_and_the_slow_worker(void **state) {
+static void mapping_reads_imbalance_overhead_trees_slow_worker_and_device(void **state) {
     (void)state;
     const hx_lab *lab = lab_named("mapping");
     hx_lab_reports r;
@@ -285,6 +285,15 @@ static void mapping_reads_imbalance_overhead_trees_and_the_slow_worker(void **st
     assert_int_equal(verdict_of(&f, "work-stealing is ahead"), HX_LAB_SHOWN);
     assert_int_equal(verdict_of(&f, "work-stealing stays within"), HX_LAB_SHOWN);
     assert_int_equal(verdict_of(&f, "a 3x slower worker"), HX_LAB_SHOWN);
+    assert_int_equal(verdict_of(&f, "dynamic gives the device"), HX_LAB_SHOWN); /* 39 vs 142 ms */
+    set_number(r.docs[6], "policy", "dynamic", "makespan_s", 0.13); /* a device as fast as a core */
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "dynamic gives the device"), HX_LAB_NOT_SHOWN);
+    json_decref(r.docs[6]); /* no OpenCL device: the step exited 3 */
+    r.docs[6] = NULL;
+    snprintf(r.why[6], sizeof r.why[6], "no OpenCL device matches --device 'cpu'");
+    f = check(lab, &r, &two_cores);
+    assert_int_equal(verdict_of(&f, "dynamic gives the device"), HX_LAB_CANNOT_SHOW);
     set_number(r.docs[0], "policy", "work-stealing", "imbalance", 1.04);
     set_number(r.docs[0], "policy", "static-block", "imbalance", 1.2);
     set_number(r.docs[4], "policy", "dynamic", "overhead_ns_per_task", 1000.0);
@@ -470,7 +479,7 @@ int main(void) {
         cmocka_unit_test(message_passing_reads_messages_halos_and_mapping),
         cmocka_unit_test(speedup_lab_reads_the_scaling_reports),
         cmocka_unit_test(processes_threads_reads_the_conc_report),
-        cmocka_unit_test(mapping_reads_imbalance_overhead_trees_and_the_slow_worker),
+        cmocka_unit_test(mapping_reads_imbalance_overhead_trees_slow_worker_and_device),
         cmocka_unit_test(design_reads_the_sweep_the_pipeline_and_the_mappings),
         cmocka_unit_test(memory_cannot_show_numa_on_one_node),
         cmocka_unit_test(models_compares_verification_time_and_code),
