@@ -20,6 +20,7 @@
 #include "hetero/core/rng.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/mandelbrot_device.h"
 #include "source_kinds.h"
 
 typedef struct mandel_data {

@@ -19,6 +19,7 @@
 #include "hetero/ocl/ocl.h"
 #include "hetero/sched/sched.h"
 #include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/mandelbrot_device.h"
 
 typedef struct sched_ctx {
     const hx_sched_config *c;

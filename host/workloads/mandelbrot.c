@@ -51,6 +51,7 @@
 #include "hetero/core/simd.h"
 #include "hetero/ocl/ocl.h"
 #include "hetero/workloads/mandelbrot.h"
+#include "hetero/workloads/mandelbrot_device.h"
 #include "hetero/workloads/workload.h"
 #ifdef HETERO_HAVE_MPI
 #include <stdlib.h>

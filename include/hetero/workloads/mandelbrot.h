@@ -10,7 +10,8 @@
  * hx_mandelbrot_rows() computes rows [row_begin, row_end) with the widest SIMD code the CPU has
  * and writes them into their place in the full image: a co-scheduler that hands chunks of rows
  * to CPU threads and to a device (kernels/mandelbrot.cl takes a row offset) produces the same
- * bits as the simd backend.
+ * bits as the simd backend.  mandelbrot_device.h has the rows on an OpenCL device (it names
+ * OpenCL, which the CUDA binding including this header does not see).
  */
 #ifndef HETERO_MANDELBROT_H
 #define HETERO_MANDELBROT_H
@@ -19,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hetero/ocl/ocl.h"
 #include "hetero/workloads/workload.h"
 
 typedef struct hx_mandelbrot_geometry {
@@ -40,29 +40,6 @@ void hx_mandelbrot_rows(const hx_problem *p, uint32_t *out, size_t row_begin, si
  * g->width x g->height image; same code, same bits as hx_mandelbrot_rows. */
 void hx_mandelbrot_block(const hx_mandelbrot_geometry *g, uint32_t *out, size_t row_begin,
                          size_t row_end, size_t col_begin, size_t col_end);
-
-/* ---- rows on an OpenCL device, a chunk at a time ------------------------------------------
- * kernels/mandelbrot.cl over any geometry, the device side of hetero sched's proxy thread and of
- * hetero map's device worker: the kernel writes a device image, and each chunk's rows are read
- * back into their place in a host image.  The kernel object is not thread-safe: one thread at a
- * time enqueues (the one that drives the device). */
-typedef struct hx_mandelbrot_device {
-    hx_ocl_session *session;
-    hx_mandelbrot_geometry g;
-    cl_kernel kernel;
-    cl_mem image; /* the whole image on the device */
-    size_t local; /* work-group size */
-} hx_mandelbrot_device;
-
-int hx_mandelbrot_device_open(hx_ocl_session *s, const hx_mandelbrot_geometry *g,
-                              hx_mandelbrot_device *d);
-/* Enqueue rows [begin, end) and their read-back into host_image (the full image), then flush.
- * kernel_done and read_done receive events the caller waits on and releases (either may be
- * NULL).  The raw OpenCL status, so that a thread other than the caller's can keep it. */
-cl_int hx_mandelbrot_device_enqueue(hx_mandelbrot_device *d, size_t begin, size_t end,
-                                    uint32_t *host_image, cl_event *kernel_done,
-                                    cl_event *read_done);
-void hx_mandelbrot_device_close(hx_mandelbrot_device *d);
 
 /* ---- comparison with the serial image --------------------------------------------------------
  * The workload's rule: equal, or different on at most 0.1% of the pixels, every one of them on an
