@@ -740,7 +740,7 @@ static void sgemm_blas(const hx_problem *p, void *out) {
  * variant.
  */
 
-#define TUNING_KEY  "sgemm-tiles/2" /* bump when the kernels or the candidates change */
+#define TUNING_KEY  "sgemm-tiles/3" /* bump when the kernels or the candidates change */
 #define TUNING_N    2048
 #define TUNING_REPS 3 /* rounds of timed runs, after one of warm-up */
 
@@ -840,6 +840,8 @@ static size_t round_up(size_t n, size_t m) {
     return (n + m - 1) / m * m;
 }
 
+#define PACK_K 16 /* k per item of sgemm_pack_a: PACK_K in kernels/sgemm.cl */
+
 /* Work sizes for c at order n (kernels filled in by the caller, in step order). */
 static sgemm_plan plan_for(const sgemm_config *c, size_t n) {
     sgemm_plan p = {0};
@@ -853,8 +855,9 @@ static sgemm_plan plan_for(const sgemm_config *c, size_t n) {
     }
     const size_t panels_a = (n + c->mr - 1) / c->mr, panels_b = (n + nr - 1) / nr;
     p.nsteps = 3;
-    p.step[0] = (sgemm_launch){NULL, {round_up(n, 64), panels_a}, {64, 1}}; /* pack A */
-    p.step[1] = (sgemm_launch){NULL, {panels_b * nr, n}, {nr, 1}};          /* pack B */
+    /* pack A: an item per PACK_K values of k of a row panel; pack B: an item per row of B */
+    p.step[0] = (sgemm_launch){NULL, {round_up((n + PACK_K - 1) / PACK_K, 16), panels_a}, {16, 1}};
+    p.step[1] = (sgemm_launch){NULL, {round_up(n, 16), 1}, {16, 1}};
     p.step[2] = (sgemm_launch){NULL, /* tiles: tx row panels x ty column panels per group */
                                {round_up(panels_a, c->tx), round_up(panels_b, c->ty)},
                                {c->tx, c->ty}};
@@ -1180,8 +1183,8 @@ static const hx_ocl_binding sgemm_ocl_binding = {
  * row) and first-touches its rows of A and B with serial's values.  Row i of C needs row i of A
  * and ALL of B, so each run starts with MPI_Allgatherv of the B blocks into a full copy of B on
  * every rank - n^2 floats arriving at every rank, against 2 n^3 / p flops of its own work, the
- * ratio that decides whether this scales - then the omp-simd micro-kernel variant computes the rank's
- * rows of C.  Each c_ij is the same sum in the same order as on the omp-simd row, so the
+ * ratio that decides whether this scales - then the omp-simd micro-kernel variant computes the
+ * rank's rows of C.  Each c_ij is the same sum in the same order as on the omp-simd row, so the
  * tolerance is the one every backend gets.  (SUMMA, on a 2-D grid, would send each rank only
  * its panels of A and B - 2 n^2 / sqrt(p) floats - at the price of more, smaller messages.) */
 typedef struct sgemm_mpi {
@@ -1267,7 +1270,6 @@ static const hx_mpi_binding sgemm_mpi_binding = {
     .release = sgemm_mpi_release,
 };
 #endif
-
 
 static void sgemm_verify(const hx_problem *p, const void *out, const void *ref, hx_verdict *v) {
     const sgemm_data *d = p->data;
