@@ -16,6 +16,21 @@
  * sgemm_tile then reads both as two contiguous streams: work-item (i, j) walks A's panel i and
  * B's panel j over all k.  A work-group is TX row panels x TY column panels; a CPU device runs
  * its items one after the other on one core, so the group's A and B panels are reused from L2.
+ * The packing kernels move whole vectors per item (a row of B, 16 k of an A panel): one float per
+ * item cost 12 % of the run at n = 2048 in per-item overhead, now about 4 %.  With
+ * SGEMM_PACK_A = 0 A is not packed at all: sgemm_tile reads its MR rows of A in place, MR
+ * sequential streams of 4 bytes per k that the prefetcher follows as well as the one packed
+ * stream; with MR = 6 the rows' lines fit one L1d set's 12 ways even when n is a power of two and
+ * they all map to the same set (MR = 14 would not).  That saves pack_a's pass over A (0.7 ms at
+ * n = 2048) and measured 5-9 % faster at n = 2048 on PoCL.
+ *
+ * There is no k-blocking (no KC): on PoCL (Zen 5, 48 KiB L1d, 1 MiB L2) the 6 x 64 item walking
+ * all k runs at 0.95-0.97 x PoCL's measured fp32 peak for the tile kernel alone, even at n = 4096
+ * where its B panel (n x 64 floats = 1 MiB) no longer fits L2: the two sequential streams are
+ * prefetched well and need 280 bytes per 24 FMAs (12 cycles), about 23 B/cycle of L2's 64.  An
+ * item owning several micro-tiles and walking k in blocks of KC (B micro-panel of KC x 64 floats
+ * kept in L1 at KC = 128 (32 KiB) or L2 at 256-512, C loaded, added and stored per block) ran
+ * 10-27 % slower at KC = 128..512 with 4 to 16 micro-tiles per item, so it was not kept.
  *
  * SGEMM_LOCAL = 1 (GPUs): sgemm_local, the classic shared-memory kernel.  A work-group of
  * TX x TY items computes a (TY MR) x (TX NR) tile of C, walking k in slices of BK: the group
@@ -30,6 +45,9 @@
  */
 #ifndef SGEMM_LOCAL
 #define SGEMM_LOCAL 0
+#endif
+#ifndef SGEMM_PACK_A
+#define SGEMM_PACK_A 1 /* sgemm_tile reads A's packed panels (0: A's rows in place) */
 #endif
 #ifndef MR
 #define MR 8 /* rows of C per work-item */
@@ -101,48 +119,97 @@ static void store_row(__global float *restrict c, uint n, uint row, uint col,
 
 #if !SGEMM_LOCAL
 
-/* Item (k, p): the MR values a[p MR + r][k] of column k of row panel p, zero past the matrix.
- * ap[(p n + k) MR + r]. */
+/* The packing kernels move n^2 floats each against the tile kernel's 2 n^3 flops, but at n = 2048
+ * they were 12 % of the run when every item moved one float (pack_b: 4 M items in 64 K groups of
+ * 64) or gathered MR floats down a column of A: per-item and per-group overhead, not bandwidth.
+ * Each item now moves whole vectors: 0.7 ms each at n = 2048 instead of 2.3 (A) and 3.4 ms (B). */
+
+#define PACK_K 16 /* sgemm_pack_a: k per item; the host sizes its grid with the same number */
+
+/* Item (c, p): k = c PACK_K .. + PACK_K - 1 of row panel p, i.e. the MR values a[p MR + r][k]
+ * for each such k, contiguous in ap[(p n + k) MR + r]; zero past the matrix.  An interior item
+ * reads one float16 from each of the panel's MR rows and writes them back transposed, PACK_K MR
+ * contiguous floats. */
 __kernel void sgemm_pack_a(__global const float *restrict a, __global float *restrict ap,
                            const uint n) {
-    const uint k = get_global_id(0), p = get_global_id(1);
-    if (k >= n)
+    const uint k0 = get_global_id(0) * PACK_K, p = get_global_id(1);
+    if (k0 >= n)
         return;
-    __global float *dst = ap + ((size_t)p * n + k) * MR;
+    __global float *dst = ap + ((size_t)p * n + k0) * MR;
+    if (k0 + PACK_K <= n) {
+        float t[MR][PACK_K];
 #pragma unroll
-    for (uint r = 0; r < MR; r++) {
-        const uint row = p * MR + r;
-        dst[r] = row < n ? a[(size_t)row * n + k] : 0.0f;
+        for (uint r = 0; r < MR; r++) {
+            const uint row = p * MR + r;
+            vstore16(row < n ? vload16(0, a + (size_t)row * n + k0) : (float16)(0.0f), 0, t[r]);
+        }
+#pragma unroll
+        for (uint k = 0; k < PACK_K; k++)
+#pragma unroll
+            for (uint r = 0; r < MR; r++)
+                dst[k * MR + r] = t[r][k];
+        return;
     }
+    for (uint k = 0; k0 + k < n; k++)
+        for (uint r = 0; r < MR; r++) {
+            const uint row = p * MR + r;
+            dst[k * MR + r] = row < n ? a[(size_t)row * n + k0 + k] : 0.0f;
+        }
 }
 
-/* Item (j, k): b[k][j] into column panel j / NR at k, zero past the matrix.
- * bp[((j / NR) n + k) NR + j % NR]. */
+/* Item k: row k of B into every column panel, NR values at a time:
+ * bp[((j / NR) n + k) NR + j % NR] = b[k][j], zero past the matrix.  The item reads its row as
+ * one contiguous stream; the work-group's consecutive rows land next to each other in each
+ * panel. */
 __kernel void sgemm_pack_b(__global const float *restrict b, __global float *restrict bp,
                            const uint n) {
-    const uint j = get_global_id(0), k = get_global_id(1);
+    const uint k = get_global_id(0);
     if (k >= n)
         return;
-    bp[((size_t)(j / NR) * n + k) * NR + j % NR] = j < n ? b[(size_t)k * n + j] : 0.0f;
+    const __global float *src = b + (size_t)k * n;
+    __global float *dst = bp + (size_t)k * NR;
+    uint j = 0;
+    for (; j + NR <= n; j += NR, dst += (size_t)n * NR)
+#pragma unroll
+        for (uint q = 0; q < NV; q++)
+            vstorev(vloadv(q, src + j), q, dst);
+    if (j < n)
+        for (uint q = 0; q < NR; q++)
+            dst[q] = j + q < n ? src[j + q] : 0.0f;
 }
 
 /* Item (i, j) of the grid of tiles: C[i MR .., j NR ..] = A panel i x B panel j over all k.
- * Items past the last panel (the grid is padded to whole work-groups) do nothing. */
-__kernel void sgemm_tile(__global const float *restrict ap, __global const float *restrict bp,
+ * Items past the last panel (the grid is padded to whole work-groups) do nothing.
+ * SGEMM_PACK_A = 0: a is A itself, row-major, not its packed panels; the item reads its MR rows in
+ * place, MR sequential streams of one float per k instead of one stream of MR floats.  Rows past
+ * n (the last panel's) read row n - 1 instead of zeros: store_row drops their results. */
+__kernel void sgemm_tile(__global const float *restrict a, __global const float *restrict bp,
                          __global float *restrict c, const uint n) {
     const uint pi = get_global_id(0), pj = get_global_id(1);
     if (pi * MR >= n || pj * NR >= n)
         return;
-    const __global float *a = ap + (size_t)pi * n * MR;
+#if SGEMM_PACK_A
+    const __global float *ap = a + (size_t)pi * n * MR;
+#else
+    const __global float *rows[MR];
+#pragma unroll
+    for (uint r = 0; r < MR; r++)
+        rows[r] = a + (size_t)min(pi * MR + r, n - 1) * n;
+#endif
     const __global float *b = bp + (size_t)pj * n * NR;
     floatv acc[MR][NV];
     zero_tile(acc);
-    for (uint k = 0; k < n; k++, a += MR, b += NR) {
+    for (uint k = 0; k < n; k++, b += NR) {
         float av[MR];
         floatv bv[NV];
 #pragma unroll
         for (uint r = 0; r < MR; r++)
-            av[r] = a[r];
+#if SGEMM_PACK_A
+            av[r] = ap[r];
+        ap += MR;
+#else
+            av[r] = rows[r][k];
+#endif
 #pragma unroll
         for (uint q = 0; q < NV; q++)
             bv[q] = vloadv(q, b);

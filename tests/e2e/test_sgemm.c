@@ -136,7 +136,7 @@ static void the_first_run_tunes_and_the_next_reads_the_choice(void **state) {
     const char *text = read_all(path);
     assert_non_null(text);
     assert_contains(text, "hetero-ocl-tuning 1\n");
-    assert_contains(text, "sgemm-tiles/2\t");
+    assert_contains(text, "sgemm-tiles/3\t");
     assert_contains(text, "\tpacked-");
 
     assert_int_equal(hx_run_hetero_cmd(&p, "%s", cmd), 0);
