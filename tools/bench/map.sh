@@ -8,7 +8,9 @@
 #   mandelbrot rows, every policy, with the timeline      (static-block imbalance vs dynamic)
 #   balanced and geometric trees, static vs work-stealing  (stealing near static / ahead)
 #   tiny synthetic tasks at chunk 1                        (overhead per task, dynamic vs omp)
-# and on 2 workers: the chunk sweep (U-curve), a slow worker, decomposition, communication.
+# and on 2 workers: the chunk sweep (U-curve), a slow worker, decomposition, communication; and,
+# where an OpenCL CPU device (PoCL) is installed, mandelbrot rows with the device as one more
+# worker (--device=cpu: one CPU worker and the device on the other core, at chunk 1 and 4).
 # Load averages are printed before and after: on a shared machine, quote them with the figures.
 set -eu
 HETERO=${HETERO:-build/release/hetero}
@@ -43,4 +45,13 @@ run slow --tasks=mandelbrot --workers=2 --slow=1:3 \
     --policy=static-block,static-cyclic,dynamic,work-stealing $(gantt slow)
 run decompose decompose --workers=2
 run comm comm --workers=2
+if "$HETERO" map --tasks=mandelbrot --device=cpu --size=16 --reps=1 --warmup=0 \
+    --policy=dynamic >/dev/null 2>&1; then
+    for C in 1 4; do
+        run "device-c$C" --tasks=mandelbrot --device=cpu --chunk="$C" \
+            --policy=static-block,static-cyclic,dynamic,work-stealing $(gantt "device-c$C")
+    done
+else
+    echo "== no OpenCL CPU device: the device-worker runs are left out"
+fi
 echo "== uptime"; uptime
