@@ -8,7 +8,9 @@
  */
 #include <math.h>
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "hetero/core/cpu.h"
 #include "hetero/core/error.h"
@@ -50,8 +52,22 @@ static int cpu_describe(const hx_instance *in, hx_backend b, const hx_target *t,
     return HX_OK;
 }
 
+/* OPENBLAS_CORETYPE makes OpenBLAS run the kernel it names instead of the one it picks for this
+ * CPU (some environments set it for old builds): the blas rows are then the reference of every
+ * sgemm ratio, so say it, once per process. */
+static void announce_forced_blas_kernel(void) {
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    const char *forced = getenv("OPENBLAS_CORETYPE");
+    if (forced && *forced && !atomic_flag_test_and_set(&said))
+        hx_notice("OPENBLAS_CORETYPE=%s is set: the blas rows run OpenBLAS's %s kernel, not the "
+                  "one it would pick for this CPU (unset it for the library's own choice)",
+                  forced, forced);
+}
+
 static int cpu_open(hx_backend_run *run) {
     omp_set_num_threads(run->in->problem.threads);
+    if (run->backend == HX_BACKEND_BLAS)
+        announce_forced_blas_kernel();
     return HX_OK;
 }
 
