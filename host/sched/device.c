@@ -24,9 +24,7 @@ static size_t image_bytes(const sched_ctx *x) {
 }
 
 int hx_sched_prepare_rows_kernel(sched_ctx *x) {
-    HX_TRY(hx_mandelbrot_device_open(x->session, &x->g, &x->rows));
-    x->have_rows = true;
-    return HX_OK;
+    return hx_mandelbrot_device_open(x->session, &x->g, &x->rows);
 }
 
 int hx_sched_prepare_persist_kernel(sched_ctx *x) {
@@ -65,8 +63,7 @@ int hx_sched_prepare_persist_kernel(sched_ctx *x) {
 void hx_sched_ctx_close(sched_ctx *x) {
     if (x->session)
         clFinish(x->session->queue);
-    if (x->have_rows)
-        hx_mandelbrot_device_close(&x->rows);
+    hx_mandelbrot_device_close(&x->rows); /* a no-op on the zeroed one */
     if (x->persist_kernel)
         clReleaseKernel(x->persist_kernel);
     if (x->svm_image)

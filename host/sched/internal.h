@@ -29,7 +29,6 @@ typedef struct sched_ctx {
     hx_ocl_session *session; /* the target set's: the queue is used by one thread at a time */
     const hx_ocl_device *dev;
     hx_mandelbrot_device rows;      /* kernels/mandelbrot.cl: chunks of rows (workloads) */
-    bool have_rows;
     cl_kernel persist_kernel;       /* kernels/sched_mandelbrot.cl: persistent, SVM counter */
     uint32_t *svm_image;            /* fine-grain SVM image (dynamic-svm) */
     _Atomic uint32_t *svm_counters; /* [0] next row, [1] chunks the device took */

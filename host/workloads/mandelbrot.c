@@ -326,6 +326,25 @@ HX_SERIAL static void mandelbrot_threads(const hx_problem *p, void *out) {
 
 /* ---- opencl: kernels/mandelbrot.cl -------------------------------------------------------- */
 
+/* The arguments of kernels/mandelbrot.cl that a view fixes: width (1) and the plane (4-8); the
+ * image (0) and the row range (2, 3) are set by the caller. */
+static int set_view_args(cl_kernel k, const hx_mandelbrot_geometry *g) {
+    cl_uint width = (cl_uint)g->width, max_iter = g->max_iter;
+    HX_CL(clSetKernelArg(k, 1, sizeof width, &width));
+    HX_CL(clSetKernelArg(k, 4, sizeof g->x_min, &g->x_min));
+    HX_CL(clSetKernelArg(k, 5, sizeof g->y_min, &g->y_min));
+    HX_CL(clSetKernelArg(k, 6, sizeof g->dx, &g->dx));
+    HX_CL(clSetKernelArg(k, 7, sizeof g->dy, &g->dy));
+    HX_CL(clSetKernelArg(k, 8, sizeof max_iter, &max_iter));
+    return HX_OK;
+}
+
+/* Divergent rows balance in small work-groups better than streaming ones. */
+static size_t rows_group_size(const hx_ocl_device *dev) {
+    size_t local = hx_ocl_stream_local_size(dev);
+    return local > 256 ? 256 : local;
+}
+
 typedef struct mandelbrot_ocl {
     hx_ocl_mem *img;
     cl_kernel kernel;
@@ -339,20 +358,12 @@ static int mandelbrot_ocl_prepare(hx_ocl_job *job) {
     HX_TRY(hx_ocl_alloc(job, g->width * g->height * sizeof(uint32_t), HX_MEM_WRITE, &s->img));
     HX_TRY(hx_ocl_kernel(job, "mandelbrot", &s->kernel));
     /* the whole image as one chunk: rows [0, height) */
-    cl_uint width = (cl_uint)g->width, row_offset = 0, rows = (cl_uint)g->height;
-    cl_uint max_iter = g->max_iter;
+    cl_uint row_offset = 0, rows = (cl_uint)g->height;
     HX_TRY(hx_ocl_arg_mem(s->kernel, 0, s->img));
-    HX_CL(clSetKernelArg(s->kernel, 1, sizeof width, &width));
     HX_CL(clSetKernelArg(s->kernel, 2, sizeof row_offset, &row_offset));
     HX_CL(clSetKernelArg(s->kernel, 3, sizeof rows, &rows));
-    HX_CL(clSetKernelArg(s->kernel, 4, sizeof g->x_min, &g->x_min));
-    HX_CL(clSetKernelArg(s->kernel, 5, sizeof g->y_min, &g->y_min));
-    HX_CL(clSetKernelArg(s->kernel, 6, sizeof g->dx, &g->dx));
-    HX_CL(clSetKernelArg(s->kernel, 7, sizeof g->dy, &g->dy));
-    HX_CL(clSetKernelArg(s->kernel, 8, sizeof max_iter, &max_iter));
-    s->local = hx_ocl_stream_local_size(job->session->dev);
-    if (s->local > 256) /* divergent loops: small groups balance better than streaming ones */
-        s->local = 256;
+    HX_TRY(set_view_args(s->kernel, g));
+    s->local = rows_group_size(job->session->dev);
     s->global = hx_round_up(g->width * g->height, s->local);
     return HX_OK;
 }
@@ -388,22 +399,14 @@ int hx_mandelbrot_device_open(hx_ocl_session *s, const hx_mandelbrot_geometry *g
         hx_mandelbrot_device_close(d);
         return hx_ocl_fail(err, "clCreateBuffer (the device image)");
     }
-    cl_uint width = (cl_uint)g->width, iters = g->max_iter;
-    cl_kernel k = d->kernel;
-    err = clSetKernelArg(k, 0, sizeof(cl_mem), &d->image);
-    err |= clSetKernelArg(k, 1, sizeof width, &width);
-    err |= clSetKernelArg(k, 4, sizeof(float), &g->x_min);
-    err |= clSetKernelArg(k, 5, sizeof(float), &g->y_min);
-    err |= clSetKernelArg(k, 6, sizeof(float), &g->dx);
-    err |= clSetKernelArg(k, 7, sizeof(float), &g->dy);
-    err |= clSetKernelArg(k, 8, sizeof iters, &iters);
-    if (err != CL_SUCCESS) { /* the codes OR together: report the call, not the code */
+    err = clSetKernelArg(d->kernel, 0, sizeof(cl_mem), &d->image);
+    int status = err == CL_SUCCESS ? set_view_args(d->kernel, g)
+                                   : hx_ocl_fail(err, "clSetKernelArg(mandelbrot, image)");
+    if (status != HX_OK) {
         hx_mandelbrot_device_close(d);
-        return hx_fail(HX_ERR_RUNTIME, "OpenCL call clSetKernelArg(mandelbrot) failed");
+        return status;
     }
-    d->local = hx_ocl_stream_local_size(s->dev);
-    if (d->local > 256) /* as the workload's binding: divergent rows balance in small groups */
-        d->local = 256;
+    d->local = rows_group_size(s->dev);
     return HX_OK;
 }
 
