@@ -21,6 +21,7 @@
 #include "hetero/core/plot.h"
 #include "hetero/engine/target.h"
 #include "hetero/map/design.h"
+#include "hetero/map/device.h"
 #include "hetero/map/map.h"
 
 typedef enum { MODE_RUN, MODE_SWEEP, MODE_DECOMPOSE, MODE_COMM, MODE_COUNT } map_mode;
@@ -36,7 +37,8 @@ enum {
 
 typedef struct map_cli {
     map_mode mode;
-    const char *tasks, *slow, *gantt, *plot, *output, *chunk_text, *device, *policy_text;
+    const char *tasks, *slow, *gantt, *plot, *output, *chunk_text, *device;
+    bool all_policies; /* --policy=all, or no --policy */
     bool tasks_given, count_given, cost_given, frontier_given, reps_given, workers_given, help;
     hx_map_params params;
     hx_map_bench_config bench;
@@ -105,7 +107,7 @@ static void map_help(FILE *out) {
         "  hetero map --tasks=tree --tree=geometric --policy=static-block,work-stealing\n"
         "  hetero map sweep --chunk=1..4096 --plot=sweep.svg\n\n"
         "Exit status: 0 ok, 1 runtime failure or failed verification, 2 usage error,\n"
-        "3 gnuplot missing for --gantt or --plot.",
+        "3 gnuplot missing for --gantt or --plot, or no OpenCL device for --device.",
         map_opts);
     fputs("\nTask-source options (run, sweep):\n", out);
     for (const hx_opt *o = hx_map_source_opts; o->name; o++) {
@@ -116,28 +118,6 @@ static void map_help(FILE *out) {
 }
 
 /* ---- options ---------------------------------------------------------------------------- */
-
-static int parse_policies(map_cli *c, const char *text) {
-    char *copy = strdup(text), *items[2 * HX_MAP_POLICY_COUNT];
-    size_t n = 0;
-    if (!copy)
-        return hx_fail(HX_ERR_RUNTIME, "out of memory");
-    const char *choices[HX_MAP_POLICY_COUNT + 2];
-    for (int p = 0; p < HX_MAP_POLICY_COUNT; p++)
-        choices[p] = hx_map_policy_names[p];
-    choices[HX_MAP_POLICY_COUNT] = "all";
-    choices[HX_MAP_POLICY_COUNT + 1] = NULL;
-    memset(c->bench.want, 0, sizeof c->bench.want);
-    int status = hx_split_list("--policy", copy, items, 2 * HX_MAP_POLICY_COUNT, &n);
-    for (size_t i = 0; status == HX_OK && i < n; i++) {
-        int p;
-        status = hx_parse_choice("--policy", items[i], choices, &p);
-        for (int q = 0; status == HX_OK && q < HX_MAP_POLICY_COUNT; q++)
-            c->bench.want[q] |= p == q || p == HX_MAP_POLICY_COUNT;
-    }
-    free(copy);
-    return status;
-}
 
 /* A count in [min, max] into an unsigned field (hx_parse_int's range is all positive here). */
 static int parse_count(const char *name, const char *v, int min, int max, unsigned *out) {
@@ -189,8 +169,7 @@ static int apply_option(map_cli *c, const char *name, const char *v) {
         c->tasks = v;
         c->tasks_given = true;
     } else if (strcmp(name, "policy") == 0) {
-        c->policy_text = v;
-        return parse_policies(c, v);
+        return hx_map_parse_policies(v, c->bench.want, &c->all_policies);
     } else if (strcmp(name, "device") == 0) {
         c->device = v;
         return hx_ocl_check_spec(v);
@@ -242,6 +221,7 @@ static map_cli *set_defaults(map_cli *c) {
     c->bench.run.workers = cores > 0 && cores <= HX_MAP_MAX_WORKERS ? (unsigned)cores : 2;
     for (int p = 0; p < HX_MAP_POLICY_COUNT; p++)
         c->bench.want[p] = true;
+    c->all_policies = true;
     c->bench.reps = 5;
     c->bench.warmup = 1;
     hx_map_decompose_default(&c->dec);
@@ -355,73 +335,21 @@ static int write_report(const map_cli *c, const void *data) {
     return status;
 }
 
-/* The device worker's device: the engine's target set (as hetero sched opens it), and, for a CPU
- * device, a sub-device of the cores the CPU workers leave free with a session of its own. */
+/* The device worker's device: the engine's target set (as hetero sched opens it) and what the
+ * worker adds on it (a sub-device of the free cores, on a CPU device). */
 typedef struct map_device {
     hx_target_set ts;
-    hx_ocl_device sub;
-    hx_ocl_session session;
-    bool have_sub, have_session;
+    hx_map_device worker;
 } map_device;
 
 static void map_device_close(map_device *d) {
-    if (d->have_session)
-        hx_ocl_session_close(&d->session);
-    if (d->have_sub)
-        hx_ocl_subdevice_release(&d->sub);
+    hx_map_device_close(&d->worker);
     hx_target_close(&d->ts);
-    memset(d, 0, sizeof *d);
 }
 
-/* A CPU OpenCL device (PoCL) runs its own threads on the cores the CPU workers are bound to.
- * Without --workers, one core is left to it; then, where the device can be partitioned (device
- * fission), it gets exactly the cores the workers leave, so the two do not compete for a core.
- * Every choice is announced. */
-static int share_the_cpu(map_cli *c, map_device *d, hx_ocl_session **session, const char **name) {
-    const hx_ocl_device *dev = d->ts.devices[0].dev;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (!c->workers_given && c->bench.run.workers > 1)
-        c->bench.run.workers--;
-    unsigned w = c->bench.run.workers;
-    if (cores <= (long)w) {
-        hx_notice("the OpenCL device '%s' is this CPU, and the %u CPU workers take every core: "
-                  "the device's threads share them",
-                  dev->name, w);
-        return HX_OK;
-    }
-    unsigned free_cores = (unsigned)cores - w;
-    if (free_cores < dev->compute_units && hx_ocl_subdevice(dev, free_cores, &d->sub) == HX_OK) {
-        d->have_sub = true;
-        HX_TRY(hx_ocl_session_open(&d->sub, &d->session));
-        d->have_session = true;
-        *session = &d->session;
-        *name = d->sub.name;
-    }
-    const char *plural = w == 1 ? "" : "s";
-    if (d->have_sub)
-        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s, and the device on a "
-                  "sub-device of the %u other core%s (--workers to choose)",
-                  dev->name, w, plural, free_cores, free_cores == 1 ? "" : "s");
-    else
-        hx_notice("the OpenCL device '%s' is this CPU: %u CPU worker%s beside it, sharing the "
-                  "cores with its threads (--workers to choose)",
-                  dev->name, w, plural);
-    return HX_OK;
-}
-
-/* --device: open the device, give the source its kernel there and add the device worker after
- * the CPU workers.  OpenMP's rows cannot hand work to it: under the default --policy=all they are
- * left out, and said so. */
+/* --device: check, open the device, and join the worker to the run (host/map/device.c). */
 static int add_device_worker(map_cli *c, hx_map_source *src, map_device *d) {
-    if (!hx_map_source_has_device(src))
-        return hx_fail(HX_ERR_USAGE,
-                       "--device: task source '%s' has no device kernel; sources with one: %s",
-                       c->tasks, hx_map_device_sources());
-    bool run = c->mode == MODE_RUN; /* sweep runs dynamic and manager-worker only */
-    bool all = run && (!c->policy_text || strstr(c->policy_text, "all") != NULL);
-    for (int p = 0; run && !all && p < HX_MAP_POLICY_COUNT; p++) /* before any device opens */
-        if (c->bench.want[p])
-            HX_TRY(hx_map_device_policy_check((hx_map_policy)p));
+    HX_TRY(hx_map_device_prepare(src, c->mode == MODE_RUN ? c->bench.want : NULL, c->all_policies));
     hx_target_spec spec = {.opencl = true,
                            .opencl_explicit = true,
                            .device = c->device,
@@ -430,23 +358,8 @@ static int add_device_worker(map_cli *c, hx_map_source *src, map_device *d) {
     HX_TRY(hx_target_open(&d->ts, &spec));
     if (d->ts.ndevices == 0)
         return hx_fail(HX_ERR_MISSING, "--device=%s: no OpenCL device was opened", c->device);
-    hx_ocl_session *session = &d->ts.devices[0].session;
-    const char *name = d->ts.devices[0].dev->name;
-    if (d->ts.devices[0].dev->type & CL_DEVICE_TYPE_CPU)
-        HX_TRY(share_the_cpu(c, d, &session, &name));
-    HX_TRY(hx_map_source_attach_device(src, session, name));
-    c->bench.run.workers++;
-    c->bench.run.device_worker = true;
-    bool dropped = false;
-    for (int p = 0; all && p < HX_MAP_POLICY_COUNT; p++)
-        if (hx_map_policy_is_omp((hx_map_policy)p) && c->bench.want[p]) {
-            c->bench.want[p] = false;
-            dropped = true;
-        }
-    if (dropped)
-        hx_notice("leaving out omp-static, omp-dynamic and omp-guided: OpenMP's schedules cannot "
-                  "hand work to the device worker");
-    return HX_OK;
+    return hx_map_device_join(src, d->ts.devices[0].dev, &d->ts.devices[0].session,
+                              c->workers_given, &c->bench.run, &d->worker);
 }
 
 /* The task source, with its device worker under --device. */

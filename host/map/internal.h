@@ -100,6 +100,9 @@ struct map_team {
     char fail_why[256];
 };
 
+/* HX_ERR_USAGE naming the sources that have one when s has no device side (source.c). */
+int map_require_device_side(const hx_map_source *s);
+
 /* Mark the run failed, keeping the first reason (any thread; the run reports it after the join). */
 void map_team_fail(map_team *t, const char *why);
 

@@ -46,6 +46,30 @@ void hx_map_config_default(hx_map_config *c) {
         c->slow[i] = 1.0;
 }
 
+int hx_map_parse_policies(const char *text, bool want[HX_MAP_POLICY_COUNT], bool *all) {
+    char *copy = strdup(text), *items[2 * HX_MAP_POLICY_COUNT];
+    size_t n = 0;
+    if (!copy)
+        return hx_fail(HX_ERR_RUNTIME, "out of memory");
+    const char *choices[HX_MAP_POLICY_COUNT + 2];
+    for (int p = 0; p < HX_MAP_POLICY_COUNT; p++)
+        choices[p] = hx_map_policy_names[p];
+    choices[HX_MAP_POLICY_COUNT] = "all";
+    choices[HX_MAP_POLICY_COUNT + 1] = NULL;
+    memset(want, 0, HX_MAP_POLICY_COUNT * sizeof *want);
+    *all = false;
+    int status = hx_split_list("--policy", copy, items, 2 * HX_MAP_POLICY_COUNT, &n);
+    for (size_t i = 0; status == HX_OK && i < n; i++) {
+        int p;
+        status = hx_parse_choice("--policy", items[i], choices, &p);
+        *all |= status == HX_OK && p == HX_MAP_POLICY_COUNT;
+        for (int q = 0; status == HX_OK && q < HX_MAP_POLICY_COUNT; q++)
+            want[q] |= p == q || p == HX_MAP_POLICY_COUNT;
+    }
+    free(copy);
+    return status;
+}
+
 int hx_map_parse_slow(const char *text, hx_map_config *c) {
     char *copy = strdup(text), *items[HX_MAP_MAX_WORKERS];
     size_t n = 0;

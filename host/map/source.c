@@ -137,12 +137,17 @@ const char *hx_map_device_sources(void) {
     return "mandelbrot";
 }
 
-int hx_map_source_attach_device(hx_map_source *s, struct hx_ocl_session *session,
-                                const char *device_name) {
+int map_require_device_side(const hx_map_source *s) {
     if (!hx_map_source_has_device(s))
         return hx_fail(HX_ERR_USAGE,
                        "--device: task source '%s' has no device kernel; sources with one: %s",
                        s->kind->name, hx_map_device_sources());
+    return HX_OK;
+}
+
+int hx_map_source_attach_device(hx_map_source *s, struct hx_ocl_session *session,
+                                const char *device_name) {
+    HX_TRY(map_require_device_side(s));
     HX_TRY(s->kind->device_open(s, session));
     s->device_ready = true;
     snprintf(s->device_name, sizeof s->device_name, "%s", device_name);

@@ -86,6 +86,9 @@ typedef struct hx_map_config {
 
 void hx_map_config_default(hx_map_config *c);
 
+/* --policy=LIST: the policies named into want (a policy name, or all); *all says whether "all"
+ * was among them.  HX_ERR_USAGE listing the names on an unknown one. */
+int hx_map_parse_policies(const char *text, bool want[HX_MAP_POLICY_COUNT], bool *all);
 /* "W:F[,W:F...]": worker W runs F times slower (F >= 1; after each task a busy-wait until its
  * thread has spent (F-1) times the task's own CPU time).  HX_ERR_USAGE naming the worker when W >=
  * workers. */
