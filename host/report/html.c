@@ -239,10 +239,16 @@ static size_t find_ceilings(const hx_doc *docs, size_t n, ceiling *c, size_t cap
     return k;
 }
 
-static void row_label(char *buf, size_t len, const json_t *r) {
+/* "A/B [mem]" (b NULL: "A [mem]"), without the brackets for a row that has no OpenCL memory
+ * mode. */
+static void with_mem(char *buf, size_t len, const char *a, const char *b, const json_t *r) {
     const char *mem = str(r, "mem");
-    snprintf(buf, len, "%s/%s%s%s%s", str(r, "workload"), str(r, "backend"), mem[0] ? " [" : "",
-             mem, mem[0] ? "]" : "");
+    snprintf(buf, len, "%s%s%s%s%s%s", a, b ? "/" : "", b ? b : "", mem[0] ? " [" : "", mem,
+             mem[0] ? "]" : "");
+}
+
+static void row_label(char *buf, size_t len, const json_t *r) {
+    with_mem(buf, len, str(r, "workload"), str(r, "backend"), r);
 }
 
 static void run_table(FILE *out, const json_t *results) {
@@ -258,8 +264,7 @@ static void run_table(FILE *out, const json_t *results) {
         cell(out, true, str(r, "workload"));
         cell(out, true, str(r, "backend"));
         char dev[300];
-        snprintf(dev, sizeof dev, "%s%s%s%s", str(r, "device"), str(r, "mem")[0] ? " [" : "",
-                 str(r, "mem"), str(r, "mem")[0] ? "]" : "");
+        with_mem(dev, sizeof dev, str(r, "device"), NULL, r);
         cell(out, true, dev);
         cell_num(out, hx_doc_number(r, "size"), "%.0f");
         cell_num(out, hx_doc_number(r, "threads"), "%.0f");
