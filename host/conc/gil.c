@@ -76,12 +76,7 @@ static void gil_take(gil *g) {
     while (g->locked) {
         uint64_t seen = g->switch_number;
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += SWITCH_INTERVAL_NS;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        hx_deadline_in(CLOCK_MONOTONIC, SWITCH_INTERVAL_NS, &until);
         int rc = pthread_cond_timedwait(&g->released, &g->m, &until);
         if (rc == ETIMEDOUT && g->locked && g->switch_number == seen)
             atomic_store_explicit(&g->drop_request, 1, memory_order_relaxed);

@@ -128,15 +128,6 @@ static void futex_set(_Atomic uint32_t *word, uint32_t v) {
     futex_op(word, FUTEX_WAKE, 1, NULL);
 }
 
-static void deadline_in(struct timespec *t, long ns) {
-    clock_gettime(CLOCK_REALTIME, t); /* mq_timed* take CLOCK_REALTIME deadlines */
-    t->tv_nsec += ns;
-    if (t->tv_nsec >= 1000000000L) {
-        t->tv_sec += 1;
-        t->tv_nsec -= 1000000000L;
-    }
-}
-
 /* ---- send and receive one message -------------------------------------------------------------
  */
 
@@ -172,7 +163,7 @@ static int read_all(int fd, unsigned char *p, size_t len) {
 static int mq_send_piece(const endpoint *e, const unsigned char *p, size_t len) {
     for (;;) {
         struct timespec t;
-        deadline_in(&t, WAIT_SLICE_NS);
+        hx_deadline_in(CLOCK_REALTIME, WAIT_SLICE_NS, &t); /* mq_timed* */
         if (mq_timedsend(e->wq, (const char *)p, len, 0, &t) == 0)
             return 0;
         if (errno == EINTR || (errno == ETIMEDOUT && !peer_gone(e)))
@@ -184,7 +175,7 @@ static int mq_send_piece(const endpoint *e, const unsigned char *p, size_t len) 
 static ssize_t mq_receive_piece(const endpoint *e, unsigned char *p, size_t cap) {
     for (;;) {
         struct timespec t;
-        deadline_in(&t, WAIT_SLICE_NS);
+        hx_deadline_in(CLOCK_REALTIME, WAIT_SLICE_NS, &t); /* mq_timed* */
         ssize_t n = mq_timedreceive(e->rq, (char *)p, cap, NULL, &t);
         if (n >= 0)
             return n;

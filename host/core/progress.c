@@ -82,12 +82,7 @@ static void *tick(void *arg) {
     pthread_mutex_lock(&lock);
     while (!ts->stop) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += TICK_NS;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        hx_deadline_in(CLOCK_REALTIME, TICK_NS, &until);
         int rc = pthread_cond_timedwait(&wake, &lock, &until);
         if (!ts->stop && (rc == 0 || rc == ETIMEDOUT))
             draw_locked(hx_now());
